@@ -1,0 +1,99 @@
+# rasvm: `make` builds build/rasvm; `make test` runs every test; `make bench` prints figures.
+# Out of tree (build/), dependencies from -MMD, warnings are errors (WERROR=0 to relax).
+
+BUILD   ?= build
+CC      ?= cc
+WERROR  ?= 1
+VERSION := $(shell git describe --always --dirty 2>/dev/null || echo 0.1.0)
+
+WARN    := -Wall -Wextra $(if $(filter 1,$(WERROR)),-Werror)
+CFLAGS  ?= -O2 -g
+CFLAGS  += -std=c11 -D_GNU_SOURCE $(WARN) -Iinclude -Isrc -MMD -MP
+LDLIBS  += -lpthread
+
+# The VMM, one object per line.
+VMM_OBJS := \
+	src/acpi/aml.o \
+	src/acpi/buf.o \
+	src/acpi/tables.o \
+	src/boot.o \
+	src/bootinfo.o \
+	src/config.o \
+	src/dev/devices.o \
+	src/dev/power.o \
+	src/dev/serial.o \
+	src/dev/testport.o \
+	src/guest_image.o \
+	src/host/check.o \
+	src/kvm/kvm.o \
+	src/kvm/mem.o \
+	src/kvm/vcpu.o \
+	src/kvm/x86/cpu.o \
+	src/loader/elf.o \
+	src/log.o \
+	src/stats.o
+
+# The freestanding test guest (guest/), linked at 1 MiB and embedded into rasvm.
+GUEST_OBJS := \
+	guest/start.o \
+	guest/main.o \
+	guest/lib/acpi.o \
+	guest/lib/cpu.o \
+	guest/lib/print.o \
+	guest/lib/string.o \
+	guest/lib/ucall.o
+GUEST_CFLAGS := -std=c11 -O2 -g $(WARN) -ffreestanding -fno-builtin -nostdinc -fno-pic -fno-pie \
+	-mno-red-zone -mgeneral-regs-only -mcmodel=small -fno-stack-protector \
+	-fno-asynchronous-unwind-tables -isystem $(shell $(CC) -print-file-name=include) \
+	-Iinclude -Iguest -MMD -MP
+GUEST_LDFLAGS := -nostdlib -static -no-pie -Wl,--build-id=none -Wl,-z,max-page-size=4096 \
+	-Wl,-z,noexecstack -T guest/link.ld
+
+UNIT_TESTS := acpi bootinfo config e820 elf layout
+UNIT_BINS  := $(addprefix $(BUILD)/tests/unit/test_,$(UNIT_TESTS))
+
+.PHONY: all test unit bench clean
+all: $(BUILD)/rasvm
+
+$(BUILD)/rasvm: $(addprefix $(BUILD)/,$(filter-out src/main.o,$(VMM_OBJS)) src/main.o)
+	$(CC) $(CFLAGS) -o $@ $^ $(LDLIBS)
+
+$(BUILD)/librasvm.a: $(addprefix $(BUILD)/,$(VMM_OBJS))
+	rm -f $@ && ar rcs $@ $^
+
+$(BUILD)/src/%.o: src/%.c
+	@mkdir -p $(@D)
+	$(CC) $(CFLAGS) -DRASVM_VERSION='"$(VERSION)"' -c -o $@ $<
+
+$(BUILD)/src/guest_image.o: src/guest_image.S $(BUILD)/guest/guest.elf
+	@mkdir -p $(@D)
+	$(CC) -c -DGUEST_ELF=$(BUILD)/guest/guest.elf -o $@ $<
+
+$(BUILD)/guest/guest.elf: $(addprefix $(BUILD)/,$(GUEST_OBJS)) guest/link.ld
+	$(CC) $(GUEST_CFLAGS) $(GUEST_LDFLAGS) -o $@ $(addprefix $(BUILD)/,$(GUEST_OBJS))
+
+$(BUILD)/guest/%.o: guest/%.c
+	@mkdir -p $(@D)
+	$(CC) $(GUEST_CFLAGS) -c -o $@ $<
+
+$(BUILD)/guest/%.o: guest/%.S
+	@mkdir -p $(@D)
+	$(CC) $(GUEST_CFLAGS) -c -o $@ $<
+
+# Unit tests: cmocka, no /dev/kvm needed.
+$(BUILD)/tests/unit/test_%: tests/unit/test_%.c $(BUILD)/librasvm.a
+	@mkdir -p $(@D)
+	$(CC) $(CFLAGS) -o $@ $< $(BUILD)/librasvm.a -lcmocka $(LDLIBS)
+
+unit: $(UNIT_BINS)
+
+test: $(BUILD)/rasvm unit
+	BUILD=$(BUILD) tests/run
+
+bench: $(BUILD)/rasvm
+	BUILD=$(BUILD) bench/run
+
+clean:
+	rm -rf $(BUILD)
+
+-include $(shell find $(BUILD) -name '*.d' 2>/dev/null)

@@ -1,0 +1,82 @@
+/* SPDX-License-Identifier: MIT */
+/*
+ * The freestanding test guest: shared declarations. Everything here runs at CPL0, which
+ * this project's test machines emulate at a few million instructions per second, so the
+ * code favours few instructions over generality.
+ */
+#ifndef GUEST_H
+#define GUEST_H
+
+#define GUEST_MAX_CPUS    256
+#define GUEST_STACK_SHIFT 13 /* 8 KiB per vCPU */
+#define GUEST_VECTOR_NMI  2
+#define GUEST_VECTOR_MC   18
+#define GUEST_EXIT_UNKNOWN_SCENARIO 3 /* exit code for a --scenario the guest does not have */
+
+#ifndef __ASSEMBLER__
+#include <stdarg.h>
+#include <stddef.h>
+#include <stdint.h>
+
+/* lib/io.c */
+static inline void outb(uint16_t port, uint8_t v) { __asm__ volatile("outb %0, %1" ::"a"(v), "Nd"(port)); }
+static inline void outl(uint16_t port, uint32_t v) { __asm__ volatile("outl %0, %1" ::"a"(v), "Nd"(port)); }
+static inline uint8_t inb(uint16_t port)
+{
+	uint8_t v;
+	__asm__ volatile("inb %1, %0" : "=a"(v) : "Nd"(port));
+	return v;
+}
+static inline void cpu_relax(void) { __asm__ volatile("pause" ::: "memory"); }
+
+void *memset(void *d, int c, size_t n);
+void *memcpy(void *d, const void *s, size_t n);
+int memcmp(const void *a, const void *b, size_t n);
+size_t strlen(const char *s);
+int strcmp(const char *a, const char *b);
+int strncmp(const char *a, const char *b, size_t n);
+uint64_t get_le(const void *p, unsigned width);
+
+/* lib/print.c: output to COM1 (polled; one line at a time is serialised between vCPUs) */
+void serial_init(void);
+int vsnprintf(char *buf, size_t size, const char *fmt, va_list ap);
+int snprintf(char *buf, size_t size, const char *fmt, ...) __attribute__((format(printf, 3, 4)));
+void printf(const char *fmt, ...) __attribute__((format(printf, 1, 2)));
+
+/* lib/ucall.c: the test port and the power-off port */
+void ucall_sync(uint64_t stage, const char *label);
+void ucall_done(void);
+void ucall_assert(const char *file, unsigned line, const char *msg) __attribute__((noreturn));
+void power_off(uint8_t code) __attribute__((noreturn));
+#define GUEST_ASSERT(cond)                                                   \
+	do {                                                                 \
+		if (!(cond))                                                 \
+			ucall_assert(__FILE__, __LINE__, "assert: " #cond); \
+	} while (0)
+
+/* lib/cpu.c: descriptor tables and trap dispatch */
+struct trap_frame {
+	uint64_t r15, r14, r13, r12, r11, r10, r9, r8, rbp, rdi, rsi, rdx, rcx, rbx, rax;
+	uint64_t vector, error_code, rip, cs, rflags, rsp, ss;
+};
+typedef void (*trap_handler)(struct trap_frame *f);
+void cpu_init_tables(void);
+void trap_set_handler(unsigned vector, trap_handler h);
+void trap_dispatch(struct trap_frame *f);
+
+/* lib/acpi.c: find the RSDP by scanning, verify every table; returns tables found or -1 */
+int acpi_walk(int verbose);
+
+/* boot info, read once by cpu 0 */
+struct boot_info {
+	uint32_t cpus;
+	uint64_t ram_size;
+	char scenario[64];
+};
+int boot_info_read(const void *page, struct boot_info *bi);
+
+/* main.c: every vCPU calls this from start.S */
+void guest_main(uint64_t cpu, const void *boot_info) __attribute__((noreturn));
+
+#endif
+#endif

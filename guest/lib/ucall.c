@@ -1,0 +1,42 @@
+// SPDX-License-Identifier: MIT
+/* Guest side of the test port (PORT_TEST) and the power-off port (PORT_POWER). */
+#include "guest.h"
+#include "rasvm/layout.h"
+
+struct ucall {
+	uint32_t cmd, zero;
+	uint64_t arg0, arg1, arg2;
+};
+_Static_assert(sizeof(struct ucall) == UCALL_SIZE, "layout.h UCALL_SIZE");
+
+/* The block lives on the caller's stack, so vCPUs never share one; identity mapping makes
+ * its address a GPA. */
+static void ucall(uint32_t cmd, uint64_t a0, uint64_t a1, uint64_t a2)
+{
+	volatile struct ucall u = { .cmd = cmd, .arg0 = a0, .arg1 = a1, .arg2 = a2 };
+	outl(PORT_TEST, (uint32_t)(uintptr_t)&u);
+}
+
+void ucall_sync(uint64_t stage, const char *label)
+{
+	ucall(UCALL_SYNC, stage, (uintptr_t)label, 0);
+}
+
+void ucall_done(void)
+{
+	ucall(UCALL_DONE, 0, 0, 0);
+}
+
+void power_off(uint8_t code)
+{
+	outb(PORT_POWER, code);
+	for (;;)
+		__asm__ volatile("cli; hlt");
+}
+
+void ucall_assert(const char *file, unsigned line, const char *msg)
+{
+	printf("ASSERT %s:%u: %s\n", file, line, msg);
+	ucall(UCALL_ASSERT, (uintptr_t)file, line, (uintptr_t)msg);
+	power_off(1); /* only reached if the host ignored the assertion */
+}

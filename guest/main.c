@@ -1,0 +1,179 @@
+// SPDX-License-Identifier: MIT
+/*
+ * The test guest's scenarios. rasvm passes the scenario name in the boot-info page
+ * (--scenario); every vCPU enters guest_main() and runs the same scenario function, which
+ * decides what the boot vCPU (0) and the others do.
+ */
+#include "guest.h"
+#include "rasvm/layout.h"
+
+static struct boot_info bi;
+static volatile uint32_t bi_ready;
+static volatile uint32_t arrived;
+
+int boot_info_read(const void *page, struct boot_info *out)
+{
+	const uint8_t *p = page;
+
+	if (get_le(p + BOOTINFO_OFF_MAGIC, 4) != BOOTINFO_MAGIC ||
+	    get_le(p + BOOTINFO_OFF_VERSION, 4) != BOOTINFO_VERSION)
+		return -1;
+	out->cpus = (uint32_t)get_le(p + BOOTINFO_OFF_CPUS, 4);
+	out->ram_size = get_le(p + BOOTINFO_OFF_RAM_SIZE, 8);
+	memcpy(out->scenario, p + BOOTINFO_OFF_SCENARIO, sizeof(out->scenario));
+	out->scenario[sizeof(out->scenario) - 1] = '\0';
+	return out->cpus >= 1 && out->cpus <= GUEST_MAX_CPUS ? 0 : -1;
+}
+
+static void park(void) __attribute__((noreturn));
+static void park(void)
+{
+	for (;;)
+		__asm__ volatile("cli; hlt");
+}
+
+/* Every vCPU checks in; the boot vCPU waits for all of them. */
+static void rendezvous(uint64_t cpu)
+{
+	__atomic_add_fetch(&arrived, 1, __ATOMIC_ACQ_REL);
+	if (cpu != 0)
+		park();
+	while (__atomic_load_n(&arrived, __ATOMIC_ACQUIRE) < bi.cpus)
+		cpu_relax();
+}
+
+static void scenario_boot(uint64_t cpu)
+{
+	if (cpu == 0) {
+		int tables = acpi_walk(1);
+		GUEST_ASSERT(tables >= 4); /* XSDT, FADT, DSDT and MADT at least */
+		printf("ACPI: %d tables verified\n", tables);
+		ucall_sync(2, "acpi");
+	}
+	rendezvous(cpu);
+	printf("rendezvous: %u of %u vCPUs\n", __atomic_load_n(&arrived, __ATOMIC_ACQUIRE), bi.cpus);
+	ucall_sync(3, "rendezvous");
+	ucall_done();
+	power_off(0);
+}
+
+/* exit:N - power off with code N at once (rasvm passes 0-63 on, rejects the rest). */
+static void scenario_exit(uint64_t cpu)
+{
+	unsigned n = 0;
+
+	if (cpu != 0)
+		park();
+	for (const char *s = bi.scenario + 5; *s >= '0' && *s <= '9'; s++)
+		n = n * 10 + (unsigned)(*s - '0');
+	printf("powering off with exit code %u\n", n);
+	power_off((uint8_t)n);
+}
+
+static void scenario_assert(uint64_t cpu)
+{
+	if (cpu != 0)
+		park();
+	GUEST_ASSERT(cpu == 1); /* fails on purpose: shows how rasvm reports an assertion */
+	power_off(0);
+}
+
+static void scenario_exception(uint64_t cpu)
+{
+	if (cpu != 0)
+		park();
+	__asm__ volatile("ud2"); /* the default trap handler reports it as an assertion */
+	power_off(0);
+}
+
+static void scenario_triple_fault(uint64_t cpu)
+{
+	static const struct __attribute__((packed)) {
+		uint16_t limit;
+		uint64_t base;
+	} no_idt = { 0, 0 };
+
+	if (cpu != 0)
+		park();
+	/* With no IDT an exception cannot be delivered: #UD -> #GP -> #DF -> shutdown. */
+	__asm__ volatile("lidt %0; ud2" ::"m"(no_idt));
+	power_off(0);
+}
+
+static void scenario_hang(uint64_t cpu)
+{
+	(void)cpu;
+	park(); /* every vCPU halts with interrupts off: rasvm must notice and report */
+}
+
+static void scenario_list(uint64_t cpu);
+static void print_scenarios(void);
+
+static const struct scenario {
+	const char *name;
+	void (*run)(uint64_t cpu);
+	const char *what;
+} scenarios[] = {
+	{ "boot", scenario_boot, "verify ACPI tables, bring every vCPU to a rendezvous, power off 0" },
+	{ "exit:", scenario_exit, "exit:N - power off with exit code N" },
+	{ "assert", scenario_assert, "fail a GUEST_ASSERT (exit 82)" },
+	{ "exception", scenario_exception, "take an unexpected #UD (exit 82)" },
+	{ "triple-fault", scenario_triple_fault, "triple fault (exit 80)" },
+	{ "hang", scenario_hang, "halt every vCPU with interrupts off (exit 81)" },
+	{ "list", scenario_list, "print this list" },
+};
+#define NSCENARIOS (sizeof(scenarios) / sizeof(scenarios[0]))
+
+static void print_scenarios(void)
+{
+	for (unsigned i = 0; i < NSCENARIOS; i++)
+		printf("  %-13s %s\n", scenarios[i].name, scenarios[i].what);
+}
+
+static void scenario_list(uint64_t cpu)
+{
+	if (cpu != 0)
+		park();
+	print_scenarios();
+	power_off(0);
+}
+
+static const struct scenario *find(const char *name)
+{
+	for (unsigned i = 0; i < NSCENARIOS; i++) {
+		size_t n = strlen(scenarios[i].name);
+		/* A name ending in ':' takes an argument. */
+		if (scenarios[i].name[n - 1] == ':' ? !strncmp(name, scenarios[i].name, n)
+						     : !strcmp(name, scenarios[i].name))
+			return &scenarios[i];
+	}
+	return 0;
+}
+
+void guest_main(uint64_t cpu, const void *boot_info)
+{
+	cpu_init_tables();
+	if (cpu == 0) {
+		serial_init();
+		if (boot_info_read(boot_info, &bi) != 0)
+			ucall_assert(__FILE__, __LINE__, "boot-info page missing or malformed");
+		printf("rasvm test guest: %u vCPU(s), %u MiB RAM, scenario '%s'\n", bi.cpus,
+		       (unsigned)(bi.ram_size >> 20), bi.scenario);
+		ucall_sync(1, "bootinfo");
+		__atomic_store_n(&bi_ready, 1, __ATOMIC_RELEASE);
+	}
+	while (!__atomic_load_n(&bi_ready, __ATOMIC_ACQUIRE))
+		cpu_relax();
+
+	const struct scenario *s = find(bi.scenario);
+	if (!s) {
+		if (cpu == 0) {
+			printf("unknown scenario '%s'; the test guest has:\n", bi.scenario);
+			print_scenarios();
+			power_off(GUEST_EXIT_UNKNOWN_SCENARIO);
+		}
+		park();
+	}
+	s->run(cpu);
+	park();
+}

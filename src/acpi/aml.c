@@ -1,0 +1,217 @@
+// SPDX-License-Identifier: MIT
+#include "acpi/aml.h"
+
+#include <errno.h>
+#include <string.h>
+
+/* 20.3 opcodes */
+#define AML_ZERO_OP       0x00
+#define AML_ONE_OP        0x01
+#define AML_NAME_OP       0x08
+#define AML_BYTE_PREFIX   0x0a
+#define AML_WORD_PREFIX   0x0b
+#define AML_DWORD_PREFIX  0x0c
+#define AML_STRING_PREFIX 0x0d
+#define AML_QWORD_PREFIX  0x0e
+#define AML_SCOPE_OP      0x10
+#define AML_BUFFER_OP     0x11
+#define AML_EXT_OP_PREFIX 0x5b
+#define AML_DEVICE_OP     0x82 /* after AML_EXT_OP_PREFIX */
+#define AML_ROOT_CHAR     0x5c /* '\' */
+
+/* 6.4.2 small resource descriptors */
+#define RES_IRQ_NO_FLAGS  0x22 /* type 0x04, length 2 */
+#define RES_IO            0x47 /* type 0x08, length 7 */
+#define RES_IO_DECODE16   0x01
+#define RES_END_TAG       0x79 /* type 0x0f, length 1 */
+
+#define PKGLEN_MAX_BYTES  4 /* 20.2.4: PkgLength is 1 to 4 bytes */
+
+/* 20.2.2 NameString: an optional root prefix and one NameSeg of 4 characters, padded with '_'. */
+static void put_name(struct acpi_buf *b, const char *name)
+{
+	char seg[4] = { '_', '_', '_', '_' };
+	size_t i = 0;
+
+	if (name[0] == '\\') {
+		acpi_put8(b, AML_ROOT_CHAR);
+		name++;
+	}
+	for (; i < 4 && name[i]; i++)
+		seg[i] = name[i];
+	acpi_put_bytes(b, seg, 4);
+}
+
+static size_t pkg_begin(struct acpi_buf *b)
+{
+	return acpi_put_zeros(b, PKGLEN_MAX_BYTES);
+}
+
+void aml_end(struct acpi_buf *b, size_t pkg)
+{
+	if (b->overflow || pkg + PKGLEN_MAX_BYTES > b->len)
+		return;
+	size_t body = b->len - pkg - PKGLEN_MAX_BYTES;
+	size_t n;
+
+	/* The encoded length counts the PkgLength bytes themselves. */
+	if (body + 1 <= 0x3f)
+		n = 1;
+	else if (body + 2 <= 0xfff)
+		n = 2;
+	else if (body + 3 <= 0xfffff)
+		n = 3;
+	else
+		n = 4;
+	size_t total = body + n;
+
+	memmove(b->data + pkg + n, b->data + pkg + PKGLEN_MAX_BYTES, body);
+	b->len -= PKGLEN_MAX_BYTES - n;
+	if (n == 1) {
+		b->data[pkg] = (uint8_t)total;
+		return;
+	}
+	/* Lead byte: bits 7:6 = following byte count, bits 3:0 = low nibble. */
+	b->data[pkg] = (uint8_t)(((n - 1) << 6) | (total & 0xf));
+	for (size_t i = 1; i < n; i++)
+		b->data[pkg + i] = (uint8_t)(total >> (4 + 8 * (i - 1)));
+}
+
+size_t aml_scope_begin(struct acpi_buf *b, const char *name)
+{
+	acpi_put8(b, AML_SCOPE_OP);
+	size_t pkg = pkg_begin(b);
+	put_name(b, name);
+	return pkg;
+}
+
+size_t aml_device_begin(struct acpi_buf *b, const char *name)
+{
+	acpi_put8(b, AML_EXT_OP_PREFIX);
+	acpi_put8(b, AML_DEVICE_OP);
+	size_t pkg = pkg_begin(b);
+	put_name(b, name);
+	return pkg;
+}
+
+static void put_int(struct acpi_buf *b, uint64_t v)
+{
+	if (v == 0) {
+		acpi_put8(b, AML_ZERO_OP);
+	} else if (v == 1) {
+		acpi_put8(b, AML_ONE_OP);
+	} else if (v <= 0xff) {
+		acpi_put8(b, AML_BYTE_PREFIX);
+		acpi_put8(b, (uint8_t)v);
+	} else if (v <= 0xffff) {
+		acpi_put8(b, AML_WORD_PREFIX);
+		acpi_put16(b, (uint16_t)v);
+	} else if (v <= 0xffffffff) {
+		acpi_put8(b, AML_DWORD_PREFIX);
+		acpi_put32(b, (uint32_t)v);
+	} else {
+		acpi_put8(b, AML_QWORD_PREFIX);
+		acpi_put64(b, v);
+	}
+}
+
+void aml_name_int(struct acpi_buf *b, const char *name, uint64_t value)
+{
+	acpi_put8(b, AML_NAME_OP);
+	put_name(b, name);
+	put_int(b, value);
+}
+
+void aml_name_string(struct acpi_buf *b, const char *name, const char *s)
+{
+	acpi_put8(b, AML_NAME_OP);
+	put_name(b, name);
+	acpi_put8(b, AML_STRING_PREFIX);
+	acpi_put_bytes(b, s, strlen(s) + 1);
+}
+
+static int hexval(char c)
+{
+	if (c >= '0' && c <= '9')
+		return c - '0';
+	if (c >= 'A' && c <= 'F')
+		return c - 'A' + 10;
+	return -1;
+}
+
+int aml_eisaid(const char *id, uint32_t *out)
+{
+	uint32_t v = 0;
+
+	if (strlen(id) != 7)
+		return -EINVAL;
+	for (int i = 0; i < 3; i++) {
+		if (id[i] < 'A' || id[i] > 'Z')
+			return -EINVAL;
+		v |= (uint32_t)(id[i] - 0x40) << (26 - 5 * i);
+	}
+	for (int i = 0; i < 4; i++) {
+		int h = hexval(id[3 + i]);
+		if (h < 0)
+			return -EINVAL;
+		v |= (uint32_t)h << (12 - 4 * i);
+	}
+	/* The compressed id is stored most significant byte first. */
+	*out = __builtin_bswap32(v);
+	return 0;
+}
+
+int aml_name_eisaid(struct acpi_buf *b, const char *name, const char *id)
+{
+	uint32_t v;
+	int err = aml_eisaid(id, &v);
+
+	if (err)
+		return err;
+	acpi_put8(b, AML_NAME_OP);
+	put_name(b, name);
+	acpi_put8(b, AML_DWORD_PREFIX);
+	acpi_put32(b, v);
+	return 0;
+}
+
+/* Name(_CRS, Buffer(size) { descriptors }): the size operand is patched by aml_crs_end. */
+size_t aml_crs_begin(struct acpi_buf *b)
+{
+	acpi_put8(b, AML_NAME_OP);
+	put_name(b, "_CRS");
+	acpi_put8(b, AML_BUFFER_OP);
+	size_t pkg = pkg_begin(b);
+	acpi_put8(b, AML_WORD_PREFIX); /* BufferSize, always a WordConst so its width is fixed */
+	acpi_put16(b, 0);
+	return pkg;
+}
+
+void aml_crs_end(struct acpi_buf *b, size_t pkg)
+{
+	acpi_put8(b, RES_END_TAG);
+	acpi_put8(b, 0); /* checksum 0: "treat as correct" (6.4.2.9) */
+	size_t size_off = pkg + PKGLEN_MAX_BYTES + 1;
+	if (!b->overflow && b->len >= size_off + 2) {
+		size_t bytes = b->len - (size_off + 2);
+		b->data[size_off] = (uint8_t)bytes;
+		b->data[size_off + 1] = (uint8_t)(bytes >> 8);
+	}
+	aml_end(b, pkg);
+}
+
+void aml_res_io(struct acpi_buf *b, uint16_t base, uint8_t len)
+{
+	acpi_put8(b, RES_IO);
+	acpi_put8(b, RES_IO_DECODE16);
+	acpi_put16(b, base); /* range minimum */
+	acpi_put16(b, base); /* range maximum */
+	acpi_put8(b, 1);     /* alignment */
+	acpi_put8(b, len);   /* range length */
+}
+
+void aml_res_irq(struct acpi_buf *b, uint8_t irq)
+{
+	acpi_put8(b, RES_IRQ_NO_FLAGS);
+	acpi_put16(b, (uint16_t)(1u << irq)); /* IRQ mask, irq < 16 */
+}

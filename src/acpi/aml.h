@@ -1,0 +1,39 @@
+/* SPDX-License-Identifier: MIT */
+/*
+ * A small AML writer (ACPI 6.5 chapter 20, "ACPI Machine Language Specification") for the
+ * few constructs rasvm's DSDT uses. Objects with a PkgLength are written as begin/end pairs:
+ * begin reserves the longest PkgLength, end shrinks it to the shortest encoding.
+ */
+#ifndef RASVM_ACPI_AML_H
+#define RASVM_ACPI_AML_H
+
+#include <stdint.h>
+
+#include "acpi/buf.h"
+
+/* 20.2.5.1 Scope(name) { ... } */
+size_t aml_scope_begin(struct acpi_buf *b, const char *name);
+/* 20.2.5.2 Device(name) { ... } */
+size_t aml_device_begin(struct acpi_buf *b, const char *name);
+/* Closes a scope, device or buffer. */
+void aml_end(struct acpi_buf *b, size_t pkg);
+
+/* 20.2.5.1 Name(name, integer), the shortest integer encoding (20.2.3). */
+void aml_name_int(struct acpi_buf *b, const char *name, uint64_t value);
+/* Name(name, "string") */
+void aml_name_string(struct acpi_buf *b, const char *name, const char *s);
+/* Name(name, EISAID("ABC1234")); returns -EINVAL for a malformed id. */
+int aml_name_eisaid(struct acpi_buf *b, const char *name, const char *id);
+
+/* Name(_CRS, ResourceTemplate() { ... }): begin, descriptors, end (adds the End Tag). */
+size_t aml_crs_begin(struct acpi_buf *b);
+void aml_crs_end(struct acpi_buf *b, size_t pkg);
+/* 6.4.2.5 I/O Port Descriptor, 16-bit decode, fixed base. */
+void aml_res_io(struct acpi_buf *b, uint16_t base, uint8_t len);
+/* 6.4.2.1 IRQ Descriptor without flags (edge, active high). */
+void aml_res_irq(struct acpi_buf *b, uint8_t irq);
+
+/* EISA id compression (6.1.5 _HID) without writing; -EINVAL for a malformed id. */
+int aml_eisaid(const char *id, uint32_t *out);
+
+#endif

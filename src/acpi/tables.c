@@ -1,0 +1,138 @@
+// SPDX-License-Identifier: MIT
+#include "acpi/tables.h"
+
+#include <errno.h>
+#include <string.h>
+
+#include "acpi/aml.h"
+#include "acpi/spec.h"
+
+static void note_table(struct acpi_tables *t, const struct acpi_buf *b, size_t off)
+{
+	struct acpi_table_ref *r = &t->table[t->count++];
+
+	memcpy(r->sig, b->data + off, 4);
+	r->sig[4] = '\0';
+	r->off = off;
+	r->len = b->len - off;
+}
+
+static size_t build_dsdt(const struct acpi_platform *p, struct acpi_buf *b)
+{
+	size_t start = acpi_table_begin(b, "DSDT", DSDT_REVISION);
+	size_t sb = aml_scope_begin(b, "\\_SB");
+	size_t com1 = aml_device_begin(b, "COM1");
+
+	aml_name_eisaid(b, "_HID", "PNP0501"); /* 16550A-compatible UART */
+	aml_name_int(b, "_UID", 0);
+	size_t crs = aml_crs_begin(b);
+	aml_res_io(b, p->com1_port, 8);
+	aml_res_irq(b, p->com1_irq);
+	aml_crs_end(b, crs);
+	aml_end(b, com1);
+	aml_end(b, sb);
+	acpi_table_end(b, start);
+	return start;
+}
+
+static size_t build_fadt(const struct acpi_platform *p, struct acpi_buf *b, uint64_t dsdt)
+{
+	size_t start = acpi_table_begin(b, "FACP", FADT_REVISION);
+
+	acpi_put_zeros(b, FADT_SIZE - ACPI_HDR_SIZE);
+	/* FIRMWARE_CTRL stays 0: a hardware-reduced platform has no FACS. The 32-bit DSDT
+	 * field is set as well as X_DSDT since the DSDT lies below 4 GiB. */
+	acpi_set32(b, start + FADT_OFF_DSDT, (uint32_t)dsdt);
+	b->data[start + FADT_OFF_SCI_INT] = (uint8_t)p->sci_irq;
+	b->data[start + FADT_OFF_SCI_INT + 1] = (uint8_t)(p->sci_irq >> 8);
+	uint16_t boot_arch = FADT_IAPC_VGA_NOT_PRESENT | FADT_IAPC_CMOS_RTC_NOT_PRESENT;
+	b->data[start + FADT_OFF_IAPC_BOOT_ARCH] = (uint8_t)boot_arch;
+	b->data[start + FADT_OFF_IAPC_BOOT_ARCH + 1] = (uint8_t)(boot_arch >> 8);
+	acpi_set32(b, start + FADT_OFF_FLAGS, FADT_FLAG_HW_REDUCED_ACPI);
+	acpi_set8(b, start + FADT_OFF_MINOR_REVISION, FADT_MINOR_REVISION);
+	acpi_set64(b, start + FADT_OFF_X_DSDT, dsdt);
+	/* Hypervisor Vendor Identity: "RASVM" in the low bytes. */
+	acpi_set64(b, start + FADT_OFF_HYPERVISOR_ID, 0x4d56534152ULL);
+	acpi_table_end(b, start);
+	return start;
+}
+
+static size_t build_madt(const struct acpi_platform *p, struct acpi_buf *b)
+{
+	size_t start = acpi_table_begin(b, "APIC", MADT_REVISION);
+
+	acpi_put32(b, (uint32_t)p->lapic_addr); /* Local Interrupt Controller Address */
+	acpi_put32(b, MADT_FLAG_PCAT_COMPAT);   /* Flags */
+	for (uint32_t i = 0; i < p->cpus; i++) {
+		acpi_put8(b, MADT_TYPE_LAPIC);  /* Type */
+		acpi_put8(b, MADT_LAPIC_SIZE);  /* Length */
+		acpi_put8(b, (uint8_t)i);       /* ACPI Processor UID */
+		acpi_put8(b, (uint8_t)i);       /* APIC ID */
+		acpi_put32(b, MADT_LAPIC_ENABLED); /* Flags */
+	}
+	acpi_put8(b, MADT_TYPE_IOAPIC);         /* Type */
+	acpi_put8(b, MADT_IOAPIC_SIZE);         /* Length */
+	acpi_put8(b, p->ioapic_id);             /* I/O APIC ID */
+	acpi_put8(b, 0);                        /* Reserved */
+	acpi_put32(b, (uint32_t)p->ioapic_addr); /* I/O APIC Address */
+	acpi_put32(b, 0);                       /* Global System Interrupt Base */
+	/* The PIT's IRQ 0 arrives on IOAPIC pin 2, as on every PC since the 8259 cascade. */
+	acpi_put8(b, MADT_TYPE_ISO);            /* Type */
+	acpi_put8(b, MADT_ISO_SIZE);            /* Length */
+	acpi_put8(b, 0);                        /* Bus: ISA */
+	acpi_put8(b, 0);                        /* Source: IRQ 0 */
+	acpi_put32(b, 2);                       /* Global System Interrupt */
+	acpi_put16(b, 0);                       /* Flags: conforms to the bus */
+	acpi_put8(b, MADT_TYPE_LAPIC_NMI);      /* Type */
+	acpi_put8(b, MADT_LAPIC_NMI_SIZE);      /* Length */
+	acpi_put8(b, MADT_ALL_PROCESSORS);      /* ACPI Processor UID */
+	acpi_put16(b, 0);                       /* Flags: conforms to the bus */
+	acpi_put8(b, 1);                        /* Local APIC LINT# */
+	acpi_table_end(b, start);
+	return start;
+}
+
+int acpi_build(const struct acpi_platform *p, struct acpi_buf *b, struct acpi_tables *out)
+{
+	if (p->cpus == 0 || p->cpus > MADT_MAX_XAPIC_ID || p->ioapic_id < p->cpus ||
+	    p->com1_irq > 15 || (b->gpa % RSDP_ALIGN) != 0)
+		return -EINVAL;
+	memset(out, 0, sizeof(*out));
+
+	/* 5.2.5.3 RSDP; the XSDT address and checksums are patched once the XSDT exists. */
+	size_t rsdp = acpi_put_id(b, RSDP_SIGNATURE, 8); /* Signature */
+	acpi_put8(b, 0);                  /* Checksum */
+	acpi_put_id(b, ACPI_OEM_ID, 6);   /* OEMID */
+	acpi_put8(b, RSDP_REVISION);      /* Revision */
+	acpi_put32(b, 0);                 /* RsdtAddress: no RSDT */
+	acpi_put32(b, RSDP_SIZE);         /* Length */
+	acpi_put64(b, 0);                 /* XsdtAddress */
+	acpi_put8(b, 0);                  /* Extended Checksum */
+	acpi_put_zeros(b, 3);             /* Reserved */
+	out->rsdp_off = rsdp;
+
+	acpi_align(b, 16);
+	size_t dsdt = build_dsdt(p, b);
+	note_table(out, b, dsdt);
+	acpi_align(b, 16);
+	size_t fadt = build_fadt(p, b, acpi_gpa_of(b, dsdt));
+	note_table(out, b, fadt);
+	acpi_align(b, 16);
+	size_t madt = build_madt(p, b);
+	note_table(out, b, madt);
+	acpi_align(b, 16);
+
+	/* 5.2.8 XSDT: every table but the DSDT, which the FADT points to. */
+	size_t xsdt = acpi_table_begin(b, "XSDT", XSDT_REVISION);
+	acpi_put64(b, acpi_gpa_of(b, fadt));
+	acpi_put64(b, acpi_gpa_of(b, madt));
+	acpi_table_end(b, xsdt);
+	note_table(out, b, xsdt);
+
+	if (acpi_buf_error(b))
+		return acpi_buf_error(b);
+	acpi_set64(b, rsdp + RSDP_OFF_XSDT_ADDRESS, acpi_gpa_of(b, xsdt));
+	acpi_set8(b, rsdp + RSDP_OFF_CHECKSUM, acpi_checksum(b->data + rsdp, RSDP_V1_SIZE));
+	acpi_set8(b, rsdp + RSDP_OFF_EXT_CHECKSUM, acpi_checksum(b->data + rsdp, RSDP_SIZE));
+	return acpi_buf_error(b);
+}

@@ -1,0 +1,320 @@
+// SPDX-License-Identifier: MIT
+/*
+ * The boot narrative, in order: what needs no KVM first (kernel file, guest RAM, loading,
+ * tables), then KVM (VM, vCPUs), devices, run, and the unwinding in reverse with labels
+ * named after what they undo.
+ */
+#include "boot.h"
+
+#include <errno.h>
+#include <fcntl.h>
+#include <limits.h>
+#include <signal.h>
+#include <stdarg.h>
+#include <stdio.h>
+#include <string.h>
+#include <sys/mman.h>
+#include <sys/stat.h>
+#include <time.h>
+#include <unistd.h>
+
+#include "acpi/tables.h"
+#include "bootinfo.h"
+#include "dev/device.h"
+#include "exitcode.h"
+#include "kvm/kvm.h"
+#include "kvm/vcpu.h"
+#include "kvm/x86/cpu.h"
+#include "loader/elf.h"
+#include "log.h"
+#include "rasvm/layout.h"
+#include "stats.h"
+#include "vm.h"
+
+/* The test guest, embedded by src/guest_image.S. */
+extern const uint8_t guest_image_start[], guest_image_end[];
+
+/* A hang is reported when every vCPU was halted with interrupts off this many ticks running. */
+#define WATCHDOG_TICK_MS 250
+#define HANG_TICKS 4
+
+uint64_t now_ns(void)
+{
+	struct timespec ts;
+
+	clock_gettime(CLOCK_MONOTONIC, &ts);
+	return (uint64_t)ts.tv_sec * 1000000000ULL + (uint64_t)ts.tv_nsec;
+}
+
+void vm_end(struct vm *vm, enum vm_outcome outcome, int exit_code, const char *fmt, ...)
+{
+	va_list ap;
+
+	pthread_mutex_lock(&vm->lock);
+	if (vm->outcome == VM_RUNNING) {
+		vm->outcome = outcome;
+		vm->exit_code = exit_code;
+		va_start(ap, fmt);
+		vsnprintf(vm->reason, sizeof(vm->reason), fmt, ap);
+		va_end(ap);
+		/* The main thread ends runs itself too (signals, hangs); it needs no wake-up. */
+		if (!pthread_equal(pthread_self(), vm->main_thread))
+			pthread_kill(vm->main_thread, SIGUSR2);
+	}
+	pthread_mutex_unlock(&vm->lock);
+}
+
+static int build_acpi(struct vm *vm, uint64_t *rsdp)
+{
+	struct acpi_platform p = {
+		.cpus = vm->ncpus,
+		.lapic_addr = LAYOUT_LAPIC,
+		.ioapic_addr = LAYOUT_IOAPIC,
+		.ioapic_id = (uint8_t)vm->ncpus, /* the first id after the local APICs */
+		.sci_irq = IRQ_SCI,
+		.com1_port = PORT_COM1,
+		.com1_irq = IRQ_COM1,
+	};
+	struct acpi_buf b;
+	struct acpi_tables t;
+	uint64_t len = LAYOUT_ACPI_END - LAYOUT_ACPI_BASE;
+
+	acpi_buf_init(&b, mem_gpa_to_hva(&vm->mem, LAYOUT_ACPI_BASE, len), len, LAYOUT_ACPI_BASE);
+	int r = acpi_build(&p, &b, &t);
+	if (r) {
+		log_err("building the ACPI tables failed: %s", strerror(-r));
+		return r;
+	}
+	*rsdp = LAYOUT_ACPI_BASE + t.rsdp_off;
+	return 0;
+}
+
+/* The kernel image: the embedded guest, or a file mapped read-only. */
+struct image {
+	const uint8_t *data;
+	size_t len;
+	bool mapped;
+};
+
+static int image_open(const struct config *cfg, struct image *img)
+{
+	if (!cfg->kernel) {
+		img->data = guest_image_start;
+		img->len = (size_t)(guest_image_end - guest_image_start);
+		img->mapped = false;
+		return 0;
+	}
+	int fd = open(cfg->kernel, O_RDONLY | O_CLOEXEC);
+	if (fd < 0) {
+		log_err("--kernel %s: cannot open: %s", cfg->kernel, strerror(errno));
+		return EXIT_NO_INPUT;
+	}
+	struct stat st;
+	if (fstat(fd, &st) < 0 || !S_ISREG(st.st_mode)) {
+		log_err("--kernel %s: not a regular file", cfg->kernel);
+		close(fd);
+		return EXIT_NO_INPUT;
+	}
+	if (st.st_size == 0) {
+		log_err("--kernel %s: the file is empty", cfg->kernel);
+		close(fd);
+		return EXIT_BAD_KERNEL;
+	}
+	if ((uint64_t)st.st_size > cfg->memory) {
+		log_err("--kernel %s: %lld bytes is more than the guest's RAM", cfg->kernel,
+			(long long)st.st_size);
+		close(fd);
+		return EXIT_BAD_KERNEL;
+	}
+	void *p = mmap(NULL, (size_t)st.st_size, PROT_READ, MAP_PRIVATE, fd, 0);
+	close(fd);
+	if (p == MAP_FAILED) {
+		log_err("--kernel %s: cannot map: %s", cfg->kernel, strerror(errno));
+		return EXIT_NO_INPUT;
+	}
+	img->data = p;
+	img->len = (size_t)st.st_size;
+	img->mapped = true;
+	return 0;
+}
+
+static void image_close(struct image *img)
+{
+	if (img->mapped)
+		munmap((void *)img->data, img->len);
+}
+
+static uint64_t host_ram(void)
+{
+	long pages = sysconf(_SC_PHYS_PAGES), size = sysconf(_SC_PAGESIZE);
+	return pages > 0 && size > 0 ? (uint64_t)pages * (uint64_t)size : UINT64_MAX;
+}
+
+static int outcome_exit_code(const struct vm *vm)
+{
+	switch (vm->outcome) {
+	case VM_POWER_OFF: return vm->exit_code;
+	case VM_TRIPLE_FAULT: return EXIT_GUEST_TRIPLE_FAULT;
+	case VM_HUNG: return EXIT_GUEST_HUNG;
+	case VM_ASSERT: return EXIT_GUEST_ASSERT;
+	case VM_BAD_EXIT_CODE: return EXIT_GUEST_BAD_CODE;
+	case VM_KVM_ERROR: return EXIT_GUEST_KVM_ERROR;
+	case VM_SIGNAL: return vm->exit_code;
+	default: return EXIT_INTERNAL;
+	}
+}
+
+/* True when every vCPU has been halted with interrupts off for HANG_TICKS probes. */
+static bool all_hung(struct vm *vm)
+{
+	for (unsigned i = 0; i < vm->ncpus; i++)
+		if (atomic_load(&vm->vcpu[i].halted_noirq_ticks) < HANG_TICKS)
+			return false;
+	return true;
+}
+
+/* The main thread's part while vCPUs run: wait for the end, a signal, or a hang. */
+static void supervise(struct vm *vm)
+{
+	sigset_t set;
+	struct timespec tick = { .tv_sec = 0, .tv_nsec = WATCHDOG_TICK_MS * 1000000L };
+
+	sigemptyset(&set);
+	sigaddset(&set, SIGINT);
+	sigaddset(&set, SIGTERM);
+	sigaddset(&set, SIGUSR2);
+	for (;;) {
+		int sig = sigtimedwait(&set, NULL, &tick);
+		if (sig == SIGINT || sig == SIGTERM)
+			vm_end(vm, VM_SIGNAL, sig == SIGINT ? EXIT_SIGINT : EXIT_SIGTERM,
+			       "stopped by %s", sig == SIGINT ? "SIGINT" : "SIGTERM");
+		pthread_mutex_lock(&vm->lock);
+		bool running = vm->outcome == VM_RUNNING;
+		pthread_mutex_unlock(&vm->lock);
+		if (!running)
+			return;
+		if (sig < 0 && all_hung(vm)) {
+			vm_end(vm, VM_HUNG, 0,
+			       "guest hung: every vCPU halted with interrupts disabled for %d ms (vcpu 0 at rip 0x%llx)",
+			       WATCHDOG_TICK_MS * HANG_TICKS, (unsigned long long)vm->vcpu[0].last_rip);
+			return;
+		}
+		if (sig < 0)
+			for (unsigned i = 0; i < vm->ncpus; i++)
+				vcpu_request(&vm->vcpu[i], VCPU_REQ_HANG_PROBE);
+	}
+}
+
+int boot_run(const struct config *cfg)
+{
+	struct vm vm = { .cfg = cfg, .kvm_fd = -1, .vm_fd = -1, .ncpus = cfg->cpus };
+	struct image img;
+	char err[256];
+	uint64_t rsdp;
+	uint8_t *ram = NULL;
+	int code, r;
+	sigset_t mask, old;
+
+	log_verbose = cfg->verbose;
+	pthread_mutex_init(&vm.lock, NULL);
+	vm.main_thread = pthread_self();
+	/* SIGINT/SIGTERM/SIGUSR2 are taken with sigtimedwait() by the main thread only. */
+	sigemptyset(&mask);
+	sigaddset(&mask, SIGINT);
+	sigaddset(&mask, SIGTERM);
+	sigaddset(&mask, SIGUSR2);
+	pthread_sigmask(SIG_BLOCK, &mask, &old);
+
+	if (config_check_host(cfg, host_ram(), UINT_MAX /* KVM's limit is checked once it is open */, err, sizeof(err))) {
+		log_err("%s", err);
+		code = EXIT_USAGE;
+		goto out;
+	}
+	code = image_open(cfg, &img);
+	if (code)
+		goto out;
+
+	/* Guest RAM: reserved lazily, so only what the guest touches becomes resident. */
+	ram = mmap(NULL, cfg->memory, PROT_READ | PROT_WRITE,
+			    MAP_PRIVATE | MAP_ANONYMOUS | MAP_NORESERVE, -1, 0);
+	if (ram == MAP_FAILED) {
+		log_err("cannot reserve %llu MiB of guest RAM: %s",
+			(unsigned long long)(cfg->memory >> 20), strerror(errno));
+		code = EXIT_OS;
+		goto close_image;
+	}
+	mem_layout(&vm.mem, ram, cfg->memory);
+	if (elf_load(img.data, img.len, &vm.mem, &vm.entry, err, sizeof(err))) {
+		log_err("%s: %s", cfg->kernel ? cfg->kernel : "embedded guest", err);
+		code = EXIT_BAD_KERNEL;
+		goto unmap_ram;
+	}
+	x86_write_boot_tables(&vm.mem);
+	if (build_acpi(&vm, &rsdp) || bootinfo_write(&vm.mem, vm.ncpus, cfg->scenario, rsdp)) {
+		code = EXIT_INTERNAL;
+		goto unmap_ram;
+	}
+
+	vm.kvm_fd = kvm_open();
+	if (vm.kvm_fd < 0) {
+		code = EXIT_NO_KVM;
+		goto unmap_ram;
+	}
+	if (config_check_host(cfg, host_ram(), kvm_max_vcpus(vm.kvm_fd), err, sizeof(err))) {
+		log_err("%s", err);
+		code = EXIT_USAGE;
+		goto close_kvm;
+	}
+	r = kvm_vm_create(&vm);
+	if (r) {
+		code = r == -ENOTSUP ? EXIT_NO_KVM : EXIT_INTERNAL;
+		goto close_kvm;
+	}
+	if (x86_vm_init(&vm)) {
+		code = EXIT_INTERNAL;
+		goto destroy_vm;
+	}
+	if (vcpu_signals_init() || vcpus_create(&vm)) {
+		code = EXIT_INTERNAL;
+		goto destroy_vcpus;
+	}
+	if (devices_init(&vm)) {
+		code = EXIT_OS;
+		goto destroy_vcpus;
+	}
+	if (vcpus_start(&vm)) {
+		vcpus_stop(&vm);
+		code = EXIT_OS;
+		goto exit_devices;
+	}
+
+	supervise(&vm);
+	vcpus_stop(&vm);
+	code = outcome_exit_code(&vm);
+	if (vm.outcome == VM_POWER_OFF) {
+		log_debug("%s", vm.reason);
+	} else {
+		log_err("%s", vm.reason);
+		vcpus_report(&vm);
+	}
+	if (cfg->stats_path)
+		stats_write(cfg->stats_path, &vm);
+
+exit_devices:
+	devices_exit(&vm);
+destroy_vcpus:
+	vcpus_destroy(&vm);
+	x86_vm_exit(&vm);
+destroy_vm:
+	kvm_vm_destroy(&vm);
+close_kvm:
+	close(vm.kvm_fd);
+unmap_ram:
+	munmap(ram, cfg->memory);
+close_image:
+	image_close(&img);
+out:
+	pthread_sigmask(SIG_SETMASK, &old, NULL);
+	pthread_mutex_destroy(&vm.lock);
+	return code;
+}

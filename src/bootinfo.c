@@ -1,0 +1,42 @@
+// SPDX-License-Identifier: MIT
+#include "bootinfo.h"
+
+#include <errno.h>
+#include <string.h>
+
+#include "rasvm/layout.h"
+
+static void put_le(uint8_t *p, uint64_t v, int width)
+{
+	for (int i = 0; i < width; i++)
+		p[i] = (uint8_t)(v >> (8 * i));
+}
+
+int bootinfo_write(struct guest_mem *mem, unsigned cpus, const char *scenario, uint64_t rsdp)
+{
+	uint8_t *p = mem_gpa_to_hva(mem, LAYOUT_BOOT_INFO, 4096);
+	struct e820_entry e820[BOOTINFO_E820_MAX];
+	unsigned n = mem_e820(mem, e820, BOOTINFO_E820_MAX);
+
+	_Static_assert(BOOTINFO_OFF_E820 + BOOTINFO_E820_MAX * BOOTINFO_E820_ENTRY_SIZE <= 4096,
+		       "the e820 copy fits the boot-info page");
+	_Static_assert(BOOTINFO_OFF_SCENARIO + BOOTINFO_SCENARIO_LEN <= BOOTINFO_OFF_E820,
+		       "the scenario field ends before the e820 copy");
+	if (!p || n > BOOTINFO_E820_MAX || strlen(scenario) >= BOOTINFO_SCENARIO_LEN)
+		return -EINVAL;
+	memset(p, 0, 4096);
+	put_le(p + BOOTINFO_OFF_MAGIC, BOOTINFO_MAGIC, 4);
+	put_le(p + BOOTINFO_OFF_VERSION, BOOTINFO_VERSION, 4);
+	put_le(p + BOOTINFO_OFF_CPUS, cpus, 4);
+	put_le(p + BOOTINFO_OFF_E820_COUNT, n, 4);
+	put_le(p + BOOTINFO_OFF_RAM_SIZE, mem->size, 8);
+	put_le(p + BOOTINFO_OFF_RSDP, rsdp, 8);
+	memcpy(p + BOOTINFO_OFF_SCENARIO, scenario, strlen(scenario));
+	for (unsigned i = 0; i < n; i++) {
+		uint8_t *e = p + BOOTINFO_OFF_E820 + i * BOOTINFO_E820_ENTRY_SIZE;
+		put_le(e, e820[i].addr, 8);
+		put_le(e + 8, e820[i].size, 8);
+		put_le(e + 16, e820[i].type, 4);
+	}
+	return 0;
+}

@@ -1,0 +1,54 @@
+/* SPDX-License-Identifier: MIT */
+/*
+ * Command line -> plain struct. Parsing has no side effects and needs no host: limits that
+ * depend on the host (its RAM, KVM's vCPU maximum) are checked by config_check_host() once
+ * those are known.
+ */
+#ifndef RASVM_CONFIG_H
+#define RASVM_CONFIG_H
+
+#include <stdbool.h>
+#include <stddef.h>
+#include <stdint.h>
+
+#include "rasvm/layout.h"
+
+enum command {
+	CMD_RUN,
+	CMD_CHECK_HOST,
+	CMD_HELP,    /* --help, for the program or one command */
+	CMD_VERSION,
+};
+
+enum serial_mode { SERIAL_STDIO, SERIAL_FILE, SERIAL_NONE };
+
+#define CONFIG_DEFAULT_MEMORY (128ULL << 20)
+#define CONFIG_DEFAULT_CPUS 1
+#define CONFIG_DEFAULT_SCENARIO "boot"
+
+struct config {
+	enum command cmd;
+	enum command help_for;     /* with CMD_HELP: which command's help (CMD_HELP = general) */
+	const char *kernel;        /* NULL: the embedded test guest */
+	uint64_t memory;           /* bytes */
+	unsigned cpus;
+	enum serial_mode serial;
+	const char *serial_path;   /* with SERIAL_FILE */
+	char scenario[BOOTINFO_SCENARIO_LEN];
+	bool verbose;              /* log test-port and device events to stderr */
+	const char *stats_path;    /* write run statistics (bench) here */
+	bool json;                 /* check-host --json */
+};
+
+/* 0, or -EINVAL with a message naming the problem in err. */
+int config_parse(int argc, char *const argv[], struct config *c, char *err, size_t errlen);
+/* Parse "512M", "2G", "1048576K", "64MiB"; a bare number means MiB (as in QEMU's -m). */
+int config_parse_size(const char *s, uint64_t *bytes);
+/* Check limits that depend on the host: its RAM and KVM's vCPU maximum. */
+int config_check_host(const struct config *c, uint64_t host_ram, unsigned kvm_max_vcpus, char *err,
+		      size_t errlen);
+
+/* Help text for a command (CMD_HELP: the overview). */
+const char *config_usage(enum command cmd);
+
+#endif

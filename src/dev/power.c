@@ -1,0 +1,31 @@
+// SPDX-License-Identifier: MIT
+/* The power-off port: one byte, the guest's exit code, becomes rasvm's exit code. */
+#include "dev/device.h"
+#include "rasvm/layout.h"
+#include "vm.h"
+
+static void power_pio(struct vm *vm, struct vcpu *vcpu, uint16_t offset, bool is_write,
+		      uint8_t *data, unsigned size)
+{
+	(void)offset;
+	if (!is_write) {
+		for (unsigned i = 0; i < size; i++)
+			data[i] = 0xff;
+		return;
+	}
+	unsigned code = data[0];
+	if (code > GUEST_EXIT_MAX)
+		vm_end(vm, VM_BAD_EXIT_CODE, 0,
+		       "vcpu %u powered off with exit code %u; guest codes are 0-%u", vcpu->index, code,
+		       GUEST_EXIT_MAX);
+	else
+		vm_end(vm, VM_POWER_OFF, (int)code, "guest powered off with exit code %u (vcpu %u)",
+		       code, vcpu->index);
+}
+
+const struct device_ops power_device = {
+	.name = "power",
+	.port = PORT_POWER,
+	.nports = 1,
+	.pio = power_pio,
+};

@@ -1,0 +1,11 @@
+/* SPDX-License-Identifier: MIT */
+/* `rasvm check-host`: what this host's KVM offers for guest RAS, probed, not assumed. */
+#ifndef RASVM_HOST_CHECK_H
+#define RASVM_HOST_CHECK_H
+
+#include <stdbool.h>
+
+/* Print the report (text or JSON); returns 0, or EXIT_NO_KVM when something required is missing. */
+int host_check(bool json);
+
+#endif

@@ -1,0 +1,30 @@
+/* SPDX-License-Identifier: MIT */
+/* /dev/kvm, the VM file descriptor and its memory slots. */
+#ifndef RASVM_KVM_KVM_H
+#define RASVM_KVM_KVM_H
+
+#include <stdint.h>
+
+#include "kvm/mem.h"
+
+/* Constants newer than the build host's <linux/kvm.h> (Debian 12 ships 6.1 headers). */
+#ifndef KVM_CAP_MEMORY_FAULT_INFO
+#define KVM_CAP_MEMORY_FAULT_INFO 232 /* include/uapi/linux/kvm.h, Linux 6.8 */
+#endif
+#ifndef KVM_EXIT_MEMORY_FAULT
+#define KVM_EXIT_MEMORY_FAULT 39
+#endif
+
+struct vm;
+
+/* Open /dev/kvm read-write; -errno with a message naming what to do already logged. */
+int kvm_open(void);
+int kvm_check_extension(int fd, long cap);
+/* KVM's maximum vCPUs per VM (KVM_CAP_MAX_VCPUS, else KVM_CAP_NR_VCPUS, else 4). */
+unsigned kvm_max_vcpus(int kvm_fd);
+
+/* Create the VM: API check, TSS and identity-map addresses, irqchip, PIT, memory slots. */
+int kvm_vm_create(struct vm *vm);
+void kvm_vm_destroy(struct vm *vm);
+
+#endif

@@ -1,0 +1,218 @@
+// SPDX-License-Identifier: MIT
+#include "kvm/x86/cpu.h"
+
+#include <errno.h>
+#include <linux/kvm.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/ioctl.h>
+
+#include "kvm/kvm.h"
+#include "log.h"
+#include "rasvm/layout.h"
+#include "vm.h"
+
+/* Intel SDM Vol. 3A 2.5 control registers and 2.2.1 EFER */
+#define CR0_PE (1ULL << 0)
+#define CR0_MP (1ULL << 1)
+#define CR0_ET (1ULL << 4)
+#define CR0_NE (1ULL << 5)
+#define CR0_WP (1ULL << 16)
+#define CR0_PG (1ULL << 31)
+#define CR4_PAE (1ULL << 5)
+#define CR4_OSFXSR (1ULL << 9)
+#define CR4_OSXMMEXCPT (1ULL << 10)
+#define EFER_LME (1ULL << 8)
+#define EFER_LMA (1ULL << 10)
+
+/* Intel SDM Vol. 3A 4.5 paging entries */
+#define PTE_P  (1ULL << 0)
+#define PTE_RW (1ULL << 1)
+#define PTE_PS (1ULL << 7) /* 2 MiB page in a PD entry */
+
+/* Intel SDM Vol. 3A 10.5.1 local vector table: LINT0 ExtINT, LINT1 NMI (virtual wire) */
+#define APIC_LVT_LINT0 0x350
+#define APIC_LVT_LINT1 0x360
+#define APIC_MODE_NMI    (4u << 8)
+#define APIC_MODE_EXTINT (7u << 8)
+
+#define RFLAGS_RESERVED_1 0x2 /* bit 1 is always set */
+
+#define CPUID_MAX_ENTRIES 256
+
+static void put64(uint8_t *p, uint64_t v)
+{
+	for (int i = 0; i < 8; i++)
+		p[i] = (uint8_t)(v >> (8 * i));
+}
+
+void x86_write_boot_tables(struct guest_mem *mem)
+{
+	uint8_t *gdt = mem_gpa_to_hva(mem, LAYOUT_BOOT_GDT, 24);
+	uint8_t *pml4 = mem_gpa_to_hva(mem, LAYOUT_BOOT_PML4, 4096);
+	uint8_t *pdpt = mem_gpa_to_hva(mem, LAYOUT_BOOT_PDPT, 4096);
+	uint8_t *pd = mem_gpa_to_hva(mem, LAYOUT_BOOT_PD, 4 * 4096);
+
+	/* Descriptors (SDM Vol. 3A 3.4.5): null; code: L=1, P, DPL0, type execute/read;
+	 * data: G, D/B, P, DPL0, type read/write. */
+	put64(gdt + 0, 0);
+	put64(gdt + 8, 0x00af9b000000ffffULL);
+	put64(gdt + 16, 0x00cf93000000ffffULL);
+
+	memset(pml4, 0, 4096);
+	memset(pdpt, 0, 4096);
+	put64(pml4, LAYOUT_BOOT_PDPT | PTE_P | PTE_RW);
+	for (uint64_t g = 0; g < 4; g++) {
+		put64(pdpt + 8 * g, (LAYOUT_BOOT_PD + g * 4096) | PTE_P | PTE_RW);
+		for (uint64_t i = 0; i < 512; i++)
+			put64(pd + g * 4096 + 8 * i, ((g << 30) + (i << 21)) | PTE_P | PTE_RW | PTE_PS);
+	}
+}
+
+int x86_vm_init(struct vm *vm)
+{
+	struct kvm_cpuid2 *c = calloc(1, sizeof(*c) + CPUID_MAX_ENTRIES * sizeof(c->entries[0]));
+
+	if (!c)
+		return -ENOMEM;
+	c->nent = CPUID_MAX_ENTRIES;
+	if (ioctl(vm->kvm_fd, KVM_GET_SUPPORTED_CPUID, c) < 0) {
+		int err = errno;
+		log_err("KVM_GET_SUPPORTED_CPUID failed: %s", strerror(err));
+		free(c);
+		return -err;
+	}
+	vm->cpuid = c;
+
+	uint64_t supported = 0;
+	if (ioctl(vm->kvm_fd, KVM_X86_GET_MCE_CAP_SUPPORTED, &supported) < 0) {
+		int err = errno;
+		log_err("KVM_X86_GET_MCE_CAP_SUPPORTED failed: %s", strerror(err));
+		return -err;
+	}
+	/* The bank count comes from KVM_CAP_MCE, not from the supported MCG_CAP bits. */
+	unsigned banks = (unsigned)kvm_check_extension(vm->kvm_fd, KVM_CAP_MCE);
+	if (banks > RASVM_MCE_BANKS)
+		banks = RASVM_MCE_BANKS;
+	/* Keep only what KVM can emulate; without SER_P a guest cannot recover, so say so. */
+	vm->mcg_cap = banks | (supported & (MCG_CTL_P | MCG_SER_P));
+	if (!(supported & MCG_SER_P))
+		log_warn("KVM does not offer MCG_SER_P: guests will treat every machine check as fatal");
+	return 0;
+}
+
+void x86_vm_exit(struct vm *vm)
+{
+	free(vm->cpuid);
+	vm->cpuid = NULL;
+}
+
+static int set_cpuid(struct vm *vm, struct vcpu *vcpu)
+{
+	size_t size = sizeof(*vm->cpuid) + vm->cpuid->nent * sizeof(vm->cpuid->entries[0]);
+	struct kvm_cpuid2 *c = malloc(size);
+
+	if (!c)
+		return -ENOMEM;
+	memcpy(c, vm->cpuid, size);
+	for (unsigned i = 0; i < c->nent; i++) {
+		struct kvm_cpuid_entry2 *e = &c->entries[i];
+
+		switch (e->function) {
+		case 1:
+			/* Initial APIC id in EBX[31:24]; MCE and MCA stay as KVM reports them. */
+			e->ebx = (e->ebx & 0x00ffffffu) | (vcpu->index << 24);
+			e->ecx |= CPUID_1_ECX_HYPERVISOR;
+			break;
+		case 0xb:
+		case 0x1f:
+			e->edx = vcpu->index; /* x2APIC id */
+			break;
+		default:
+			break;
+		}
+	}
+	int r = ioctl(vcpu->fd, KVM_SET_CPUID2, c) < 0 ? -errno : 0;
+	free(c);
+	return r;
+}
+
+static int set_lapic(struct vcpu *vcpu)
+{
+	struct kvm_lapic_state l;
+
+	if (ioctl(vcpu->fd, KVM_GET_LAPIC, &l) < 0)
+		return -errno;
+	uint32_t lint0 = APIC_MODE_EXTINT, lint1 = APIC_MODE_NMI;
+	memcpy(&l.regs[APIC_LVT_LINT0], &lint0, 4);
+	memcpy(&l.regs[APIC_LVT_LINT1], &lint1, 4);
+	return ioctl(vcpu->fd, KVM_SET_LAPIC, &l) < 0 ? -errno : 0;
+}
+
+static void set_seg(struct kvm_segment *s, uint16_t sel, uint8_t type, bool code)
+{
+	*s = (struct kvm_segment){
+		.base = 0, .limit = 0xffffffff, .selector = sel, .type = type, .present = 1,
+		.dpl = 0, .db = code ? 0 : 1, .s = 1, .l = code ? 1 : 0, .g = 1,
+	};
+}
+
+static int set_long_mode(struct vm *vm, struct vcpu *vcpu)
+{
+	struct kvm_sregs sregs;
+
+	if (ioctl(vcpu->fd, KVM_GET_SREGS, &sregs) < 0)
+		return -errno;
+	set_seg(&sregs.cs, ENTRY_SEL_CODE, 0xb, true);
+	set_seg(&sregs.ds, ENTRY_SEL_DATA, 0x3, false);
+	sregs.es = sregs.fs = sregs.gs = sregs.ss = sregs.ds;
+	sregs.gdt.base = LAYOUT_BOOT_GDT;
+	sregs.gdt.limit = 3 * 8 - 1;
+	sregs.idt.base = 0;
+	sregs.idt.limit = 0; /* the guest installs its own IDT first thing */
+	sregs.cr3 = LAYOUT_BOOT_PML4;
+	sregs.cr4 = CR4_PAE | CR4_OSFXSR | CR4_OSXMMEXCPT;
+	sregs.cr0 = CR0_PE | CR0_MP | CR0_ET | CR0_NE | CR0_WP | CR0_PG;
+	sregs.efer = EFER_LME | EFER_LMA;
+	if (ioctl(vcpu->fd, KVM_SET_SREGS, &sregs) < 0)
+		return -errno;
+
+	struct kvm_regs regs = {
+		.rip = vm->entry,
+		.rdi = vcpu->index,
+		.rsi = LAYOUT_BOOT_INFO,
+		.rflags = RFLAGS_RESERVED_1,
+	};
+	if (ioctl(vcpu->fd, KVM_SET_REGS, &regs) < 0)
+		return -errno;
+
+	struct kvm_fpu fpu = { .fcw = 0x37f, .mxcsr = 0x1f80 }; /* power-on values, SDM 9.1.1 */
+	return ioctl(vcpu->fd, KVM_SET_FPU, &fpu) < 0 ? -errno : 0;
+}
+
+int x86_vcpu_init(struct vm *vm, struct vcpu *vcpu)
+{
+	const char *what;
+	int r;
+
+	if ((r = set_cpuid(vm, vcpu))) {
+		what = "KVM_SET_CPUID2";
+	} else if (ioctl(vcpu->fd, KVM_X86_SETUP_MCE, &vm->mcg_cap) < 0) {
+		r = -errno;
+		what = "KVM_X86_SETUP_MCE";
+	} else if ((r = set_lapic(vcpu))) {
+		what = "KVM_SET_LAPIC";
+	} else if ((r = set_long_mode(vm, vcpu))) {
+		what = "setting the 64-bit entry registers";
+	} else {
+		/* With the in-kernel LAPIC, KVM parks every vCPU but 0 until INIT/SIPI; rasvm
+		 * starts them all at the entry point instead. */
+		struct kvm_mp_state mp = { .mp_state = KVM_MP_STATE_RUNNABLE };
+		if (ioctl(vcpu->fd, KVM_SET_MP_STATE, &mp) == 0)
+			return 0;
+		r = -errno;
+		what = "KVM_SET_MP_STATE";
+	}
+	log_err("vcpu %u: %s failed: %s", vcpu->index, what, strerror(-r));
+	return r;
+}
