@@ -90,7 +90,11 @@ unit: $(UNIT_BINS)
 test: $(BUILD)/rasvm unit
 	BUILD=$(BUILD) tests/run
 
-bench: $(BUILD)/rasvm
+$(BUILD)/bench/%: bench/%.c
+	@mkdir -p $(@D)
+	$(CC) $(CFLAGS) -o $@ $<
+
+bench: $(BUILD)/rasvm $(BUILD)/bench/startup
 	BUILD=$(BUILD) bench/run
 
 clean:

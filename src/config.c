@@ -6,6 +6,7 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <strings.h>
 
 #include "acpi/spec.h"
 
@@ -99,7 +100,7 @@ int config_parse_size(const char *s, uint64_t *bytes)
 		default: return -EINVAL;
 		}
 		end++;
-		if (strcmp(end, "") && strcmp(end, "B") && strcmp(end, "iB"))
+		if (strcasecmp(end, "") && strcasecmp(end, "B") && strcasecmp(end, "iB"))
 			return -EINVAL;
 	}
 	if (v > (UINT64_MAX >> shift))

@@ -1,0 +1,37 @@
+# Verifies the run options that shape a VM's surroundings: the serial console to a file or
+# nowhere (and a clear error when the file cannot be created), --stats figures, and SIGTERM
+# and SIGINT stopping a running VM with 143 and 130.
+. "$(dirname "$0")/../lib.sh"
+require_kvm
+
+run_rasvm run --serial "file:$TMP/console.txt"
+expect_rc "serial to file" 0
+if grep -q "rendezvous: 1 of 1 vCPUs" "$TMP/console.txt"; then ok "serial file has the console"
+else not_ok "serial file lacks the console"; fi
+expect_lacks "serial to file" out "rendezvous"
+run_rasvm run --serial none
+expect_rc "serial none" 0
+if [ -s "$TMP/out" ]; then not_ok "serial none printed something"; else ok "serial none is silent"; fi
+run_rasvm run --serial "file:$TMP/no/such/dir/console.txt"
+expect_rc "serial file unwritable" 71
+expect_has "serial file unwritable" err "cannot open: No such file or directory"
+
+run_rasvm run --stats "$TMP/stats"
+expect_rc "--stats" 0
+for key in first_testport_ns rss_kib guest_resident_kib vmm_kib; do
+	if grep -qE "^$key [1-9][0-9]*$" "$TMP/stats"; then ok "--stats has $key"
+	else not_ok "--stats lacks a non-zero $key"; fi
+done
+
+# The hang scenario runs for about a second before rasvm gives up on it: time to signal.
+for sig in TERM:143 INT:130; do
+	(cd "$TMP" && exec "$RASVM" run --scenario hang -v) >"$TMP/out" 2>"$TMP/err" &
+	pid=$!
+	for _ in $(seq 100); do grep -q "SYNC 1" "$TMP/err" && break; sleep 0.01; done
+	kill -"${sig%:*}" "$pid"
+	wait "$pid"
+	rc=$?
+	expect_rc "SIG${sig%:*}" "${sig#*:}"
+	expect_has "SIG${sig%:*}" err "stopped by SIG${sig%:*}"
+done
+finish

@@ -1,0 +1,68 @@
+# Helpers for the shell tests: each check prints one TAP line; the script exits 1 if any
+# check failed, 77 when it needs /dev/kvm and there is none.
+set -u
+ROOT=$(cd "$(dirname "${BASH_SOURCE[0]}")/.." && pwd)
+BUILD=${BUILD:-build}
+case $BUILD in /*) ;; *) BUILD=$ROOT/$BUILD ;; esac
+RASVM=${RASVM:-$BUILD/rasvm}
+case $RASVM in /*) ;; *) RASVM=$ROOT/$RASVM ;; esac
+TMP=$(mktemp -d)
+trap 'rm -rf "$TMP"' EXIT
+failed=0
+
+ok() { echo "ok - $*"; }
+not_ok() { echo "not ok - $*"; failed=1; }
+
+# Skip the whole script unless /dev/kvm can be opened read-write.
+require_kvm() {
+	if ! { exec 9<>/dev/kvm; } 2>/dev/null; then
+		echo "# skip: /dev/kvm is not usable here"
+		exit 77
+	fi
+	exec 9>&-
+}
+
+# run_rasvm ARGS...: runs rasvm in $TMP (60 s at most, core dumps allowed so that one would
+# show); sets $rc, stdout in $TMP/out, stderr in $TMP/err.
+run_rasvm() {
+	(cd "$TMP" && ulimit -c unlimited && exec timeout 60 "$RASVM" "$@") >"$TMP/out" 2>"$TMP/err"
+	rc=$?
+}
+
+# expect_rc NAME WANT: the last run's exit code.
+expect_rc() {
+	if [ "$rc" = "$2" ]; then ok "$1: exit $2"; else
+		not_ok "$1: exit $rc, expected $2"
+		sed 's/^/#   /' "$TMP/err" | head -8
+	fi
+}
+
+# expect_has NAME FILE(out|err) TEXT: the last run printed TEXT (fixed string).
+expect_has() {
+	if grep -qF -- "$3" "$TMP/$2"; then ok "$1: $2 has '$3'"; else
+		not_ok "$1: $2 lacks '$3'"
+		sed 's/^/#   /' "$TMP/$2" | head -12
+	fi
+}
+
+expect_lacks() {
+	if ! grep -qF -- "$3" "$TMP/$2"; then ok "$1: $2 lacks '$3'"; else not_ok "$1: $2 has '$3'"; fi
+}
+
+# expect_order NAME FILE LINE...: the lines appear in this order (fixed strings).
+expect_order() {
+	local name=$1 file=$TMP/$2 pos=0 n
+	shift 2
+	for want in "$@"; do
+		n=$(grep -nF -- "$want" "$file" | head -1 | cut -d: -f1)
+		if [ -z "$n" ] || [ "$n" -le "$pos" ]; then
+			not_ok "$name: '$want' missing or out of order"
+			sed 's/^/#   /' "$file" | head -20
+			return
+		fi
+		pos=$n
+	done
+	ok "$name: $# lines in order"
+}
+
+finish() { exit "$failed"; }

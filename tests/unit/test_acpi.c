@@ -1,0 +1,223 @@
+// SPDX-License-Identifier: MIT
+/*
+ * Verifies the ACPI tables: RSDP checksums, every table's length and checksum, the pointers
+ * between them, one MADT local APIC per vCPU, and the AML writer's encodings. Fields are
+ * read back at their spec offsets, not through the builder's own constants.
+ */
+#include <errno.h>
+#include <setjmp.h>
+#include <stdarg.h>
+#include <stddef.h>
+#include <stdint.h>
+#include <string.h>
+#include <cmocka.h>
+
+#include "acpi/aml.h"
+#include "acpi/buf.h"
+#include "acpi/tables.h"
+
+#define BASE 0xe0000
+static uint8_t area[0x20000];
+
+static uint64_t rd(const uint8_t *p, int width)
+{
+	uint64_t v = 0;
+	for (int i = 0; i < width; i++)
+		v |= (uint64_t)p[i] << (8 * i);
+	return v;
+}
+
+static uint8_t sum(const uint8_t *p, size_t n)
+{
+	uint8_t s = 0;
+	while (n--)
+		s = (uint8_t)(s + *p++);
+	return s;
+}
+
+static const uint8_t *at(uint64_t gpa)
+{
+	assert_true(gpa >= BASE && gpa < BASE + sizeof(area));
+	return area + (gpa - BASE);
+}
+
+/* Checks a table's signature and checksum and returns it. */
+static const uint8_t *table(uint64_t gpa, const char *sig)
+{
+	const uint8_t *t = at(gpa);
+	assert_memory_equal(t, sig, 4);
+	assert_true(rd(t + 4, 4) >= 36);
+	assert_int_equal(sum(t, rd(t + 4, 4)), 0);
+	assert_memory_equal(t + 10, "RASVM ", 6); /* OEMID */
+	return t;
+}
+
+static struct acpi_platform platform(uint32_t cpus)
+{
+	return (struct acpi_platform){ .cpus = cpus, .lapic_addr = 0xfee00000, .ioapic_addr = 0xfec00000,
+				       .ioapic_id = (uint8_t)cpus, .sci_irq = 9, .com1_port = 0x3f8,
+				       .com1_irq = 4 };
+}
+
+static void build(uint32_t cpus)
+{
+	struct acpi_buf b;
+	struct acpi_tables t;
+	struct acpi_platform p = platform(cpus);
+	memset(area, 0, sizeof(area));
+	acpi_buf_init(&b, area, sizeof(area), BASE);
+	assert_int_equal(acpi_build(&p, &b, &t), 0);
+	assert_int_equal(t.rsdp_off, 0);
+	assert_int_equal(t.count, 4);
+}
+
+static void check_all(uint32_t cpus)
+{
+	build(cpus);
+	const uint8_t *rsdp = area;
+	assert_memory_equal(rsdp, "RSD PTR ", 8);
+	assert_int_equal(sum(rsdp, 20), 0);      /* ACPI 1.0 checksum */
+	assert_int_equal(rsdp[15], 2);           /* revision */
+	assert_int_equal(rd(rsdp + 20, 4), 36);  /* length */
+	assert_int_equal(sum(rsdp, 36), 0);      /* extended checksum */
+	assert_int_equal(rd(rsdp + 16, 4), 0);   /* no RSDT */
+
+	const uint8_t *xsdt = table(rd(rsdp + 24, 8), "XSDT");
+	assert_int_equal(rd(xsdt + 4, 4), 36 + 2 * 8);
+	const uint8_t *fadt = table(rd(xsdt + 36, 8), "FACP");
+	const uint8_t *madt = table(rd(xsdt + 44, 8), "APIC");
+
+	assert_int_equal(rd(fadt + 4, 4), 276);
+	assert_int_equal(fadt[8], 6);                      /* revision */
+	assert_int_equal(fadt[131], 5);                    /* minor revision */
+	assert_true(rd(fadt + 112, 4) & (1u << 20));       /* HW_REDUCED_ACPI */
+	assert_int_equal(rd(fadt + 46, 2), 9);             /* SCI_INT */
+	assert_int_equal(rd(fadt + 40, 4), rd(fadt + 140, 8)); /* DSDT == X_DSDT */
+	const uint8_t *dsdt = table(rd(fadt + 140, 8), "DSDT");
+	assert_non_null(memmem(dsdt + 36, rd(dsdt + 4, 4) - 36, "COM1", 4));
+
+	assert_int_equal(rd(madt + 36, 4), 0xfee00000);
+	assert_int_equal(rd(madt + 4, 4), 44 + 8 * cpus + 12 + 10 + 6);
+	const uint8_t *e = madt + 44;
+	for (uint32_t i = 0; i < cpus; i++, e += 8) {
+		assert_int_equal(e[0], 0);             /* Processor Local APIC */
+		assert_int_equal(e[1], 8);
+		assert_int_equal(e[2], i);             /* processor UID */
+		assert_int_equal(e[3], i);             /* APIC id */
+		assert_int_equal(rd(e + 4, 4), 1);     /* enabled */
+	}
+	assert_int_equal(e[0], 1);                     /* I/O APIC */
+	assert_int_equal(e[2], cpus);                  /* its id follows the LAPIC ids */
+	assert_int_equal(rd(e + 4, 4), 0xfec00000);
+	e += 12;
+	assert_int_equal(e[0], 2);                     /* IRQ0 -> GSI 2 override */
+	assert_int_equal(rd(e + 4, 4), 2);
+	e += 10;
+	assert_int_equal(e[0], 4);                     /* LAPIC NMI on LINT1 */
+	assert_int_equal(e[5], 1);
+}
+
+static void test_tables_1cpu(void **state) { (void)state; check_all(1); }
+static void test_tables_4cpu(void **state) { (void)state; check_all(4); }
+static void test_tables_254cpu(void **state) { (void)state; check_all(254); }
+
+static void test_bad_platform(void **state)
+{
+	struct acpi_buf b;
+	struct acpi_tables t;
+	struct acpi_platform p = platform(255);
+	(void)state;
+	acpi_buf_init(&b, area, sizeof(area), BASE);
+	assert_int_equal(acpi_build(&p, &b, &t), -EINVAL); /* xAPIC ids stop at 254 */
+	p = platform(0);
+	assert_int_equal(acpi_build(&p, &b, &t), -EINVAL);
+	p = platform(4);
+	p.ioapic_id = 2; /* collides with a local APIC id */
+	assert_int_equal(acpi_build(&p, &b, &t), -EINVAL);
+	p = platform(4);
+	acpi_buf_init(&b, area, sizeof(area), BASE + 8); /* RSDP must be 16-byte aligned */
+	assert_int_equal(acpi_build(&p, &b, &t), -EINVAL);
+}
+
+static void test_buffer_too_small(void **state)
+{
+	struct acpi_buf b;
+	struct acpi_tables t;
+	struct acpi_platform p = platform(4);
+	(void)state;
+	memset(area, 0xee, sizeof(area));
+	acpi_buf_init(&b, area, 200, BASE);
+	assert_int_equal(acpi_build(&p, &b, &t), -ENOSPC);
+	assert_int_equal(area[200], 0xee); /* nothing written past the capacity */
+}
+
+static void test_checksum_and_gas(void **state)
+{
+	uint8_t d[12] = { 1, 2, 3, 0 };
+	struct acpi_buf b;
+	(void)state;
+	d[3] = acpi_checksum(d, 4);
+	assert_int_equal(sum(d, 4), 0);
+	acpi_buf_init(&b, d, sizeof(d), 0);
+	acpi_put_gas(&b, 0, 64, 0, 4, 0x1122334455667788ULL);
+	assert_int_equal(acpi_buf_error(&b), 0);
+	assert_int_equal(d[0], 0);
+	assert_int_equal(d[1], 64);
+	assert_int_equal(d[3], 4);
+	assert_int_equal(rd(d + 4, 8), 0x1122334455667788ULL);
+	acpi_put8(&b, 1);
+	assert_int_equal(acpi_buf_error(&b), -ENOSPC);
+}
+
+static void test_aml_encodings(void **state)
+{
+	uint8_t d[8192];
+	struct acpi_buf b;
+	uint32_t id;
+	(void)state;
+
+	assert_int_equal(aml_eisaid("PNP0501", &id), 0);
+	assert_int_equal(id, 0x0105d041); /* the value iasl emits for EISAID("PNP0501") */
+	assert_int_equal(aml_eisaid("PNP0C33", &id), 0);
+	assert_int_equal(id, 0x330cd041);
+	assert_int_equal(aml_eisaid("pnp0501", &id), -EINVAL);
+	assert_int_equal(aml_eisaid("PNP05", &id), -EINVAL);
+	assert_int_equal(aml_eisaid("PNP050G", &id), -EINVAL);
+
+	/* PkgLength (ACPI 20.2.4): 1 byte below 64, 2 bytes up to 4095, 3 bytes beyond. */
+	size_t sizes[] = { 10, 100, 5000 };
+	size_t lead_bytes[] = { 1, 2, 3 };
+	for (int i = 0; i < 3; i++) {
+		acpi_buf_init(&b, d, sizeof(d), 0);
+		size_t pkg = aml_scope_begin(&b, "\\_SB");
+		acpi_put_zeros(&b, sizes[i]);
+		aml_end(&b, pkg);
+		assert_int_equal(acpi_buf_error(&b), 0);
+		size_t n = lead_bytes[i];
+		size_t total = n + 5 + sizes[i]; /* PkgLength + "\_SB_" + body */
+		assert_int_equal(b.len, 1 + total);
+		assert_int_equal(d[1] >> 6, n - 1);
+		uint64_t decoded = n == 1 ? d[1] : (d[1] & 0xf) | (rd(d + 2, (int)n - 1) << 4);
+		assert_int_equal(decoded, total);
+		assert_memory_equal(d + 1 + n, "\\_SB_", 5);
+	}
+	/* Integers use the shortest encoding. */
+	acpi_buf_init(&b, d, sizeof(d), 0);
+	aml_name_int(&b, "_UID", 0);
+	aml_name_int(&b, "_ADR", 0x1234);
+	assert_memory_equal(d, "\x08_UID\x00\x08_ADR\x0b\x34\x12", 13);
+}
+
+int main(void)
+{
+	const struct CMUnitTest tests[] = {
+		cmocka_unit_test(test_tables_1cpu),
+		cmocka_unit_test(test_tables_4cpu),
+		cmocka_unit_test(test_tables_254cpu),
+		cmocka_unit_test(test_bad_platform),
+		cmocka_unit_test(test_buffer_too_small),
+		cmocka_unit_test(test_checksum_and_gas),
+		cmocka_unit_test(test_aml_encodings),
+	};
+	return cmocka_run_group_tests(tests, NULL, NULL);
+}

@@ -1,0 +1,162 @@
+// SPDX-License-Identifier: MIT
+/* Verifies command-line parsing: sizes, every run option, and a message for each bad input. */
+#include <errno.h>
+#include <setjmp.h>
+#include <stdarg.h>
+#include <stddef.h>
+#include <stdint.h>
+#include <string.h>
+#include <cmocka.h>
+
+#include "config.h"
+
+static char err[256];
+
+#define PARSE(c, ...)                                                                     \
+	({                                                                                \
+		char *argv_[] = { "rasvm", __VA_ARGS__ };                                 \
+		err[0] = '\0';                                                            \
+		config_parse((int)(sizeof(argv_) / sizeof(argv_[0])), argv_, (c), err,   \
+			     sizeof(err));                                                \
+	})
+
+static void test_sizes(void **state)
+{
+	uint64_t b;
+	(void)state;
+	assert_int_equal(config_parse_size("512M", &b), 0);
+	assert_int_equal(b, 512ULL << 20);
+	assert_int_equal(config_parse_size("2G", &b), 0);
+	assert_int_equal(b, 2ULL << 30);
+	assert_int_equal(config_parse_size("65536K", &b), 0);
+	assert_int_equal(b, 64ULL << 20);
+	assert_int_equal(config_parse_size("64MiB", &b), 0);
+	assert_int_equal(b, 64ULL << 20);
+	assert_int_equal(config_parse_size("1gb", &b), 0);
+	assert_int_equal(b, 1ULL << 30);
+	assert_int_equal(config_parse_size("1GiBs", &b), -EINVAL); /* only B or iB after the unit */
+	assert_int_equal(config_parse_size("256", &b), 0); /* bare number = MiB, as QEMU's -m */
+	assert_int_equal(b, 256ULL << 20);
+	assert_int_equal(config_parse_size("", &b), -EINVAL);
+	assert_int_equal(config_parse_size("-1G", &b), -EINVAL);
+	assert_int_equal(config_parse_size("12X", &b), -EINVAL);
+	assert_int_equal(config_parse_size("1Gx", &b), -EINVAL);
+	assert_int_equal(config_parse_size("abc", &b), -EINVAL);
+	assert_int_equal(config_parse_size("99999999999999999999", &b), -EINVAL);
+	assert_int_equal(config_parse_size("17179869184T", &b), -EINVAL); /* overflows 64 bits */
+}
+
+static void test_run_defaults(void **state)
+{
+	struct config c;
+	(void)state;
+	assert_int_equal(PARSE(&c, "run"), 0);
+	assert_int_equal(c.cmd, CMD_RUN);
+	assert_null(c.kernel);
+	assert_int_equal(c.memory, CONFIG_DEFAULT_MEMORY);
+	assert_int_equal(c.cpus, 1);
+	assert_int_equal(c.serial, SERIAL_STDIO);
+	assert_string_equal(c.scenario, "boot");
+	assert_false(c.verbose);
+}
+
+static void test_run_options(void **state)
+{
+	struct config c;
+	(void)state;
+	assert_int_equal(PARSE(&c, "run", "--kernel", "k.elf", "--memory=1G", "--cpus", "4",
+			       "--serial", "file:/tmp/x", "--scenario", "exit:3", "-v", "--stats", "s"),
+			 0);
+	assert_string_equal(c.kernel, "k.elf");
+	assert_int_equal(c.memory, 1ULL << 30);
+	assert_int_equal(c.cpus, 4);
+	assert_int_equal(c.serial, SERIAL_FILE);
+	assert_string_equal(c.serial_path, "/tmp/x");
+	assert_string_equal(c.scenario, "exit:3");
+	assert_true(c.verbose);
+	assert_string_equal(c.stats_path, "s");
+	assert_int_equal(PARSE(&c, "run", "--serial", "none"), 0);
+	assert_int_equal(c.serial, SERIAL_NONE);
+}
+
+/* Each bad input fails with a message that names the option. */
+static void test_run_errors(void **state)
+{
+	struct config c;
+	(void)state;
+	assert_int_equal(PARSE(&c, "run", "--bogus"), -EINVAL);
+	assert_non_null(strstr(err, "--bogus"));
+	assert_int_equal(PARSE(&c, "run", "--cpus", "0"), -EINVAL);
+	assert_non_null(strstr(err, "--cpus 0"));
+	assert_int_equal(PARSE(&c, "run", "--cpus", "255"), -EINVAL);
+	assert_non_null(strstr(err, "254"));
+	assert_int_equal(PARSE(&c, "run", "--cpus", "four"), -EINVAL);
+	assert_non_null(strstr(err, "four"));
+	assert_int_equal(PARSE(&c, "run", "--cpus"), -EINVAL);
+	assert_non_null(strstr(err, "--cpus needs"));
+	assert_int_equal(PARSE(&c, "run", "--memory", "lots"), -EINVAL);
+	assert_non_null(strstr(err, "lots"));
+	assert_int_equal(PARSE(&c, "run", "--memory", "4M"), -EINVAL);
+	assert_non_null(strstr(err, "too small"));
+	assert_int_equal(PARSE(&c, "run", "--memory", "16386K"), -EINVAL);
+	assert_non_null(strstr(err, "multiple of 4 KiB"));
+	assert_int_equal(PARSE(&c, "run", "--serial", "tty"), -EINVAL);
+	assert_non_null(strstr(err, "tty"));
+	assert_int_equal(PARSE(&c, "run", "--serial", "file:"), -EINVAL);
+	assert_int_equal(PARSE(&c, "run", "--kernel"), -EINVAL);
+	assert_int_equal(PARSE(&c, "run", "--scenario",
+			       "0123456789012345678901234567890123456789012345678901234567890123456789"),
+			 -EINVAL);
+	assert_non_null(strstr(err, "longer than 63"));
+	assert_int_equal(PARSE(&c, "frobnicate"), -EINVAL);
+	assert_non_null(strstr(err, "frobnicate"));
+	assert_int_equal(PARSE(&c, "check-host", "--xml"), -EINVAL);
+	char *argv0[] = { "rasvm" };
+	assert_int_equal(config_parse(1, argv0, &c, err, sizeof(err)), -EINVAL);
+	assert_non_null(strstr(err, "no command"));
+}
+
+static void test_help_and_version(void **state)
+{
+	struct config c;
+	(void)state;
+	assert_int_equal(PARSE(&c, "--help"), 0);
+	assert_int_equal(c.cmd, CMD_HELP);
+	assert_int_equal(c.help_for, CMD_HELP);
+	assert_int_equal(PARSE(&c, "run", "--cpus", "2", "--help"), 0);
+	assert_int_equal(c.cmd, CMD_HELP);
+	assert_int_equal(c.help_for, CMD_RUN);
+	assert_non_null(strstr(config_usage(CMD_RUN), "--memory"));
+	assert_non_null(strstr(config_usage(CMD_CHECK_HOST), "--json"));
+	assert_non_null(strstr(config_usage(CMD_HELP), "check-host"));
+	assert_int_equal(PARSE(&c, "-V"), 0);
+	assert_int_equal(c.cmd, CMD_VERSION);
+	assert_int_equal(PARSE(&c, "check-host", "--json"), 0);
+	assert_int_equal(c.cmd, CMD_CHECK_HOST);
+	assert_true(c.json);
+}
+
+static void test_host_limits(void **state)
+{
+	struct config c;
+	(void)state;
+	assert_int_equal(PARSE(&c, "run", "--memory", "8G", "--cpus", "8"), 0);
+	assert_int_equal(config_check_host(&c, 16ULL << 30, 1024, err, sizeof(err)), 0);
+	assert_int_equal(config_check_host(&c, 4ULL << 30, 1024, err, sizeof(err)), -EINVAL);
+	assert_non_null(strstr(err, "host's 4096 MiB"));
+	assert_int_equal(config_check_host(&c, 16ULL << 30, 4, err, sizeof(err)), -EINVAL);
+	assert_non_null(strstr(err, "KVM allows here (4)"));
+}
+
+int main(void)
+{
+	const struct CMUnitTest tests[] = {
+		cmocka_unit_test(test_sizes),
+		cmocka_unit_test(test_run_defaults),
+		cmocka_unit_test(test_run_options),
+		cmocka_unit_test(test_run_errors),
+		cmocka_unit_test(test_help_and_version),
+		cmocka_unit_test(test_host_limits),
+	};
+	return cmocka_run_group_tests(tests, NULL, NULL);
+}

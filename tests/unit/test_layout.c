@@ -1,0 +1,97 @@
+// SPDX-License-Identifier: MIT
+/* Verifies include/rasvm/layout.h is self-consistent: boot structures do not overlap each
+ * other or the ACPI area, KVM's private pages and the APICs lie in the MMIO hole, the
+ * boot-info fields fit their page, and the boot GDT and page tables are what the vCPUs use. */
+#include <setjmp.h>
+#include <stdarg.h>
+#include <stddef.h>
+#include <stdint.h>
+#include <stdlib.h>
+#include <cmocka.h>
+
+#include "kvm/x86/cpu.h"
+#include "rasvm/layout.h"
+
+struct range { uint64_t start, end; const char *name; };
+
+static void test_no_overlaps(void **state)
+{
+	const struct range r[] = {
+		{ LAYOUT_BOOT_GDT, LAYOUT_BOOT_GDT + 0x1000, "gdt" },
+		{ LAYOUT_BOOT_INFO, LAYOUT_BOOT_INFO + 0x1000, "bootinfo" },
+		{ LAYOUT_BOOT_PML4, LAYOUT_BOOT_PML4 + 0x1000, "pml4" },
+		{ LAYOUT_BOOT_PDPT, LAYOUT_BOOT_PDPT + 0x1000, "pdpt" },
+		{ LAYOUT_BOOT_PD, LAYOUT_BOOT_PD + 0x4000, "pd" },
+		{ LAYOUT_ACPI_BASE, LAYOUT_ACPI_END, "acpi" },
+		{ LAYOUT_IOAPIC, LAYOUT_IOAPIC + 0x1000, "ioapic" },
+		{ LAYOUT_LAPIC, LAYOUT_LAPIC + 0x1000, "lapic" },
+		{ LAYOUT_KVM_IDENTITY_MAP, LAYOUT_KVM_IDENTITY_MAP + 0x1000, "idmap" },
+		{ LAYOUT_KVM_TSS, LAYOUT_KVM_TSS + 0x3000, "tss" },
+	};
+	size_t n = sizeof(r) / sizeof(r[0]);
+	(void)state;
+	for (size_t i = 0; i < n; i++)
+		for (size_t j = i + 1; j < n; j++)
+			if (r[i].start < r[j].end && r[j].start < r[i].end)
+				fail_msg("%s overlaps %s", r[i].name, r[j].name);
+	/* Boot structures are in conventional RAM; tables in the reserved BIOS area. */
+	assert_true(LAYOUT_BOOT_PD + 0x4000 <= LAYOUT_LOW_RAM_END);
+	assert_true(LAYOUT_ACPI_BASE >= LAYOUT_FW_RESERVED && LAYOUT_ACPI_END <= LAYOUT_KERNEL_MIN);
+	/* Everything KVM and the APICs own sits in the hole between low and high RAM. */
+	for (size_t i = 6; i < n; i++)
+		assert_true(r[i].start >= LAYOUT_MMIO_HOLE && r[i].end <= LAYOUT_HIGH_RAM);
+	assert_true(LAYOUT_RAM_MIN > LAYOUT_KERNEL_MIN);
+}
+
+static void test_bootinfo_fits(void **state)
+{
+	(void)state;
+	assert_true(BOOTINFO_OFF_SCENARIO + BOOTINFO_SCENARIO_LEN <= BOOTINFO_OFF_E820);
+	assert_true(BOOTINFO_OFF_E820 + BOOTINFO_E820_MAX * BOOTINFO_E820_ENTRY_SIZE <= 4096);
+	assert_true(BOOTINFO_OFF_RSDP + 8 <= BOOTINFO_OFF_SCENARIO);
+}
+
+static uint64_t rd64(const uint8_t *p)
+{
+	uint64_t v = 0;
+	for (int i = 0; i < 8; i++)
+		v |= (uint64_t)p[i] << (8 * i);
+	return v;
+}
+
+/* Walk the boot page tables the way the MMU does for a few addresses. */
+static uint64_t translate(const uint8_t *ram, uint64_t va)
+{
+	uint64_t pml4e = rd64(ram + LAYOUT_BOOT_PML4 + 8 * ((va >> 39) & 511));
+	assert_true(pml4e & 1);
+	uint64_t pdpte = rd64(ram + (pml4e & ~0xfffULL) + 8 * ((va >> 30) & 511));
+	assert_true(pdpte & 1);
+	uint64_t pde = rd64(ram + (pdpte & ~0xfffULL) + 8 * ((va >> 21) & 511));
+	assert_true((pde & 0x83) == 0x83); /* present, writable, 2 MiB page */
+	return (pde & ~0x1fffffULL) | (va & 0x1fffff);
+}
+
+static void test_boot_tables(void **state)
+{
+	struct guest_mem m;
+	uint8_t *ram = calloc(1, LAYOUT_RAM_MIN);
+	(void)state;
+	mem_layout(&m, ram, LAYOUT_RAM_MIN);
+	x86_write_boot_tables(&m);
+	const uint64_t probes[] = { 0, 0x100000, 0x12345678, LAYOUT_LAPIC + 0x20, LAYOUT_BOOT_MAPPED - 1 };
+	for (size_t i = 0; i < sizeof(probes) / sizeof(probes[0]); i++)
+		assert_int_equal(translate(ram, probes[i]), probes[i]);
+	assert_int_equal(rd64(ram + LAYOUT_BOOT_GDT + ENTRY_SEL_CODE), 0x00af9b000000ffffULL);
+	assert_int_equal(rd64(ram + LAYOUT_BOOT_GDT + ENTRY_SEL_DATA), 0x00cf93000000ffffULL);
+	free(ram);
+}
+
+int main(void)
+{
+	const struct CMUnitTest tests[] = {
+		cmocka_unit_test(test_no_overlaps),
+		cmocka_unit_test(test_bootinfo_fits),
+		cmocka_unit_test(test_boot_tables),
+	};
+	return cmocka_run_group_tests(tests, NULL, NULL);
+}
