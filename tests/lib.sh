@@ -15,7 +15,8 @@ not_ok() { echo "not ok - $*"; failed=1; }
 
 # Skip the whole script unless /dev/kvm can be opened read-write.
 require_kvm() {
-	if ! { exec 9<>/dev/kvm; } 2>/dev/null; then
+	# -c first: bash's <> would create a plain file where there is no device.
+	if ! [ -c /dev/kvm ] || ! { exec 9<>/dev/kvm; } 2>/dev/null; then
 		echo "# skip: /dev/kvm is not usable here"
 		exit 77
 	fi

@@ -27,6 +27,11 @@ int kvm_open(void)
 		return -err;
 	}
 	int version = ioctl(fd, KVM_GET_API_VERSION, 0);
+	if (version < 0) {
+		log_err("/dev/kvm is not the KVM device (KVM_GET_API_VERSION: %s)", strerror(errno));
+		close(fd);
+		return -ENODEV;
+	}
 	if (version != KVM_API_VERSION) {
 		log_err("/dev/kvm speaks API version %d, rasvm needs %d", version, KVM_API_VERSION);
 		close(fd);

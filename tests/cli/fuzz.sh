@@ -1,0 +1,32 @@
+# Fuzzes the parsers of untrusted input briefly (FUZZ_SECONDS each, default 10) with libFuzzer
+# and AddressSanitizer: the ELF loader (kernel files) and the command line. Longer by hand:
+#   FUZZ_SECONDS=600 tests/run fuzz
+. "$(dirname "$0")/../lib.sh"
+seconds=${FUZZ_SECONDS:-10}
+if ! echo 'int LLVMFuzzerTestOneInput(const char *d, long n){return 0;}' |
+	clang -x c -fsanitize=fuzzer,address -o "$TMP/probe" - 2>/dev/null; then
+	echo "# skip: clang with libFuzzer is not installed"
+	exit 77
+fi
+src="$ROOT/src/acpi/aml.c $ROOT/src/acpi/buf.c $ROOT/src/acpi/tables.c $ROOT/src/config.c
+     $ROOT/src/kvm/mem.c $ROOT/src/loader/elf.c"
+for target in elf config; do
+	seeds=$ROOT/tests/fuzz/seeds/$([ $target = elf ] && echo elf || echo size)
+	if ! clang -g -O1 -std=c11 -D_GNU_SOURCE -fsanitize=fuzzer,address,undefined \
+		-fno-sanitize-recover=undefined -I"$ROOT/include" -I"$ROOT/src" \
+		-o "$TMP/fuzz_$target" "$ROOT/tests/fuzz/fuzz_$target.c" $src 2>"$TMP/cc"; then
+		not_ok "fuzz_$target builds"; sed 's/^/#   /' "$TMP/cc" | head; continue
+	fi
+	mkdir -p "$TMP/corpus_$target"
+	cp "$seeds"/* "$TMP/corpus_$target/"
+	[ $target = elf ] && cp "$BUILD/guest/guest.elf" "$TMP/corpus_$target/"
+	if (cd "$TMP" && "./fuzz_$target" -max_total_time="$seconds" -max_len=65536 \
+		"corpus_$target" >"$TMP/log_$target" 2>&1); then
+		ok "fuzz_$target: no crash in ${seconds}s ($(grep -oE 'Done [0-9]+ runs' "$TMP/log_$target" | grep -oE '[0-9]+') runs)"
+	else
+		not_ok "fuzz_$target found a crash"
+		grep -E 'ERROR|SUMMARY|Test unit written' "$TMP/log_$target" | sed 's/^/#   /'
+		cp "$TMP"/crash-* "$ROOT/$BUILD/" 2>/dev/null && echo "#   reproducer copied to $BUILD/"
+	fi
+done
+finish
