@@ -11,6 +11,7 @@
 #define GUEST_STACK_SHIFT 13 /* 8 KiB per vCPU */
 #define GUEST_VECTOR_NMI  2
 #define GUEST_VECTOR_MC   18
+#define MSR_IA32_MCG_CAP  0x179 /* Intel SDM Vol. 3B 16.3.1.1 */
 #define GUEST_EXIT_UNKNOWN_SCENARIO 3 /* exit code for a --scenario the guest does not have */
 
 #ifndef __ASSEMBLER__
@@ -26,6 +27,16 @@ static inline uint8_t inb(uint16_t port)
 	uint8_t v;
 	__asm__ volatile("inb %1, %0" : "=a"(v) : "Nd"(port));
 	return v;
+}
+static inline uint64_t rdmsr(uint32_t msr)
+{
+	uint32_t lo, hi;
+	__asm__ volatile("rdmsr" : "=a"(lo), "=d"(hi) : "c"(msr));
+	return ((uint64_t)hi << 32) | lo;
+}
+static inline void cpuid(uint32_t leaf, uint32_t *a, uint32_t *b, uint32_t *c, uint32_t *d)
+{
+	__asm__ volatile("cpuid" : "=a"(*a), "=b"(*b), "=c"(*c), "=d"(*d) : "a"(leaf), "c"(0));
 }
 static inline void cpu_relax(void) { __asm__ volatile("pause" ::: "memory"); }
 

@@ -32,6 +32,24 @@ static void park(void)
 		__asm__ volatile("cli; hlt");
 }
 
+/* What rasvm promises every vCPU: its APIC id is its index, CPUID reports MCE and MCA, and
+ * MCG_CAP has the banks and recovery bits (layout in docs/writing-a-guest.md). */
+static void check_cpu(uint64_t cpu)
+{
+	uint32_t a, b, c, d;
+
+	cpuid(1, &a, &b, &c, &d);
+	GUEST_ASSERT((b >> 24) == cpu);
+	GUEST_ASSERT(d & (1u << 7));  /* CPUID.01H:EDX.MCE */
+	GUEST_ASSERT(d & (1u << 14)); /* CPUID.01H:EDX.MCA */
+	uint64_t cap = rdmsr(MSR_IA32_MCG_CAP);
+	GUEST_ASSERT((cap & 0xff) == 10);
+	GUEST_ASSERT(cap & (1u << 24)); /* MCG_SER_P */
+	if (cpu == 0)
+		printf("MCE: CPUID MCE and MCA set, MCG_CAP 0x%lx: %u banks, CTL_P %u, SER_P %u\n", cap,
+		       (unsigned)(cap & 0xff), (unsigned)(cap >> 8) & 1, (unsigned)(cap >> 24) & 1);
+}
+
 /* Every vCPU checks in; the boot vCPU waits for all of them. */
 static void rendezvous(uint64_t cpu)
 {
@@ -44,6 +62,7 @@ static void rendezvous(uint64_t cpu)
 
 static void scenario_boot(uint64_t cpu)
 {
+	check_cpu(cpu);
 	if (cpu == 0) {
 		int tables = acpi_walk(1);
 		GUEST_ASSERT(tables >= 4); /* XSDT, FADT, DSDT and MADT at least */

@@ -26,6 +26,8 @@ for cpus in 1 4; do
 	then ok "$cpus vCPU boot: MADT has one local APIC per vCPU"
 	else not_ok "$cpus vCPU boot: MADT length is not 0x$madt_len"; fi
 	expect_has "$cpus vCPU boot" out "rendezvous: $cpus of $cpus vCPUs"
+	# Every vCPU asserted its APIC id and MCG_CAP (a failure would have exited 82).
+	expect_has "$cpus vCPU boot" out "MCE: CPUID MCE and MCA set, MCG_CAP 0x100010a: 10 banks, CTL_P 1, SER_P 1"
 done
 
 # Memory above the 3 GiB hole is described and reported to the guest.
