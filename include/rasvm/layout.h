@@ -19,6 +19,8 @@
 #define LAYOUT_BOOT_PD            0x00005000ULL /* boot page tables: 4 page directories of 2 MiB pages, 0x5000-0x8fff, map 0-4 GiB */
 #define LAYOUT_LOW_RAM_END        0x0009fc00ULL /* end of conventional RAM below 1 MiB (the EBDA would start here) */
 #define LAYOUT_FW_RESERVED        0x0009fc00ULL /* e820-reserved from here to 1 MiB: EBDA, legacy video, BIOS area */
+#define LAYOUT_ERROR_REGION       0x000a0000ULL /* APEI error region (e820-reserved): per source id a block-address register, a read-ack register and a status block */
+#define LAYOUT_ERROR_REGION_END   0x000e0000ULL /* end of the error region (256 KiB) */
 #define LAYOUT_ACPI_BASE          0x000e0000ULL /* ACPI tables, RSDP first (16-byte aligned, found by a legacy 0xE0000-0xFFFFF scan) */
 #define LAYOUT_ACPI_END           0x00100000ULL /* end of the ACPI table area (128 KiB) */
 #define LAYOUT_KERNEL_MIN         0x00100000ULL /* lowest address a kernel's PT_LOAD segment may use (1 MiB) */
@@ -39,6 +41,7 @@
 /* ---- Interrupts ---- */
 #define IRQ_COM1                  4 /* ISA IRQ of COM1 (IOAPIC pin 4) */
 #define IRQ_SCI                   9 /* ACPI SCI, reported in the FADT */
+#define IRQ_GED                   11 /* GSI of the ACPI Generic Event Device that signals the async GHES source */
 
 /* ---- vCPU entry state ---- */
 /* Every vCPU starts in 64-bit mode at the ELF entry point with interrupts off, CS=0x08,

@@ -14,6 +14,10 @@
 #define AML_STRING_PREFIX 0x0d
 #define AML_QWORD_PREFIX  0x0e
 #define AML_SCOPE_OP      0x10
+#define AML_METHOD_OP     0x14
+#define AML_DUAL_NAME     0x2e
+#define AML_MULTI_NAME    0x2f
+#define AML_NOTIFY_OP     0x86
 #define AML_BUFFER_OP     0x11
 #define AML_EXT_OP_PREFIX 0x5b
 #define AML_DEVICE_OP     0x82 /* after AML_EXT_OP_PREFIX */
@@ -24,22 +28,43 @@
 #define RES_IO            0x47 /* type 0x08, length 7 */
 #define RES_IO_DECODE16   0x01
 #define RES_END_TAG       0x79 /* type 0x0f, length 1 */
+/* 6.4.3.6 Extended Interrupt Descriptor (large resource) */
+#define RES_EXT_IRQ       0x89
+#define EXT_IRQ_CONSUMER  0x01
+#define EXT_IRQ_EDGE      0x02
+#define EXT_IRQ_LOW       0x04
 
 #define PKGLEN_MAX_BYTES  4 /* 20.2.4: PkgLength is 1 to 4 bytes */
 
-/* 20.2.2 NameString: an optional root prefix and one NameSeg of 4 characters, padded with '_'. */
+/* 20.2.2 NameString: an optional root prefix, then NameSegs of 4 characters ('_'-padded)
+ * separated by '.' in the source form: one plain, two after DualNamePrefix, more after
+ * MultiNamePrefix and a count. */
 static void put_name(struct acpi_buf *b, const char *name)
 {
-	char seg[4] = { '_', '_', '_', '_' };
-	size_t i = 0;
+	unsigned segs = 1;
 
 	if (name[0] == '\\') {
 		acpi_put8(b, AML_ROOT_CHAR);
 		name++;
 	}
-	for (; i < 4 && name[i]; i++)
-		seg[i] = name[i];
-	acpi_put_bytes(b, seg, 4);
+	for (const char *p = name; *p; p++)
+		segs += *p == '.';
+	if (segs == 2) {
+		acpi_put8(b, AML_DUAL_NAME);
+	} else if (segs > 2) {
+		acpi_put8(b, AML_MULTI_NAME);
+		acpi_put8(b, (uint8_t)segs);
+	}
+	for (unsigned s = 0; s < segs; s++) {
+		char seg[4] = { '_', '_', '_', '_' };
+		for (size_t i = 0; i < 4 && *name && *name != '.'; i++)
+			seg[i] = *name++;
+		while (*name && *name != '.')
+			name++; /* longer segments are cut to 4 */
+		if (*name == '.')
+			name++;
+		acpi_put_bytes(b, seg, 4);
+	}
 }
 
 static size_t pkg_begin(struct acpi_buf *b)
@@ -92,6 +117,34 @@ size_t aml_device_begin(struct acpi_buf *b, const char *name)
 	size_t pkg = pkg_begin(b);
 	put_name(b, name);
 	return pkg;
+}
+
+size_t aml_method_begin(struct acpi_buf *b, const char *name, unsigned nargs)
+{
+	acpi_put8(b, AML_METHOD_OP);
+	size_t pkg = pkg_begin(b);
+	put_name(b, name);
+	acpi_put8(b, (uint8_t)(nargs & 7)); /* MethodFlags: ArgCount, not serialized, SyncLevel 0 */
+	return pkg;
+}
+
+static void put_int(struct acpi_buf *b, uint64_t v);
+
+void aml_notify(struct acpi_buf *b, const char *path, uint64_t value)
+{
+	acpi_put8(b, AML_NOTIFY_OP);
+	put_name(b, path);
+	put_int(b, value);
+}
+
+void aml_res_ext_irq(struct acpi_buf *b, uint32_t gsi, bool edge, bool active_low)
+{
+	acpi_put8(b, RES_EXT_IRQ);
+	acpi_put16(b, 6); /* length: flags, count, one interrupt number */
+	acpi_put8(b, (uint8_t)(EXT_IRQ_CONSUMER | (edge ? EXT_IRQ_EDGE : 0) |
+			       (active_low ? EXT_IRQ_LOW : 0)));
+	acpi_put8(b, 1);
+	acpi_put32(b, gsi);
 }
 
 static void put_int(struct acpi_buf *b, uint64_t v)

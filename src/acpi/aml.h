@@ -7,6 +7,7 @@
 #ifndef RASVM_ACPI_AML_H
 #define RASVM_ACPI_AML_H
 
+#include <stdbool.h>
 #include <stdint.h>
 
 #include "acpi/buf.h"
@@ -15,7 +16,9 @@
 size_t aml_scope_begin(struct acpi_buf *b, const char *name);
 /* 20.2.5.2 Device(name) { ... } */
 size_t aml_device_begin(struct acpi_buf *b, const char *name);
-/* Closes a scope, device or buffer. */
+/* 20.2.5.2 Method(name, nargs) { ... }, not serialized */
+size_t aml_method_begin(struct acpi_buf *b, const char *name, unsigned nargs);
+/* Closes a scope, device, method or buffer. */
 void aml_end(struct acpi_buf *b, size_t pkg);
 
 /* 20.2.5.1 Name(name, integer), the shortest integer encoding (20.2.3). */
@@ -32,6 +35,11 @@ void aml_crs_end(struct acpi_buf *b, size_t pkg);
 void aml_res_io(struct acpi_buf *b, uint16_t base, uint8_t len);
 /* 6.4.2.1 IRQ Descriptor without flags (edge, active high). */
 void aml_res_irq(struct acpi_buf *b, uint8_t irq);
+
+/* 20.2.5.3 Notify(path, value); path like "\\_SB.HED" */
+void aml_notify(struct acpi_buf *b, const char *path, uint64_t value);
+/* 6.4.3.6 Extended Interrupt Descriptor, one interrupt, resource consumer, exclusive. */
+void aml_res_ext_irq(struct acpi_buf *b, uint32_t gsi, bool edge, bool active_low);
 
 /* EISA id compression (6.1.5 _HID) without writing; -EINVAL for a malformed id. */
 int aml_eisaid(const char *id, uint32_t *out);

@@ -30,6 +30,27 @@ static size_t build_dsdt(const struct acpi_platform *p, struct acpi_buf *b)
 	aml_res_irq(b, p->com1_irq);
 	aml_crs_end(b, crs);
 	aml_end(b, com1);
+	if (p->ras.mask) {
+		/* 18.3.2.7.2: GHES sources notified by SCI/GPIO/GSIV signal through one Hardware
+		 * Error Device; Linux's GHES driver listens for its Notify 0x80. */
+		size_t hed = aml_device_begin(b, "HED");
+		aml_name_eisaid(b, "_HID", "PNP0C33");
+		aml_name_int(b, "_UID", 0);
+		aml_end(b, hed);
+	}
+	if (p->ras.mask & (1u << RAS_SOURCE_ASYNC)) {
+		/* 5.6.9 Generic Event Device: its interrupt runs _EVT, which notifies the HED. */
+		size_t ged = aml_device_begin(b, "GED0");
+		aml_name_string(b, "_HID", "ACPI0013");
+		aml_name_int(b, "_UID", 0);
+		size_t crs = aml_crs_begin(b);
+		aml_res_ext_irq(b, p->ged_gsi, true, false);
+		aml_crs_end(b, crs);
+		size_t evt = aml_method_begin(b, "_EVT", 1);
+		aml_notify(b, "\\_SB.HED", 0x80); /* 5.6.6: 0x80 = hardware error */
+		aml_end(b, evt);
+		aml_end(b, ged);
+	}
 	aml_end(b, sb);
 	acpi_table_end(b, start);
 	return start;
@@ -94,8 +115,10 @@ static size_t build_madt(const struct acpi_platform *p, struct acpi_buf *b)
 
 int acpi_build(const struct acpi_platform *p, struct acpi_buf *b, struct acpi_tables *out)
 {
+	const char *why;
 	if (p->cpus == 0 || p->cpus > MADT_MAX_XAPIC_ID || p->ioapic_id < p->cpus ||
-	    p->com1_irq > 15 || (b->gpa % RSDP_ALIGN) != 0)
+	    p->com1_irq > 15 || (b->gpa % RSDP_ALIGN) != 0 ||
+	    (p->ras.mask && (p->ras.mask >> RAS_SOURCES_MAX || ras_sources_check(&p->ras, &why))))
 		return -EINVAL;
 	memset(out, 0, sizeof(*out));
 
@@ -121,11 +144,19 @@ int acpi_build(const struct acpi_platform *p, struct acpi_buf *b, struct acpi_ta
 	size_t madt = build_madt(p, b);
 	note_table(out, b, madt);
 	acpi_align(b, 16);
+	size_t hest = 0;
+	if (p->ras.mask) {
+		hest = hest_build(b, &p->ras, p->error_region);
+		note_table(out, b, hest);
+		acpi_align(b, 16);
+	}
 
 	/* 5.2.8 XSDT: every table but the DSDT, which the FADT points to. */
 	size_t xsdt = acpi_table_begin(b, "XSDT", XSDT_REVISION);
 	acpi_put64(b, acpi_gpa_of(b, fadt));
 	acpi_put64(b, acpi_gpa_of(b, madt));
+	if (p->ras.mask)
+		acpi_put64(b, acpi_gpa_of(b, hest));
 	acpi_table_end(b, xsdt);
 	note_table(out, b, xsdt);
 

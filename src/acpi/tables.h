@@ -9,6 +9,7 @@
 #include <stdint.h>
 
 #include "acpi/buf.h"
+#include "acpi/hest.h"
 
 /* What the tables describe; filled by the VMM from its layout and configuration. */
 struct acpi_platform {
@@ -19,6 +20,9 @@ struct acpi_platform {
 	uint16_t sci_irq;
 	uint16_t com1_port;
 	uint8_t com1_irq;
+	struct ras_sources ras;  /* mask 0: no HEST */
+	uint64_t error_region;   /* guest physical base of the GHES error region */
+	uint32_t ged_gsi;        /* interrupt of the Generic Event Device (async source) */
 };
 
 #define ACPI_MAX_TABLES 8
@@ -37,7 +41,9 @@ struct acpi_tables {
 };
 
 /*
- * Build every table into b, RSDP first (b->gpa must be 16-byte aligned).
+ * Build every table into b, RSDP first (b->gpa must be 16-byte aligned). With RAS sources,
+ * also the HEST, and in the DSDT the Hardware Error Device plus, for the async source, the
+ * Generic Event Device that notifies it. The error region itself is ghes_region_init()'s.
  * Returns 0, -EINVAL for an unrepresentable platform (e.g. more CPUs than xAPIC ids),
  * or -ENOSPC when b is too small.
  */

@@ -1,0 +1,60 @@
+/* SPDX-License-Identifier: MIT */
+/*
+ * The Hardware Error Source Table with GHESv2 sources, and the error region behind it:
+ * per source id an error-block-address register, a read-ack register and an error status
+ * block. Bytes in, bytes out: the caller says where the region lives in guest memory.
+ *
+ * Source ids never change meaning once published (they are migration ABI), so every id has
+ * fixed slots in the region whether or not the source is enabled:
+ *
+ *   region + 0x000 + 8*id   u64 error-block-address register (holds the block's address)
+ *   region + 0x100 + 8*id   u64 read-ack register (1 = free, 0 = record pending)
+ *   region + 0x1000 + id*block_length   error status block
+ */
+#ifndef RASVM_ACPI_HEST_H
+#define RASVM_ACPI_HEST_H
+
+#include <stdint.h>
+
+#include "acpi/buf.h"
+
+enum ras_source_id {
+	RAS_SOURCE_SYNC = 0,   /* notification NMI: synchronous errors */
+	RAS_SOURCE_ASYNC = 1,  /* notification SCI, raised through the GED: asynchronous errors */
+	RAS_SOURCE_POLLED = 2, /* polled by the guest every poll_ms */
+	RAS_SOURCES_MAX = 3,
+};
+
+#define GHES_REGION_ACK_OFFSET   0x100
+#define GHES_REGION_BLOCKS       0x1000
+#define GHES_BLOCK_MIN           1024   /* room for several 172-byte memory records */
+#define GHES_BLOCK_MAX           65536  /* Linux warns about larger blocks */
+#define GHES_BLOCK_DEFAULT       4096
+#define GHES_POLL_DEFAULT_MS     1000
+#define GHES_POLL_MAX_MS         3600000
+#define RAS_SOURCES_DEFAULT      ((1u << RAS_SOURCE_SYNC) | (1u << RAS_SOURCE_ASYNC) | (1u << RAS_SOURCE_POLLED))
+
+struct ras_sources {
+	uint32_t mask;         /* bit per enum ras_source_id */
+	uint32_t block_length; /* bytes per error status block */
+	uint32_t poll_ms;      /* poll interval of RAS_SOURCE_POLLED */
+};
+
+const char *ras_source_name(unsigned id);
+/* "sync,async,polled", "none", any subset; -EINVAL for an unknown name. */
+int ras_sources_parse(const char *list, uint32_t *mask);
+/* -EINVAL with the reason when block length or poll interval are out of range. */
+int ras_sources_check(const struct ras_sources *s, const char **why);
+
+/* Bytes of the error region the sources need from the region's base. */
+uint64_t ghes_region_size(const struct ras_sources *s);
+uint64_t ghes_address_register(uint64_t region, unsigned id);
+uint64_t ghes_ack_register(uint64_t region, unsigned id);
+uint64_t ghes_block(uint64_t region, const struct ras_sources *s, unsigned id);
+
+/* Write the HEST (one GHESv2 entry per enabled source); returns its offset in b. */
+size_t hest_build(struct acpi_buf *b, const struct ras_sources *s, uint64_t region);
+/* Zero the region and set every enabled source's registers: block address, ack = 1. */
+void ghes_region_init(uint8_t *mem, const struct ras_sources *s, uint64_t region);
+
+#endif
