@@ -15,9 +15,13 @@ LDLIBS  += -lpthread
 VMM_OBJS := \
 	src/acpi/aml.o \
 	src/acpi/buf.o \
+	src/acpi/cper.o \
+	src/acpi/hest.o \
 	src/acpi/tables.o \
 	src/boot.o \
 	src/bootinfo.o \
+	src/cli/acpi_dump.o \
+	src/cli/cper_tool.o \
 	src/config.o \
 	src/dev/devices.o \
 	src/dev/power.o \
@@ -31,6 +35,7 @@ VMM_OBJS := \
 	src/kvm/x86/cpu.o \
 	src/loader/elf.o \
 	src/log.o \
+	src/platform.o \
 	src/stats.o
 
 # The freestanding test guest (guest/), linked at 1 MiB and embedded into rasvm.
@@ -38,6 +43,7 @@ GUEST_OBJS := \
 	guest/start.o \
 	guest/main.o \
 	guest/lib/acpi.o \
+	guest/lib/cper.o \
 	guest/lib/cpu.o \
 	guest/lib/print.o \
 	guest/lib/string.o \
@@ -49,7 +55,7 @@ GUEST_CFLAGS := -std=c11 -O2 -g $(WARN) -ffreestanding -fno-builtin -nostdinc -f
 GUEST_LDFLAGS := -nostdlib -static -no-pie -Wl,--build-id=none -Wl,-z,max-page-size=4096 \
 	-Wl,-z,noexecstack -T guest/link.ld
 
-UNIT_TESTS := acpi bootinfo config e820 elf layout
+UNIT_TESTS := acpi bootinfo config cper e820 elf hest layout
 UNIT_BINS  := $(addprefix $(BUILD)/tests/unit/test_,$(UNIT_TESTS))
 
 .PHONY: all test unit bench clean
@@ -84,6 +90,11 @@ $(BUILD)/guest/%.o: guest/%.S
 $(BUILD)/tests/unit/test_%: tests/unit/test_%.c $(BUILD)/librasvm.a
 	@mkdir -p $(@D)
 	$(CC) $(CFLAGS) -o $@ $< $(BUILD)/librasvm.a -lcmocka $(LDLIBS)
+
+# The CPER test also builds the guest's independent reader for the host.
+$(BUILD)/tests/unit/test_cper: tests/unit/test_cper.c guest/lib/cper.c $(BUILD)/librasvm.a
+	@mkdir -p $(@D)
+	$(CC) $(CFLAGS) -Iguest/lib -o $@ $< guest/lib/cper.c $(BUILD)/librasvm.a -lcmocka $(LDLIBS)
 
 unit: $(UNIT_BINS)
 

@@ -18,7 +18,7 @@
 #include <time.h>
 #include <unistd.h>
 
-#include "acpi/tables.h"
+#include "acpi/hest.h"
 #include "bootinfo.h"
 #include "dev/device.h"
 #include "exitcode.h"
@@ -27,6 +27,7 @@
 #include "kvm/x86/cpu.h"
 #include "loader/elf.h"
 #include "log.h"
+#include "platform.h"
 #include "rasvm/layout.h"
 #include "stats.h"
 #include "vm.h"
@@ -64,28 +65,22 @@ void vm_end(struct vm *vm, enum vm_outcome outcome, int exit_code, const char *f
 	pthread_mutex_unlock(&vm->lock);
 }
 
-static int build_acpi(struct vm *vm, uint64_t *rsdp)
+/* The ACPI tables, and the GHES error region they point to, zeroed with its registers set. */
+static int build_firmware(struct vm *vm, uint64_t *rsdp)
 {
-	struct acpi_platform p = {
-		.cpus = vm->ncpus,
-		.lapic_addr = LAYOUT_LAPIC,
-		.ioapic_addr = LAYOUT_IOAPIC,
-		.ioapic_id = (uint8_t)vm->ncpus, /* the first id after the local APICs */
-		.sci_irq = IRQ_SCI,
-		.com1_port = PORT_COM1,
-		.com1_irq = IRQ_COM1,
-	};
-	struct acpi_buf b;
+	const struct config *cfg = vm->cfg;
 	struct acpi_tables t;
-	uint64_t len = LAYOUT_ACPI_END - LAYOUT_ACPI_BASE;
+	uint8_t *area = mem_gpa_to_hva(&vm->mem, LAYOUT_ACPI_BASE, LAYOUT_ACPI_END - LAYOUT_ACPI_BASE);
+	int r = platform_build_acpi(cfg, area, &t);
 
-	acpi_buf_init(&b, mem_gpa_to_hva(&vm->mem, LAYOUT_ACPI_BASE, len), len, LAYOUT_ACPI_BASE);
-	int r = acpi_build(&p, &b, &t);
 	if (r) {
 		log_err("building the ACPI tables failed: %s", strerror(-r));
 		return r;
 	}
 	*rsdp = LAYOUT_ACPI_BASE + t.rsdp_off;
+	if (cfg->ras.mask)
+		ghes_region_init(mem_gpa_to_hva(&vm->mem, LAYOUT_ERROR_REGION, ghes_region_size(&cfg->ras)),
+				 &cfg->ras, LAYOUT_ERROR_REGION);
 	return 0;
 }
 
@@ -250,7 +245,7 @@ int boot_run(const struct config *cfg)
 		goto unmap_ram;
 	}
 	x86_write_boot_tables(&vm.mem);
-	if (build_acpi(&vm, &rsdp) || bootinfo_write(&vm.mem, vm.ncpus, cfg->scenario, rsdp)) {
+	if (build_firmware(&vm, &rsdp) || bootinfo_write(&vm.mem, vm.ncpus, cfg->scenario, rsdp)) {
 		code = EXIT_INTERNAL;
 		goto unmap_ram;
 	}

@@ -18,6 +18,9 @@ static const char usage_main[] =
 	"commands:\n"
 	"  run          boot a guest (the embedded test guest unless --kernel is given)\n"
 	"  check-host   report what this host's KVM offers for guest RAS\n"
+	"  acpi dump    write the ACPI tables a VM would get, and the error region's map\n"
+	"  cper encode  write a UEFI CPER memory error record (Generic Error Status Block)\n"
+	"  cper decode  check a CPER record as Linux does and print what Linux would print\n"
 	"\n"
 	"options:\n"
 	"  -h, --help     this text; 'rasvm COMMAND --help' for a command's options\n"
@@ -36,6 +39,11 @@ static const char usage_run[] =
 	"  --serial MODE       where COM1 output goes: stdio (default), file:PATH, none\n"
 	"  --scenario NAME     scenario for the guest to run, passed in the boot-info page\n"
 	"                      (default \"boot\"; 'rasvm run --scenario list' lists the test guest's)\n"
+	"  --ras-sources LIST  GHESv2 error sources to publish in the HEST: any of sync (NMI),\n"
+	"                      async (SCI via the GED), polled, comma-separated, or none\n"
+	"                      (default sync,async,polled; ids 0, 1, 2 whatever is chosen)\n"
+	"  --ras-block-size SIZE  bytes per error status block, 1K to 64K (default 4K)\n"
+	"  --ras-poll-ms N     poll interval of the polled source (default 1000)\n"
 	"  --stats FILE        write start-up time and memory figures to FILE when the VM ends\n"
 	"  -v, --verbose       log test-port events (SYNC, DONE) and device events to stderr\n"
 	"  -h, --help          this text\n"
@@ -58,6 +66,41 @@ static const char usage_check_host[] =
 	"  --json      print one JSON object instead of text\n"
 	"  -h, --help  this text\n";
 
+static const char usage_acpi_dump[] =
+	"usage: rasvm acpi dump DIR [--cpus N] [--memory SIZE] [--ras-sources LIST]\n"
+	"                           [--ras-block-size SIZE] [--ras-poll-ms N]\n"
+	"\n"
+	"Write every ACPI table a VM with these options gets as DIR/SIG.dat (RSDP.dat too),\n"
+	"and DIR/error-region.txt describing the GHES error region: per source its\n"
+	"notification, block-address register, read-ack register and status block.\n"
+	"DIR is created if needed. Disassemble with: iasl -d DIR/*.dat\n";
+
+static const char usage_cper_encode[] =
+	"usage: rasvm cper encode --gpa ADDR [--gpa ADDR...] [--severity SEV] [--type TYPE]\n"
+	"                         [--lsb N] -o FILE\n"
+	"\n"
+	"Write one Generic Error Status Block holding a UEFI memory error section (revision\n"
+	"0x300 entry with the current time) for each --gpa, as rasvm puts it into a GHES block.\n"
+	"\n"
+	"options:\n"
+	"  --gpa ADDR      guest physical address of the lost memory (hex 0x... or decimal)\n"
+	"  --severity SEV  recoverable (default), fatal, corrected or none\n"
+	"  --type TYPE     memory error type: a number 0-255 or unknown, single-bit,\n"
+	"                  multi-bit (default), scrub-uncorrected\n"
+	"  --lsb N         the error covers 2^N bytes (the host granule; default 12): the\n"
+	"                  physical address mask reported is ~(2^N - 1)\n"
+	"  -o FILE         where to write the block\n";
+
+static const char usage_cper_decode[] =
+	"usage: rasvm cper decode FILE [--block-length N] [--source ID]\n"
+	"\n"
+	"Check a Generic Error Status Block with every check Linux's GHES driver applies and\n"
+	"print the lines Linux would print. Exits 0 when valid, 65 naming the failed check.\n"
+	"\n"
+	"options:\n"
+	"  --block-length N  the source's error status block length (default: the file size)\n"
+	"  --source ID       source id for the first line (default 0)\n";
+
 const char *config_usage(enum command cmd)
 {
 	switch (cmd) {
@@ -65,6 +108,12 @@ const char *config_usage(enum command cmd)
 		return usage_run;
 	case CMD_CHECK_HOST:
 		return usage_check_host;
+	case CMD_ACPI_DUMP:
+		return usage_acpi_dump;
+	case CMD_CPER_ENCODE:
+		return usage_cper_encode;
+	case CMD_CPER_DECODE:
+		return usage_cper_decode;
 	default:
 		return usage_main;
 	}
@@ -123,6 +172,21 @@ static int parse_uint(const char *s, unsigned *out)
 	return 0;
 }
 
+/* Decimal, or hex with 0x. */
+static int parse_u64(const char *s, uint64_t *out)
+{
+	char *end;
+
+	if (!s || *s < '0' || *s > '9')
+		return -EINVAL;
+	errno = 0;
+	unsigned long long v = strtoull(s, &end, 0);
+	if (errno || *end)
+		return -EINVAL;
+	*out = v;
+	return 0;
+}
+
 /* Accepts "--name VALUE" and "--name=VALUE"; *i advances past what was used. */
 static bool take(int argc, char *const argv[], int *i, const char *name, const char **val,
 		 int *missing)
@@ -147,17 +211,15 @@ static bool take(int argc, char *const argv[], int *i, const char *name, const c
 	return true;
 }
 
-static int parse_run_option(int argc, char *const argv[], int *i, struct config *c, char *err,
-			    size_t errlen)
+/* Options that shape the machine, shared by `run` and `acpi dump`; 1 when not one of them. */
+static int parse_machine_option(int argc, char *const argv[], int *i, struct config *c, char *err,
+				size_t errlen)
 {
 	const char *v;
 	int missing = 0;
+	uint64_t n;
 
-	if (take(argc, argv, i, "--kernel", &v, &missing)) {
-		if (missing || !*v)
-			return fail(err, errlen, "--kernel needs a file name");
-		c->kernel = v;
-	} else if (take(argc, argv, i, "--memory", &v, &missing)) {
+	if (take(argc, argv, i, "--memory", &v, &missing)) {
 		if (missing)
 			return fail(err, errlen, "--memory needs a size, e.g. --memory 256M");
 		if (config_parse_size(v, &c->memory))
@@ -168,6 +230,41 @@ static int parse_run_option(int argc, char *const argv[], int *i, struct config 
 			return fail(err, errlen, "--cpus needs a number");
 		if (parse_uint(v, &c->cpus))
 			return fail(err, errlen, "--cpus '%s' is not a number", v);
+	} else if (take(argc, argv, i, "--ras-sources", &v, &missing)) {
+		if (missing || ras_sources_parse(v, &c->ras.mask))
+			return fail(err, errlen,
+				    "--ras-sources '%s': use a comma-separated list of sync, async, polled, or none",
+				    missing ? "" : v);
+	} else if (take(argc, argv, i, "--ras-block-size", &v, &missing)) {
+		/* Sizes here are bytes unless suffixed (4K, 64K): blocks are small. */
+		if (missing || (parse_u64(v, &n) && config_parse_size(v, &n)) || n > UINT32_MAX)
+			return fail(err, errlen, "--ras-block-size '%s' is not a size; use e.g. 4K",
+				    missing ? "" : v);
+		c->ras.block_length = (uint32_t)n;
+	} else if (take(argc, argv, i, "--ras-poll-ms", &v, &missing)) {
+		if (missing || parse_u64(v, &n) || n > UINT32_MAX)
+			return fail(err, errlen, "--ras-poll-ms '%s' is not a number of milliseconds",
+				    missing ? "" : v);
+		c->ras.poll_ms = (uint32_t)n;
+	} else {
+		return 1;
+	}
+	return 0;
+}
+
+static int parse_run_option(int argc, char *const argv[], int *i, struct config *c, char *err,
+			    size_t errlen)
+{
+	const char *v;
+	int missing = 0;
+	int r = parse_machine_option(argc, argv, i, c, err, errlen);
+
+	if (r <= 0)
+		return r;
+	if (take(argc, argv, i, "--kernel", &v, &missing)) {
+		if (missing || !*v)
+			return fail(err, errlen, "--kernel needs a file name");
+		c->kernel = v;
 	} else if (take(argc, argv, i, "--serial", &v, &missing)) {
 		if (missing)
 			return fail(err, errlen, "--serial needs stdio, file:PATH or none");
@@ -200,6 +297,102 @@ static int parse_run_option(int argc, char *const argv[], int *i, struct config 
 	return 0;
 }
 
+static const char *const severities[] = { "recoverable", "fatal", "corrected", "none" };
+
+static int parse_cper_encode_option(int argc, char *const argv[], int *i, struct config *c,
+				    char *err, size_t errlen)
+{
+	const char *v;
+	int missing = 0;
+	uint64_t n;
+
+	if (take(argc, argv, i, "--gpa", &v, &missing)) {
+		if (missing || parse_u64(v, &n))
+			return fail(err, errlen, "--gpa '%s' is not an address", missing ? "" : v);
+		if (c->cper_count == CONFIG_CPER_MAX_RECORDS)
+			return fail(err, errlen, "more than %u --gpa: a status block counts at most %u entries",
+				    CONFIG_CPER_MAX_RECORDS, CONFIG_CPER_MAX_RECORDS);
+		c->cper_gpa[c->cper_count++] = n;
+	} else if (take(argc, argv, i, "--severity", &v, &missing)) {
+		unsigned s = 0;
+		while (!missing && s < 4 && strcmp(v, severities[s]))
+			s++;
+		if (missing || s == 4)
+			return fail(err, errlen, "--severity '%s': use recoverable, fatal, corrected or none",
+				    missing ? "" : v);
+		c->cper_severity = s;
+	} else if (take(argc, argv, i, "--type", &v, &missing)) {
+		static const struct { const char *name; uint8_t type; } types[] = {
+			{ "unknown", 0 }, { "single-bit", 2 }, { "multi-bit", 3 }, { "scrub-uncorrected", 14 } };
+		size_t t = 0;
+		while (!missing && t < sizeof(types) / sizeof(types[0]) && strcmp(v, types[t].name))
+			t++;
+		if (!missing && t < sizeof(types) / sizeof(types[0]))
+			c->cper_type = types[t].type;
+		else if (!missing && !parse_u64(v, &n) && n <= 255)
+			c->cper_type = (uint8_t)n;
+		else
+			return fail(err, errlen,
+				    "--type '%s': use 0-255 or unknown, single-bit, multi-bit, scrub-uncorrected",
+				    missing ? "" : v);
+	} else if (take(argc, argv, i, "--lsb", &v, &missing)) {
+		if (missing || parse_uint(v, &c->cper_lsb) || c->cper_lsb < 6 || c->cper_lsb > 52)
+			return fail(err, errlen, "--lsb '%s': use 6 to 52 (12 for 4 KiB, 21 for 2 MiB)",
+				    missing ? "" : v);
+	} else if (take(argc, argv, i, "-o", &v, &missing) || take(argc, argv, i, "--output", &v, &missing)) {
+		if (missing || !*v)
+			return fail(err, errlen, "-o needs a file name");
+		c->path = v;
+	} else {
+		return fail(err, errlen, "cper encode: unknown option '%s'; see 'rasvm cper encode --help'",
+			    argv[*i]);
+	}
+	return 0;
+}
+
+static int parse_cper_decode_option(int argc, char *const argv[], int *i, struct config *c,
+				    char *err, size_t errlen)
+{
+	const char *v;
+	int missing = 0;
+	uint64_t n;
+
+	if (take(argc, argv, i, "--block-length", &v, &missing)) {
+		if (missing || (parse_u64(v, &n) && config_parse_size(v, &n)) || n == 0)
+			return fail(err, errlen, "--block-length '%s' is not a size", missing ? "" : v);
+		c->block_length = n;
+	} else if (take(argc, argv, i, "--source", &v, &missing)) {
+		if (missing || parse_uint(v, &c->source_id) || c->source_id > 0xffff)
+			return fail(err, errlen, "--source '%s': use 0-65535", missing ? "" : v);
+	} else if (argv[*i][0] != '-' && !c->path) {
+		c->path = argv[*i];
+	} else {
+		return fail(err, errlen, "cper decode: unexpected '%s'; see 'rasvm cper decode --help'",
+			    argv[*i]);
+	}
+	return 0;
+}
+
+static int validate_machine(const struct config *c, char *err, size_t errlen)
+{
+	const char *why;
+
+	if (c->cpus == 0)
+		return fail(err, errlen, "--cpus 0: a VM needs at least one vCPU");
+	if (c->cpus > MADT_MAX_XAPIC_ID)
+		return fail(err, errlen,
+			    "--cpus %u: rasvm describes vCPUs with 8-bit xAPIC ids, so at most %u",
+			    c->cpus, MADT_MAX_XAPIC_ID);
+	if (ras_sources_check(&c->ras, &why))
+		return fail(err, errlen, "--ras-block-size %u / --ras-poll-ms %u: %s", c->ras.block_length,
+			    c->ras.poll_ms, why);
+	if (LAYOUT_ERROR_REGION + ghes_region_size(&c->ras) > LAYOUT_ERROR_REGION_END)
+		return fail(err, errlen, "--ras-block-size %u: the error region would not fit its %llu KiB",
+			    c->ras.block_length,
+			    (unsigned long long)((LAYOUT_ERROR_REGION_END - LAYOUT_ERROR_REGION) >> 10));
+	return 0;
+}
+
 static int validate_run(const struct config *c, char *err, size_t errlen)
 {
 	if (c->memory < LAYOUT_RAM_MIN)
@@ -208,13 +401,7 @@ static int validate_run(const struct config *c, char *err, size_t errlen)
 			    (unsigned long long)(LAYOUT_RAM_MIN >> 20));
 	if (c->memory % 4096)
 		return fail(err, errlen, "--memory must be a multiple of 4 KiB");
-	if (c->cpus == 0)
-		return fail(err, errlen, "--cpus 0: a VM needs at least one vCPU");
-	if (c->cpus > MADT_MAX_XAPIC_ID)
-		return fail(err, errlen,
-			    "--cpus %u: rasvm describes vCPUs with 8-bit xAPIC ids, so at most %u",
-			    c->cpus, MADT_MAX_XAPIC_ID);
-	return 0;
+	return validate_machine(c, err, errlen);
 }
 
 int config_parse(int argc, char *const argv[], struct config *c, char *err, size_t errlen)
@@ -226,6 +413,10 @@ int config_parse(int argc, char *const argv[], struct config *c, char *err, size
 		.cpus = CONFIG_DEFAULT_CPUS,
 		.serial = SERIAL_STDIO,
 		.scenario = CONFIG_DEFAULT_SCENARIO,
+		.ras = { .mask = RAS_SOURCES_DEFAULT, .block_length = GHES_BLOCK_DEFAULT,
+			 .poll_ms = GHES_POLL_DEFAULT_MS },
+		.cper_type = 3, /* multi-bit ECC: what a lost page usually is */
+		.cper_lsb = 12,
 	};
 	if (argc < 2)
 		return fail(err, errlen, "no command given; try 'rasvm --help'");
@@ -237,33 +428,84 @@ int config_parse(int argc, char *const argv[], struct config *c, char *err, size
 		c->cmd = CMD_VERSION;
 		return 0;
 	}
-	if (!strcmp(cmd, "run"))
+	int first = 2;
+	const char *sub = argc > 2 ? argv[2] : "";
+	if (!strcmp(cmd, "run")) {
 		c->cmd = CMD_RUN;
-	else if (!strcmp(cmd, "check-host"))
+	} else if (!strcmp(cmd, "check-host")) {
 		c->cmd = CMD_CHECK_HOST;
-	else
+	} else if (!strcmp(cmd, "acpi") && !strcmp(sub, "dump")) {
+		c->cmd = CMD_ACPI_DUMP;
+		first = 3;
+	} else if (!strcmp(cmd, "cper") && !strcmp(sub, "encode")) {
+		c->cmd = CMD_CPER_ENCODE;
+		first = 3;
+	} else if (!strcmp(cmd, "cper") && !strcmp(sub, "decode")) {
+		c->cmd = CMD_CPER_DECODE;
+		first = 3;
+	} else if (!strcmp(cmd, "acpi") || !strcmp(cmd, "cper")) {
+		return fail(err, errlen, "'%s' needs a subcommand: %s", cmd,
+			    !strcmp(cmd, "acpi") ? "dump DIR" : "encode or decode");
+	} else {
 		return fail(err, errlen, "unknown command '%s'; try 'rasvm --help'", cmd);
+	}
 
-	for (int i = 2; i < argc; i++) {
+	for (int i = first; i < argc; i++) {
 		if (!strcmp(argv[i], "-h") || !strcmp(argv[i], "--help")) {
 			c->help_for = c->cmd;
 			c->cmd = CMD_HELP;
 			return 0;
 		}
 		int r;
-		if (c->cmd == CMD_RUN) {
+		switch (c->cmd) {
+		case CMD_RUN:
 			r = parse_run_option(argc, argv, &i, c, err, errlen);
-		} else if (!strcmp(argv[i], "--json")) {
-			c->json = true;
-			r = 0;
-		} else {
-			r = fail(err, errlen, "check-host: unknown option '%s'; see 'rasvm check-host --help'",
-				 argv[i]);
+			break;
+		case CMD_ACPI_DUMP:
+			r = parse_machine_option(argc, argv, &i, c, err, errlen);
+			if (r == 1 && argv[i][0] != '-' && !c->path) {
+				c->path = argv[i];
+				r = 0;
+			} else if (r == 1) {
+				r = fail(err, errlen, "acpi dump: unexpected '%s'; see 'rasvm acpi dump --help'",
+					 argv[i]);
+			}
+			break;
+		case CMD_CPER_ENCODE:
+			r = parse_cper_encode_option(argc, argv, &i, c, err, errlen);
+			break;
+		case CMD_CPER_DECODE:
+			r = parse_cper_decode_option(argc, argv, &i, c, err, errlen);
+			break;
+		default:
+			r = !strcmp(argv[i], "--json") ? (c->json = true, 0)
+				: fail(err, errlen, "check-host: unknown option '%s'; see 'rasvm check-host --help'",
+				       argv[i]);
+			break;
 		}
 		if (r)
 			return r;
 	}
-	return c->cmd == CMD_RUN ? validate_run(c, err, errlen) : 0;
+	switch (c->cmd) {
+	case CMD_RUN:
+		return validate_run(c, err, errlen);
+	case CMD_ACPI_DUMP:
+		if (!c->path)
+			return fail(err, errlen, "acpi dump needs a directory: rasvm acpi dump DIR");
+		return validate_machine(c, err, errlen);
+	case CMD_CPER_ENCODE:
+		if (!c->cper_count)
+			return fail(err, errlen, "cper encode needs at least one --gpa ADDR");
+		if (!c->path)
+			return fail(err, errlen, "cper encode needs -o FILE");
+		return 0;
+	case CMD_CPER_DECODE:
+		if (!c->path)
+			return fail(err, errlen, "cper decode needs a file: rasvm cper decode FILE");
+		return 0;
+	default:
+		return 0;
+	}
 }
 
 int config_check_host(const struct config *c, uint64_t host_ram, unsigned kvm_max_vcpus, char *err,

@@ -11,14 +11,21 @@
 #include <stddef.h>
 #include <stdint.h>
 
+#include "acpi/hest.h"
 #include "rasvm/layout.h"
 
 enum command {
 	CMD_RUN,
 	CMD_CHECK_HOST,
-	CMD_HELP,    /* --help, for the program or one command */
+	CMD_ACPI_DUMP,   /* acpi dump DIR */
+	CMD_CPER_ENCODE, /* cper encode --gpa ADDR ... -o FILE */
+	CMD_CPER_DECODE, /* cper decode FILE */
+	CMD_HELP,        /* --help, for the program or one command */
 	CMD_VERSION,
 };
+
+/* The most error data entries one Generic Error Status Block can count (bits 13:4). */
+#define CONFIG_CPER_MAX_RECORDS 1023
 
 enum serial_mode { SERIAL_STDIO, SERIAL_FILE, SERIAL_NONE };
 
@@ -38,6 +45,17 @@ struct config {
 	bool verbose;              /* log test-port and device events to stderr */
 	const char *stats_path;    /* write run statistics (bench) here */
 	bool json;                 /* check-host --json */
+	struct ras_sources ras;    /* --ras-sources, --ras-block-size, --ras-poll-ms */
+	const char *path;          /* acpi dump DIR, cper encode -o FILE, cper decode FILE */
+	/* cper encode: one memory error record per --gpa, all in one status block */
+	unsigned cper_count;
+	uint64_t cper_gpa[CONFIG_CPER_MAX_RECORDS];
+	uint32_t cper_severity;
+	uint8_t cper_type;
+	unsigned cper_lsb;         /* address mask from a host granule of 2^lsb bytes */
+	/* cper decode */
+	uint64_t block_length;     /* 0: the file's size */
+	unsigned source_id;
 };
 
 /* 0, or -EINVAL with a message naming the problem in err. */

@@ -4,6 +4,7 @@
 #include <sys/resource.h>
 
 #include "boot.h"
+#include "cli/offline.h"
 #include "config.h"
 #include "exitcode.h"
 #include "host/check.h"
@@ -36,6 +37,12 @@ int main(int argc, char **argv)
 		return host_check(cfg.json);
 	case CMD_RUN:
 		return boot_run(&cfg);
+	case CMD_ACPI_DUMP:
+		return cli_acpi_dump(&cfg);
+	case CMD_CPER_ENCODE:
+		return cli_cper_encode(&cfg);
+	case CMD_CPER_DECODE:
+		return cli_cper_decode(&cfg);
 	}
 	return EXIT_INTERNAL;
 }

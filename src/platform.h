@@ -1,0 +1,14 @@
+/* SPDX-License-Identifier: MIT */
+/* What the firmware tables describe for a configuration: one place, used by `run` (the
+ * tables a guest gets) and `acpi dump` (the same tables, written to files). */
+#ifndef RASVM_PLATFORM_H
+#define RASVM_PLATFORM_H
+
+#include "acpi/tables.h"
+#include "config.h"
+
+void platform_describe(const struct config *cfg, struct acpi_platform *p);
+/* Build the tables into area (LAYOUT_ACPI_END - LAYOUT_ACPI_BASE bytes, at LAYOUT_ACPI_BASE). */
+int platform_build_acpi(const struct config *cfg, uint8_t *area, struct acpi_tables *t);
+
+#endif
