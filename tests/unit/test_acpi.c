@@ -121,6 +121,45 @@ static void test_tables_1cpu(void **state) { (void)state; check_all(1); }
 static void test_tables_4cpu(void **state) { (void)state; check_all(4); }
 static void test_tables_254cpu(void **state) { (void)state; check_all(254); }
 
+/* With RAS sources: a HEST in the XSDT, the Hardware Error Device and the GED in the DSDT. */
+static void test_tables_with_ras(void **state)
+{
+	struct acpi_buf b;
+	struct acpi_tables t;
+	struct acpi_platform p = platform(2);
+	(void)state;
+	p.ras = (struct ras_sources){ RAS_SOURCES_DEFAULT, 4096, 1000 };
+	p.error_region = 0xa0000;
+	p.ged_gsi = 11;
+	memset(area, 0, sizeof(area));
+	acpi_buf_init(&b, area, sizeof(area), BASE);
+	assert_int_equal(acpi_build(&p, &b, &t), 0);
+	assert_int_equal(t.count, 5);
+	const uint8_t *xsdt = table(rd(area + 24, 8), "XSDT");
+	assert_int_equal(rd(xsdt + 4, 4), 36 + 3 * 8);
+	const uint8_t *hest = table(rd(xsdt + 52, 8), "HEST");
+	assert_int_equal(rd(hest + 36, 4), 3);
+	const uint8_t *fadt = table(rd(xsdt + 36, 8), "FACP");
+	const uint8_t *dsdt = table(rd(fadt + 140, 8), "DSDT");
+	size_t n = rd(dsdt + 4, 4);
+	assert_non_null(memmem(dsdt, n, "HED_", 4));
+	assert_non_null(memmem(dsdt, n, "\x41\xd0\x0c\x33", 4)); /* EISAID PNP0C33 */
+	assert_non_null(memmem(dsdt, n, "ACPI0013", 8));
+	assert_non_null(memmem(dsdt, n, "\x86\x5c\x2e_SB_HED_\x0a\x80", 13)); /* Notify(\_SB.HED, 0x80) */
+	assert_non_null(memmem(dsdt, n, "\x89\x06\x00\x03\x01\x0b\x00\x00\x00", 9)); /* Interrupt GSI 11 */
+	/* Without the async source there is no GED, but still the HED. */
+	p.ras.mask = 1u << RAS_SOURCE_SYNC;
+	acpi_buf_init(&b, area, sizeof(area), BASE);
+	assert_int_equal(acpi_build(&p, &b, &t), 0);
+	dsdt = table(rd(table(rd(table(rd(area + 24, 8), "XSDT") + 36, 8), "FACP") + 140, 8), "DSDT");
+	assert_null(memmem(dsdt, rd(dsdt + 4, 4), "ACPI0013", 8));
+	assert_non_null(memmem(dsdt, rd(dsdt + 4, 4), "HED_", 4));
+	/* A bad block length is refused rather than published. */
+	p.ras.block_length = 100;
+	acpi_buf_init(&b, area, sizeof(area), BASE);
+	assert_int_equal(acpi_build(&p, &b, &t), -EINVAL);
+}
+
 static void test_bad_platform(void **state)
 {
 	struct acpi_buf b;
@@ -214,6 +253,7 @@ int main(void)
 		cmocka_unit_test(test_tables_1cpu),
 		cmocka_unit_test(test_tables_4cpu),
 		cmocka_unit_test(test_tables_254cpu),
+		cmocka_unit_test(test_tables_with_ras),
 		cmocka_unit_test(test_bad_platform),
 		cmocka_unit_test(test_buffer_too_small),
 		cmocka_unit_test(test_checksum_and_gas),

@@ -148,6 +148,55 @@ static void test_host_limits(void **state)
 	assert_non_null(strstr(err, "KVM allows here (4)"));
 }
 
+static void test_firmware_commands(void **state)
+{
+	struct config c;
+	(void)state;
+	assert_int_equal(PARSE(&c, "acpi", "dump", "out", "--cpus", "3", "--ras-sources", "sync,polled",
+			       "--ras-block-size", "8K", "--ras-poll-ms", "50"), 0);
+	assert_int_equal(c.cmd, CMD_ACPI_DUMP);
+	assert_string_equal(c.path, "out");
+	assert_int_equal(c.cpus, 3);
+	assert_int_equal(c.ras.mask, (1u << RAS_SOURCE_SYNC) | (1u << RAS_SOURCE_POLLED));
+	assert_int_equal(c.ras.block_length, 8192);
+	assert_int_equal(c.ras.poll_ms, 50);
+	assert_int_equal(PARSE(&c, "run"), 0);
+	assert_int_equal(c.ras.mask, RAS_SOURCES_DEFAULT);
+	assert_int_equal(c.ras.block_length, 4096);
+	assert_int_equal(PARSE(&c, "run", "--ras-block-size", "2048"), 0); /* bare number: bytes */
+	assert_int_equal(c.ras.block_length, 2048);
+	assert_int_equal(PARSE(&c, "run", "--ras-block-size", "128K"), -EINVAL);
+	assert_non_null(strstr(err, "1K to 64K"));
+	assert_int_equal(PARSE(&c, "acpi", "dump", "a", "b"), -EINVAL);
+	assert_non_null(strstr(err, "unexpected 'b'"));
+	assert_int_equal(PARSE(&c, "acpi", "dump", "a", "--kernel", "k"), -EINVAL);
+
+	assert_int_equal(PARSE(&c, "cper", "encode", "--gpa", "0x1000", "--gpa=4096", "--severity",
+			       "fatal", "--type", "scrub-uncorrected", "--lsb", "21", "-o", "f"), 0);
+	assert_int_equal(c.cmd, CMD_CPER_ENCODE);
+	assert_int_equal(c.cper_count, 2);
+	assert_int_equal(c.cper_gpa[0], 0x1000);
+	assert_int_equal(c.cper_gpa[1], 4096);
+	assert_int_equal(c.cper_severity, 1);
+	assert_int_equal(c.cper_type, 14);
+	assert_int_equal(c.cper_lsb, 21);
+	assert_int_equal(PARSE(&c, "cper", "encode", "--gpa", "1", "--type", "7", "-o", "f"), 0);
+	assert_int_equal(c.cper_type, 7);
+	assert_int_equal(c.cper_severity, 0);
+	assert_int_equal(PARSE(&c, "cper", "encode", "--gpa", "0x", "-o", "f"), -EINVAL);
+	assert_int_equal(PARSE(&c, "cper", "encode", "--gpa", "1", "--lsb", "5", "-o", "f"), -EINVAL);
+	assert_int_equal(PARSE(&c, "cper", "decode", "f", "--block-length", "4K", "--source", "2"), 0);
+	assert_int_equal(c.cmd, CMD_CPER_DECODE);
+	assert_int_equal(c.block_length, 4096);
+	assert_int_equal(c.source_id, 2);
+	assert_int_equal(PARSE(&c, "cper", "decode", "--source", "70000", "f"), -EINVAL);
+	assert_int_equal(PARSE(&c, "cper", "decode"), -EINVAL);
+	assert_int_equal(PARSE(&c, "cper", "frob"), -EINVAL);
+	assert_non_null(strstr(err, "encode or decode"));
+	assert_int_equal(PARSE(&c, "cper", "decode", "--help"), 0);
+	assert_int_equal(c.help_for, CMD_CPER_DECODE);
+}
+
 int main(void)
 {
 	const struct CMUnitTest tests[] = {
@@ -157,6 +206,7 @@ int main(void)
 		cmocka_unit_test(test_run_errors),
 		cmocka_unit_test(test_help_and_version),
 		cmocka_unit_test(test_host_limits),
+		cmocka_unit_test(test_firmware_commands),
 	};
 	return cmocka_run_group_tests(tests, NULL, NULL);
 }

@@ -1,0 +1,148 @@
+// SPDX-License-Identifier: MIT
+/*
+ * Verifies the HEST and the error region: one 92-byte GHESv2 entry per enabled source with
+ * the values Linux checks (GAS encodings, notification types, block length, read-ack
+ * preserve/write), ids fixed whatever subset is enabled, the region's registers (block
+ * address, ack = 1), and the parsing and limits of the source options.
+ */
+#include <errno.h>
+#include <setjmp.h>
+#include <stdarg.h>
+#include <stddef.h>
+#include <stdint.h>
+#include <string.h>
+#include <cmocka.h>
+
+#include "acpi/buf.h"
+#include "acpi/hest.h"
+
+#define REGION 0xa0000ULL
+
+static uint64_t rd(const uint8_t *p, int width)
+{
+	uint64_t v = 0;
+	for (int i = 0; i < width; i++)
+		v |= (uint64_t)p[i] << (8 * i);
+	return v;
+}
+
+static uint8_t sum(const uint8_t *p, size_t n)
+{
+	uint8_t s = 0;
+	while (n--)
+		s = (uint8_t)(s + *p++);
+	return s;
+}
+
+static void expect_gas(const uint8_t *g, uint64_t address)
+{
+	assert_int_equal(g[0], 0);  /* SystemMemory */
+	assert_int_equal(g[1], 64); /* bit width */
+	assert_int_equal(g[2], 0);  /* bit offset */
+	assert_int_equal(g[3], 4);  /* QWORD access: Linux rejects 0 */
+	assert_int_equal(rd(g + 4, 8), address);
+}
+
+static void test_hest_entries(void **state)
+{
+	uint8_t t[1024];
+	struct acpi_buf b;
+	struct ras_sources s = { RAS_SOURCES_DEFAULT, 4096, 250 };
+	static const uint8_t notify[3] = { 4, 3, 0 }; /* NMI, SCI, polled */
+	(void)state;
+	acpi_buf_init(&b, t, sizeof(t), 0xe0000);
+	assert_int_equal(hest_build(&b, &s, REGION), 0);
+	assert_int_equal(acpi_buf_error(&b), 0);
+	assert_memory_equal(t, "HEST", 4);
+	assert_int_equal(rd(t + 4, 4), 40 + 3 * 92);
+	assert_int_equal(sum(t, 40 + 3 * 92), 0);
+	assert_int_equal(rd(t + 36, 4), 3);
+	for (unsigned id = 0; id < 3; id++) {
+		const uint8_t *e = t + 40 + 92 * id;
+		assert_int_equal(rd(e, 2), 10);      /* GHESv2 */
+		assert_int_equal(rd(e + 2, 2), id);  /* source id */
+		assert_int_equal(rd(e + 4, 2), 0xffff);
+		assert_int_equal(e[7], 1);           /* enabled */
+		expect_gas(e + 20, REGION + 8 * id);
+		assert_int_equal(e[32], notify[id]);
+		assert_int_equal(e[33], 28);
+		assert_int_equal(rd(e + 36, 4), id == 2 ? 250 : 0); /* poll interval */
+		assert_int_equal(rd(e + 60, 4), 4096);
+		expect_gas(e + 64, REGION + 0x100 + 8 * id);
+		assert_int_equal(rd(e + 76, 8), 0xfffffffffffffffeULL);
+		assert_int_equal(rd(e + 84, 8), 1);
+	}
+}
+
+static void test_ids_are_fixed(void **state)
+{
+	uint8_t t[1024];
+	struct acpi_buf b;
+	struct ras_sources s = { 1u << RAS_SOURCE_POLLED, 8192, 1000 };
+	(void)state;
+	acpi_buf_init(&b, t, sizeof(t), 0);
+	hest_build(&b, &s, REGION);
+	assert_int_equal(rd(t + 36, 4), 1);
+	assert_int_equal(rd(t + 40 + 2, 2), RAS_SOURCE_POLLED); /* still id 2 when alone */
+	expect_gas(t + 40 + 20, REGION + 16);
+	assert_int_equal(ghes_block(REGION, &s, 2), REGION + 0x1000 + 2 * 8192);
+}
+
+static void test_region_init(void **state)
+{
+	static uint8_t r[0x1000 + 3 * 4096];
+	struct ras_sources s = { (1u << RAS_SOURCE_SYNC) | (1u << RAS_SOURCE_POLLED), 4096, 1000 };
+	(void)state;
+	memset(r, 0xee, sizeof(r));
+	assert_int_equal(ghes_region_size(&s), sizeof(r));
+	ghes_region_init(r, &s, REGION);
+	assert_int_equal(rd(r + 0, 8), REGION + 0x1000);          /* sync: its block */
+	assert_int_equal(rd(r + 0x100, 8), 1);                    /* free */
+	assert_int_equal(rd(r + 8, 8), 0);                        /* async: not published */
+	assert_int_equal(rd(r + 0x108, 8), 0);
+	assert_int_equal(rd(r + 16, 8), REGION + 0x1000 + 2 * 4096);
+	assert_int_equal(rd(r + 0x110, 8), 1);
+	for (size_t i = 0x1000; i < sizeof(r); i++)
+		assert_int_equal(r[i], 0);                        /* blocks start empty */
+}
+
+static void test_source_options(void **state)
+{
+	uint32_t m;
+	const char *why;
+	(void)state;
+	assert_int_equal(ras_sources_parse("sync,async,polled", &m), 0);
+	assert_int_equal(m, 7);
+	assert_int_equal(ras_sources_parse("polled", &m), 0);
+	assert_int_equal(m, 4);
+	assert_int_equal(ras_sources_parse("none", &m), 0);
+	assert_int_equal(m, 0);
+	assert_int_equal(ras_sources_parse("sync,", &m), -EINVAL);
+	assert_int_equal(ras_sources_parse("nmi", &m), -EINVAL);
+	assert_int_equal(ras_sources_parse("", &m), -EINVAL);
+	assert_int_equal(ras_sources_parse("sync,,async", &m), -EINVAL);
+	assert_string_equal(ras_source_name(1), "async");
+	struct ras_sources s = { 7, 4096, 1000 };
+	assert_int_equal(ras_sources_check(&s, &why), 0);
+	s.block_length = 512;
+	assert_int_equal(ras_sources_check(&s, &why), -EINVAL);
+	s.block_length = 65536 + 8;
+	assert_int_equal(ras_sources_check(&s, &why), -EINVAL);
+	s.block_length = 4100;
+	assert_int_equal(ras_sources_check(&s, &why), -EINVAL);
+	s.block_length = 4096;
+	s.poll_ms = 0;
+	assert_int_equal(ras_sources_check(&s, &why), -EINVAL);
+	assert_non_null(strstr(why, "poll interval"));
+}
+
+int main(void)
+{
+	const struct CMUnitTest tests[] = {
+		cmocka_unit_test(test_hest_entries),
+		cmocka_unit_test(test_ids_are_fixed),
+		cmocka_unit_test(test_region_init),
+		cmocka_unit_test(test_source_options),
+	};
+	return cmocka_run_group_tests(tests, NULL, NULL);
+}
