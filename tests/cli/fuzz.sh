@@ -1,5 +1,6 @@
 # Fuzzes the parsers of untrusted input briefly (FUZZ_SECONDS each, default 10) with libFuzzer
-# and AddressSanitizer: the ELF loader (kernel files) and the command line. Longer by hand:
+# and AddressSanitizer: the ELF loader (kernel files), the CPER decoder (error records from
+# files and, later, the control socket) and the command line. Longer by hand:
 #   FUZZ_SECONDS=600 tests/run fuzz
 . "$(dirname "$0")/../lib.sh"
 seconds=${FUZZ_SECONDS:-10}
@@ -8,13 +9,13 @@ if ! echo 'int LLVMFuzzerTestOneInput(const char *d, long n){return 0;}' |
 	echo "# skip: clang with libFuzzer is not installed"
 	exit 77
 fi
-src="$ROOT/src/acpi/aml.c $ROOT/src/acpi/buf.c $ROOT/src/acpi/tables.c $ROOT/src/config.c
-     $ROOT/src/kvm/mem.c $ROOT/src/loader/elf.c"
-for target in elf config; do
-	seeds=$ROOT/tests/fuzz/seeds/$([ $target = elf ] && echo elf || echo size)
+src="$ROOT/src/acpi/*.c $ROOT/src/config.c $ROOT/src/kvm/mem.c $ROOT/src/loader/elf.c"
+for target in elf cper config; do
+	seeds=$ROOT/tests/fuzz/seeds/$target
 	if ! clang -g -O1 -std=c11 -D_GNU_SOURCE -fsanitize=fuzzer,address,undefined \
 		-fno-sanitize-recover=undefined -I"$ROOT/include" -I"$ROOT/src" \
-		-o "$TMP/fuzz_$target" "$ROOT/tests/fuzz/fuzz_$target.c" $src 2>"$TMP/cc"; then
+		-I"$ROOT/guest/lib" -o "$TMP/fuzz_$target" "$ROOT/tests/fuzz/fuzz_$target.c" $src \
+		"$ROOT/guest/lib/cper.c" 2>"$TMP/cc"; then
 		not_ok "fuzz_$target builds"; sed 's/^/#   /' "$TMP/cc" | head; continue
 	fi
 	mkdir -p "$TMP/corpus_$target"
