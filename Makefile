@@ -45,6 +45,7 @@ GUEST_OBJS := \
 	guest/lib/acpi.o \
 	guest/lib/cper.o \
 	guest/lib/cpu.o \
+	guest/lib/hest.o \
 	guest/lib/print.o \
 	guest/lib/string.o \
 	guest/lib/ucall.o
@@ -101,11 +102,11 @@ unit: $(UNIT_BINS)
 test: $(BUILD)/rasvm unit
 	BUILD=$(BUILD) tests/run
 
-$(BUILD)/bench/%: bench/%.c
+$(BUILD)/bench/%: bench/%.c $(BUILD)/librasvm.a
 	@mkdir -p $(@D)
-	$(CC) $(CFLAGS) -o $@ $<
+	$(CC) $(CFLAGS) -o $@ $< $(BUILD)/librasvm.a $(LDLIBS)
 
-bench: $(BUILD)/rasvm $(BUILD)/bench/startup
+bench: $(BUILD)/rasvm $(BUILD)/bench/startup $(BUILD)/bench/cper
 	BUILD=$(BUILD) bench/run
 
 clean:

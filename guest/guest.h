@@ -77,12 +77,30 @@ void trap_dispatch(struct trap_frame *f);
 
 /* lib/acpi.c: find the RSDP by scanning, verify every table; returns tables found or -1 */
 int acpi_walk(int verbose);
+/* The table with this signature from the XSDT, checksum verified, or 0. */
+const uint8_t *acpi_find(const char *sig);
+
+/* lib/hest.c: the GHESv2 sources of the HEST, checked as Linux checks them */
+#define GHES_MAX 8
+struct ghes_source {
+	uint16_t id;
+	uint8_t notify;       /* 0 polled, 3 SCI, 4 NMI */
+	uint32_t poll_ms;
+	uint32_t block_length;
+	uint64_t address_reg; /* holds the status block's address */
+	uint64_t ack_reg;
+	uint64_t ack_preserve, ack_write;
+};
+/* Sources found (0 when there is no HEST), or -1 with *why set. */
+int hest_read(struct ghes_source *src, int max, const char **why);
 
 /* boot info, read once by cpu 0 */
 struct boot_info {
 	uint32_t cpus;
 	uint64_t ram_size;
 	char scenario[64];
+	uint32_t e820_count;
+	struct { uint64_t addr, size; uint32_t type; } e820[32];
 };
 int boot_info_read(const void *page, struct boot_info *bi);
 

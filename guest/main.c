@@ -6,6 +6,7 @@
  */
 #include "guest.h"
 #include "rasvm/layout.h"
+#include "lib/cper.h"
 
 static struct boot_info bi;
 static volatile uint32_t bi_ready;
@@ -22,6 +23,15 @@ int boot_info_read(const void *page, struct boot_info *out)
 	out->ram_size = get_le(p + BOOTINFO_OFF_RAM_SIZE, 8);
 	memcpy(out->scenario, p + BOOTINFO_OFF_SCENARIO, sizeof(out->scenario));
 	out->scenario[sizeof(out->scenario) - 1] = '\0';
+	out->e820_count = (uint32_t)get_le(p + BOOTINFO_OFF_E820_COUNT, 4);
+	if (out->e820_count > BOOTINFO_E820_MAX)
+		return -1;
+	for (uint32_t i = 0; i < out->e820_count; i++) {
+		const uint8_t *e = p + BOOTINFO_OFF_E820 + i * BOOTINFO_E820_ENTRY_SIZE;
+		out->e820[i].addr = get_le(e, 8);
+		out->e820[i].size = get_le(e + 8, 8);
+		out->e820[i].type = (uint32_t)get_le(e + 16, 4);
+	}
 	return out->cpus >= 1 && out->cpus <= GUEST_MAX_CPUS ? 0 : -1;
 }
 
@@ -125,6 +135,49 @@ static void scenario_hang(uint64_t cpu)
 	park(); /* every vCPU halts with interrupts off: rasvm must notice and report */
 }
 
+/* Is [addr, addr+len) inside one e820 reserved (type 2) range? */
+static int e820_reserved(uint64_t addr, uint64_t len)
+{
+	for (uint32_t i = 0; i < bi.e820_count; i++)
+		if (bi.e820[i].type == 2 && addr >= bi.e820[i].addr &&
+		    addr + len <= bi.e820[i].addr + bi.e820[i].size)
+			return 1;
+	return 0;
+}
+
+/* hest: read the HEST as Linux would, then every source's registers and block: the block
+ * address lies in e820-reserved memory, the ack register says "free", the block is empty. */
+static void scenario_hest(uint64_t cpu)
+{
+	static const char *const notify_names[] = { [0] = "polled", [3] = "SCI", [4] = "NMI" };
+	struct ghes_source src[GHES_MAX];
+	const char *why = "";
+
+	if (cpu != 0)
+		park();
+	int n = hest_read(src, GHES_MAX, &why);
+	if (n < 0)
+		ucall_assert(__FILE__, __LINE__, why);
+	printf("HEST: %d GHESv2 source(s)\n", n);
+	for (int i = 0; i < n; i++) {
+		GUEST_ASSERT(e820_reserved(src[i].address_reg, 8) && e820_reserved(src[i].ack_reg, 8));
+		uint64_t block = *(volatile uint64_t *)(uintptr_t)src[i].address_reg;
+		uint64_t ack = *(volatile uint64_t *)(uintptr_t)src[i].ack_reg;
+		GUEST_ASSERT(e820_reserved(block, src[i].block_length));
+		GUEST_ASSERT(ack == 1);
+		struct gcper_result r;
+		const char *cwhy = "";
+		GUEST_ASSERT(gcper_read((const uint8_t *)(uintptr_t)block, src[i].block_length, &r, &cwhy) == 1);
+		printf("HEST: source %u notify %s block 0x%lx length %u ack %lu empty\n", src[i].id,
+		       notify_names[src[i].notify], block, src[i].block_length, ack);
+		if (src[i].notify == 0)
+			printf("HEST: source %u polls every %u ms\n", src[i].id, src[i].poll_ms);
+	}
+	ucall_sync(4, "hest");
+	ucall_done();
+	power_off(0);
+}
+
 static void scenario_list(uint64_t cpu);
 static void print_scenarios(void);
 
@@ -134,6 +187,7 @@ static const struct scenario {
 	const char *what;
 } scenarios[] = {
 	{ "boot", scenario_boot, "verify ACPI tables, bring every vCPU to a rendezvous, power off 0" },
+	{ "hest", scenario_hest, "read the HEST as Linux does; check each source's registers and empty block" },
 	{ "exit:", scenario_exit, "exit:N - power off with exit code N" },
 	{ "assert", scenario_assert, "fail a GUEST_ASSERT (exit 82)" },
 	{ "exception", scenario_exception, "take an unexpected #UD (exit 82)" },

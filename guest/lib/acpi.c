@@ -56,6 +56,26 @@ static const uint8_t *check_table(uint64_t addr, const char *expect, int verbose
 	return ok ? t : 0;
 }
 
+/* The first table with this signature among the XSDT's entries, checksum verified. */
+const uint8_t *acpi_find(const char *sig)
+{
+	const uint8_t *rsdp = find_rsdp();
+
+	if (!rsdp || rsdp[15] < 2)
+		return 0;
+	const uint8_t *xsdt = check_table(get_le(rsdp + 24, 8), "XSDT", 0);
+	if (!xsdt)
+		return 0;
+	uint32_t n = ((uint32_t)get_le(xsdt + 4, 4) - HDR_LEN) / 8;
+	for (uint32_t i = 0; i < n; i++) {
+		uint64_t addr = get_le(xsdt + HDR_LEN + 8 * i, 8);
+		if (addr >= SCAN_START && addr + 4 <= SCAN_END &&
+		    memcmp((const void *)(uintptr_t)addr, sig, 4) == 0)
+			return check_table(addr, sig, 0);
+	}
+	return 0;
+}
+
 int acpi_walk(int verbose)
 {
 	const uint8_t *rsdp = find_rsdp();
