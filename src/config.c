@@ -9,6 +9,7 @@
 #include <strings.h>
 
 #include "acpi/spec.h"
+#include "errmsg.h"
 
 static const char usage_main[] =
 	"usage: rasvm COMMAND [OPTIONS]\n"
@@ -119,15 +120,7 @@ const char *config_usage(enum command cmd)
 	}
 }
 
-static int fail(char *err, size_t errlen, const char *fmt, ...)
-{
-	va_list ap;
-
-	va_start(ap, fmt);
-	vsnprintf(err, errlen, fmt, ap);
-	va_end(ap);
-	return -EINVAL;
-}
+#define fail(err, errlen, ...) errmsg(err, errlen, -EINVAL, __VA_ARGS__)
 
 int config_parse_size(const char *s, uint64_t *bytes)
 {

@@ -7,6 +7,7 @@
 #include <string.h>
 
 #include "acpi/spec.h"
+#include "errmsg.h"
 
 /* Section types, UEFI 2.10 N.2.2 Table N-6, as wire bytes. */
 const struct cper_guid CPER_SEC_PLATFORM_MEM = { { 0x14, 0x11, 0xbc, 0xa5, 0x64, 0x6f, 0xde, 0x4e,
@@ -259,14 +260,7 @@ int cper_finish(struct cper_writer *w)
 	return (int)w->len;
 }
 
-static int invalid(char *why, size_t whylen, const char *fmt, ...)
-{
-	va_list ap;
-	va_start(ap, fmt);
-	vsnprintf(why, whylen, fmt, ap);
-	va_end(ap);
-	return -EINVAL;
-}
+#define invalid(why, whylen, ...) errmsg(why, whylen, -EINVAL, __VA_ARGS__)
 
 int cper_check(const uint8_t *p, size_t len, size_t block_length, struct cper_block_info *info,
 	       char *why, size_t whylen)

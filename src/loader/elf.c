@@ -8,6 +8,7 @@
 #include <stdio.h>
 #include <string.h>
 
+#include "errmsg.h"
 #include "rasvm/layout.h"
 
 /* Fields are read byte by byte: the file is untrusted and need not be aligned. */
@@ -36,15 +37,7 @@ static void read_phdr(const uint8_t *p, uint32_t *type, struct segment *s)
 	s->memsz = le(p + offsetof(Elf64_Phdr, p_memsz), 8);
 }
 
-static int fail(char *err, size_t errlen, const char *fmt, ...)
-{
-	va_list ap;
-
-	va_start(ap, fmt);
-	vsnprintf(err, errlen, fmt, ap);
-	va_end(ap);
-	return -ENOEXEC;
-}
+#define fail(err, errlen, ...) errmsg(err, errlen, -ENOEXEC, __VA_ARGS__)
 
 /* Validate one PT_LOAD segment against the file and RAM. */
 static int check_segment(unsigned i, const struct segment *s, size_t len, struct guest_mem *mem,

@@ -12,6 +12,8 @@
 #include <string.h>
 #include <cmocka.h>
 
+#include "bytes.h"
+
 #include "acpi/aml.h"
 #include "acpi/buf.h"
 #include "acpi/tables.h"
@@ -19,21 +21,7 @@
 #define BASE 0xe0000
 static uint8_t area[0x20000];
 
-static uint64_t rd(const uint8_t *p, int width)
-{
-	uint64_t v = 0;
-	for (int i = 0; i < width; i++)
-		v |= (uint64_t)p[i] << (8 * i);
-	return v;
-}
 
-static uint8_t sum(const uint8_t *p, size_t n)
-{
-	uint8_t s = 0;
-	while (n--)
-		s = (uint8_t)(s + *p++);
-	return s;
-}
 
 static const uint8_t *at(uint64_t gpa)
 {

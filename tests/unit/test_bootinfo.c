@@ -10,16 +10,11 @@
 #include <string.h>
 #include <cmocka.h>
 
+#include "bytes.h"
+
 #include "bootinfo.h"
 #include "rasvm/layout.h"
 
-static uint64_t rd(const uint8_t *p, int width)
-{
-	uint64_t v = 0;
-	for (int i = 0; i < width; i++)
-		v |= (uint64_t)p[i] << (8 * i);
-	return v;
-}
 
 static void test_fields(void **state)
 {

@@ -13,26 +13,14 @@
 #include <string.h>
 #include <cmocka.h>
 
+#include "bytes.h"
+
 #include "acpi/buf.h"
 #include "acpi/hest.h"
 
 #define REGION 0xa0000ULL
 
-static uint64_t rd(const uint8_t *p, int width)
-{
-	uint64_t v = 0;
-	for (int i = 0; i < width; i++)
-		v |= (uint64_t)p[i] << (8 * i);
-	return v;
-}
 
-static uint8_t sum(const uint8_t *p, size_t n)
-{
-	uint8_t s = 0;
-	while (n--)
-		s = (uint8_t)(s + *p++);
-	return s;
-}
 
 static void expect_gas(const uint8_t *g, uint64_t address)
 {
