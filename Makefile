@@ -36,6 +36,13 @@ VMM_OBJS := \
 	src/loader/elf.o \
 	src/log.o \
 	src/platform.o \
+	src/ras/ghes.o \
+	src/ras/mce.o \
+	src/ras/poison.o \
+	src/ras/policy.o \
+	src/ras/ras.o \
+	src/ras/sigbus.o \
+	src/ras/sim.o \
 	src/stats.o
 
 # The freestanding test guest (guest/), linked at 1 MiB and embedded into rasvm.
@@ -47,7 +54,9 @@ GUEST_OBJS := \
 	guest/lib/cpu.o \
 	guest/lib/hest.o \
 	guest/lib/print.o \
+	guest/lib/ras.o \
 	guest/lib/string.o \
+	guest/lib/task.o \
 	guest/lib/ucall.o
 GUEST_CFLAGS := -std=c11 -O2 -g $(WARN) -ffreestanding -fno-builtin -nostdinc -fno-pic -fno-pie \
 	-mno-red-zone -mgeneral-regs-only -mcmodel=small -fno-stack-protector \

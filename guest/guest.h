@@ -11,8 +11,23 @@
 #define GUEST_STACK_SHIFT 13 /* 8 KiB per vCPU */
 #define GUEST_VECTOR_NMI  2
 #define GUEST_VECTOR_MC   18
+#define GED_VECTOR        0x40 /* the GED's interrupt (GSI 11), routed to vCPU 0 */
+#define SYSCALL_VECTOR    0x80 /* reserved; user tasks make system calls with UD2 (start.S) */
+#define SPURIOUS_VECTOR   0xff
+#define USER_SEL_CODE     0x1b /* GDT entry 3, RPL 3 */
+#define USER_SEL_DATA     0x23 /* GDT entry 4, RPL 3 */
+#define TSS_SEL           0x28 /* GDT entries 5-6 */
+#define SYS_POISON        1    /* rdi: page to have poisoned (action required when touched) */
+#define SYS_EXIT          2    /* rsi: the value the task read */
+#define USER_BASE         0x400000UL /* the 2 MiB user region: code, data page, stack */
+#define USER_DATA         0x401000UL
+#define USER_STACK_TOP    0x5ff000UL
+#define TASK_EXITED       1
+#define TASK_KILLED       2
 #define MSR_IA32_MCG_CAP  0x179 /* Intel SDM Vol. 3B 16.3.1.1 */
 #define GUEST_EXIT_UNKNOWN_SCENARIO 3 /* exit code for a --scenario the guest does not have */
+
+#include "rasvm/layout.h"
 
 #ifndef __ASSEMBLER__
 #include <stdarg.h>
@@ -57,6 +72,8 @@ void printf(const char *fmt, ...) __attribute__((format(printf, 1, 2)));
 /* lib/ucall.c: the test port and the power-off port */
 void ucall_sync(uint64_t stage, const char *label);
 void ucall_done(void);
+/* With rasvm --guest-poison: the simulator poisons the page; 0 or -errno. */
+int64_t ucall_poison(uint64_t gpa, int action_optional);
 void ucall_assert(const char *file, unsigned line, const char *msg) __attribute__((noreturn));
 void power_off(uint8_t code) __attribute__((noreturn));
 #define GUEST_ASSERT(cond)                                                   \
@@ -71,7 +88,14 @@ struct trap_frame {
 	uint64_t vector, error_code, rip, cs, rflags, rsp, ss;
 };
 typedef void (*trap_handler)(struct trap_frame *f);
-void cpu_init_tables(void);
+void cpu_init_tables(uint64_t cpu);
+/* Route an IOAPIC input to a vector on vCPU 0 and enable the local APIC. */
+void irq_route(unsigned gsi, unsigned vector, trap_handler h);
+void lapic_eoi(void);
+static inline void wrmsr(uint32_t msr, uint64_t v)
+{
+	__asm__ volatile("wrmsr" ::"c"(msr), "a"((uint32_t)v), "d"((uint32_t)(v >> 32)));
+}
 void trap_set_handler(unsigned vector, trap_handler h);
 void trap_dispatch(struct trap_frame *f);
 
@@ -94,11 +118,45 @@ struct ghes_source {
 /* Sources found (0 when there is no HEST), or -1 with *why set. */
 int hest_read(struct ghes_source *src, int max, const char **why);
 
+/* lib/task.c */
+int task_run(void);
+void task_end(struct trap_frame *f, uint64_t status);
+
+/* lib/ras.c: the guest's RAS state and handlers */
+#define NOTIFY_TYPE_POLLED 0
+#define NOTIFY_TYPE_SCI    3
+#define NOTIFY_TYPE_NMI    4
+#define GED_GSI            IRQ_GED
+struct guest_ras {
+	struct ghes_source sources[GHES_MAX];
+	int nsources;
+	volatile uint64_t machine_checks, broadcasts, nmis, scis, ghes_events, ghes_records;
+	volatile uint64_t ghes_invalid, acks, offlined, tasks_killed, last_addr;
+	volatile int task_running;
+	volatile uint64_t task_value;
+	uint64_t kernel_fixup;    /* where a kernel-mode machine check resumes, 0: fatal */
+	int quiet;                /* no per-error lines (storms, benchmarks) */
+	int no_ack;               /* a guest that never acknowledges */
+	void (*on_record)(uint64_t addr);
+};
+extern struct guest_ras ras;
+void ras_setup(void);
+int ghes_process(const struct ghes_source *src, struct trap_frame *f);
+const struct ghes_source *ras_source(unsigned notify);
+int page_is_offline(uint64_t pfn);
+static inline unsigned ras_cpu(void)
+{
+	uint32_t a, b, c, d;
+	cpuid(1, &a, &b, &c, &d);
+	return b >> 24;
+}
+
 /* boot info, read once by cpu 0 */
 struct boot_info {
 	uint32_t cpus;
 	uint64_t ram_size;
 	char scenario[64];
+	uint32_t resets;
 	uint32_t e820_count;
 	struct { uint64_t addr, size; uint32_t type; } e820[32];
 };

@@ -23,6 +23,7 @@ int boot_info_read(const void *page, struct boot_info *out)
 	out->ram_size = get_le(p + BOOTINFO_OFF_RAM_SIZE, 8);
 	memcpy(out->scenario, p + BOOTINFO_OFF_SCENARIO, sizeof(out->scenario));
 	out->scenario[sizeof(out->scenario) - 1] = '\0';
+	out->resets = (uint32_t)get_le(p + BOOTINFO_OFF_RESETS, 4);
 	out->e820_count = (uint32_t)get_le(p + BOOTINFO_OFF_E820_COUNT, 4);
 	if (out->e820_count > BOOTINFO_E820_MAX)
 		return -1;
@@ -129,6 +130,15 @@ static void scenario_triple_fault(uint64_t cpu)
 	power_off(0);
 }
 
+/* wait: idle with interrupts on until rasvm is stopped (for signals and, later, the socket). */
+static void scenario_wait(uint64_t cpu)
+{
+	(void)cpu;
+	printf("wait: idling until stopped\n");
+	for (;;)
+		__asm__ volatile("sti; hlt");
+}
+
 static void scenario_hang(uint64_t cpu)
 {
 	(void)cpu;
@@ -178,6 +188,183 @@ static void scenario_hest(uint64_t cpu)
 	power_off(0);
 }
 
+/* Wait with interrupts on until *v reaches want: cli, test, then sti;hlt, so an interrupt
+ * between the test and the hlt still wakes us (the sti shadow covers the hlt). */
+static void wait_until(volatile uint64_t *v, uint64_t want)
+{
+	for (;;) {
+		__asm__ volatile("cli" ::: "memory");
+		if (*v >= want)
+			break;
+		__asm__ volatile("sti; hlt" ::: "memory");
+	}
+	__asm__ volatile("sti" ::: "memory");
+}
+
+/* A user task dirties its page, the page goes bad under it, the task reads it. Whatever
+ * carries the report (machine check or GHES NMI), the task must be killed, its page taken
+ * out of use, and the kernel carry on. */
+static void poisoned_task(uint64_t cpu, int expect_mce)
+{
+	if (cpu != 0)
+		park();
+	ras_setup();
+	printf("task: running at CPL3, data page 0x%lx\n", USER_DATA);
+	int status = task_run();
+	if (status != TASK_KILLED)
+		printf("task: exited normally having read 0x%lx: the error never reached it\n", ras.task_value);
+	GUEST_ASSERT(status == TASK_KILLED);
+	GUEST_ASSERT(page_is_offline(USER_DATA >> 12));
+	if (expect_mce)
+		GUEST_ASSERT(ras.machine_checks == 1);
+	else
+		GUEST_ASSERT(ras.nmis >= 1 && ras.ghes_records == 1 && ras.acks == 1);
+	printf("task: killed by the %s; page 0x%lx offlined; the kernel carries on\n",
+	       expect_mce ? "machine check" : "GHES NMI handler", USER_DATA);
+	ucall_sync(5, "recovered");
+}
+
+static void scenario_mce(uint64_t cpu)
+{
+	poisoned_task(cpu, 1);
+	ucall_done();
+	power_off(0);
+}
+
+static void scenario_ghes_nmi(uint64_t cpu)
+{
+	poisoned_task(cpu, 0);
+	ucall_done();
+	power_off(0);
+}
+
+/* The host finds a bad page first (action optional); with the page's owner not running,
+ * the report comes through a GHES source: the GED's interrupt, or by polling. */
+#define AO_PAGE 0x500000UL
+
+static void scenario_ghes_sci(uint64_t cpu)
+{
+	if (cpu != 0)
+		park();
+	ras_setup();
+	GUEST_ASSERT(ras_source(NOTIFY_TYPE_SCI));
+	GUEST_ASSERT(ucall_poison(AO_PAGE, 1) == 0);
+	wait_until(&ras.acks, 1);
+	GUEST_ASSERT(ras.scis >= 1 && ras.last_addr == AO_PAGE && page_is_offline(AO_PAGE >> 12));
+	printf("GED interrupt: page 0x%lx recovered, record acknowledged\n", AO_PAGE);
+	ucall_sync(6, "sci");
+	ucall_done();
+	power_off(0);
+}
+
+static void scenario_ghes_polled(uint64_t cpu)
+{
+	const struct ghes_source *s;
+	uint64_t polls = 0;
+
+	if (cpu != 0)
+		park();
+	ras_setup();
+	GUEST_ASSERT((s = ras_source(NOTIFY_TYPE_POLLED)) != 0);
+	GUEST_ASSERT(ucall_poison(AO_PAGE, 1) == 0);
+	while (!ghes_process(s, 0))
+		polls++, cpu_relax();
+	GUEST_ASSERT(ras.last_addr == AO_PAGE && page_is_offline(AO_PAGE >> 12));
+	printf("polled source %u: record found after %lu polls, page 0x%lx recovered\n", s->id, polls,
+	       AO_PAGE);
+	ucall_sync(6, "polled");
+	ucall_done();
+	power_off(0);
+}
+
+/* storm: every vCPU has 250 distinct pages poisoned back to back (action optional); vCPU 0
+ * takes the GED interrupts and must see each page exactly once. */
+#define STORM_PER_CPU 250
+#define STORM_BASE    0x600000UL
+static uint8_t storm_seen[STORM_PER_CPU * 64];
+static volatile uint64_t storm_received, storm_dups, storm_strays;
+static volatile uint32_t storm_go;
+
+static void storm_record(uint64_t addr)
+{
+	uint64_t i = (addr - STORM_BASE) >> 12;
+	if (addr < STORM_BASE || i >= STORM_PER_CPU * bi.cpus) {
+		storm_strays++;
+		return;
+	}
+	if (storm_seen[i]++)
+		storm_dups++;
+	else
+		storm_received++;
+}
+
+static void scenario_storm(uint64_t cpu)
+{
+	uint64_t total = (uint64_t)STORM_PER_CPU * bi.cpus;
+
+	if (cpu == 0) {
+		GUEST_ASSERT(bi.cpus <= 64 && bi.ram_size >= STORM_BASE + total * 4096);
+		ras.quiet = 1;
+		ras.on_record = storm_record;
+		ras_setup();
+		GUEST_ASSERT(ras_source(NOTIFY_TYPE_SCI));
+		__atomic_store_n(&storm_go, 1, __ATOMIC_RELEASE);
+		__asm__ volatile("sti");
+	}
+	while (!__atomic_load_n(&storm_go, __ATOMIC_ACQUIRE))
+		cpu_relax();
+	for (uint64_t i = 0; i < STORM_PER_CPU; i++)
+		GUEST_ASSERT(ucall_poison(STORM_BASE + (cpu * STORM_PER_CPU + i) * 4096, 1) == 0);
+	if (cpu != 0)
+		park();
+	wait_until(&storm_received, total);
+	printf("storm: %lu errors from %u vCPUs, %lu received once each, %lu duplicates, %lu strays, %lu blocks acknowledged\n",
+	       total, bi.cpus, storm_received, storm_dups, storm_strays, ras.acks);
+	GUEST_ASSERT(storm_received == total && storm_dups == 0 && storm_strays == 0);
+	ucall_sync(8, "storm");
+	ucall_done();
+	power_off(0);
+}
+
+/* no-ack: a guest that never acknowledges: errors keep coming, rasvm queues what it may. */
+static void scenario_no_ack(uint64_t cpu)
+{
+	if (cpu != 0)
+		park();
+	ras.no_ack = 1;
+	ras_setup();
+	for (uint64_t i = 0; i < 60; i++)
+		GUEST_ASSERT(ucall_poison(STORM_BASE + i * 4096, 1) == 0);
+	printf("no-ack: 60 errors requested, none acknowledged\n");
+	ucall_sync(9, "no-ack");
+	ucall_done();
+	power_off(0);
+}
+
+/* reset: a task's page is poisoned and the task killed; after the guest resets, the page is
+ * back, healthy and zeroed. */
+static void scenario_reset(uint64_t cpu)
+{
+	if (bi.resets == 0) {
+		poisoned_task(cpu, 1);
+		printf("reset: asking for a reset\n");
+		outb(PORT_RESET, RESET_VALUE);
+		park();
+	}
+	if (cpu != 0)
+		park();
+	ras_setup();
+	volatile uint64_t *p = (volatile uint64_t *)USER_DATA;
+	for (unsigned i = 0; i < 512; i++)
+		GUEST_ASSERT(p[i] == 0);
+	p[0] = 0x1234;
+	GUEST_ASSERT(p[0] == 0x1234 && ras.machine_checks == 0);
+	printf("reset: after %u reset(s) page 0x%lx is healthy and zeroed\n", bi.resets, USER_DATA);
+	ucall_sync(7, "healthy");
+	ucall_done();
+	power_off(0);
+}
+
 static void scenario_list(uint64_t cpu);
 static void print_scenarios(void);
 
@@ -188,11 +375,19 @@ static const struct scenario {
 } scenarios[] = {
 	{ "boot", scenario_boot, "verify ACPI tables, bring every vCPU to a rendezvous, power off 0" },
 	{ "hest", scenario_hest, "read the HEST as Linux does; check each source's registers and empty block" },
+	{ "mce", scenario_mce, "a task reads a page that goes bad: machine check, task killed (needs --guest-poison)" },
+	{ "ghes-nmi", scenario_ghes_nmi, "the same reported by GHES over NMI (--ras ghes --guest-poison)" },
+	{ "ghes-sci", scenario_ghes_sci, "an action-optional error through the GED interrupt (--guest-poison)" },
+	{ "ghes-polled", scenario_ghes_polled, "an action-optional error found by polling (--ras-sources sync,polled)" },
+	{ "storm", scenario_storm, "250 errors per vCPU back to back, each seen exactly once (--guest-poison)" },
+	{ "no-ack", scenario_no_ack, "60 errors never acknowledged (--guest-poison)" },
+	{ "reset", scenario_reset, "a killed task's page is healthy and zeroed after a reset (--guest-poison)" },
 	{ "exit:", scenario_exit, "exit:N - power off with exit code N" },
 	{ "assert", scenario_assert, "fail a GUEST_ASSERT (exit 82)" },
 	{ "exception", scenario_exception, "take an unexpected #UD (exit 82)" },
 	{ "triple-fault", scenario_triple_fault, "triple fault (exit 80)" },
 	{ "hang", scenario_hang, "halt every vCPU with interrupts off (exit 81)" },
+	{ "wait", scenario_wait, "idle with interrupts on until rasvm is stopped" },
 	{ "list", scenario_list, "print this list" },
 };
 #define NSCENARIOS (sizeof(scenarios) / sizeof(scenarios[0]))
@@ -225,7 +420,7 @@ static const struct scenario *find(const char *name)
 
 void guest_main(uint64_t cpu, const void *boot_info)
 {
-	cpu_init_tables();
+	cpu_init_tables(cpu);
 	if (cpu == 0) {
 		serial_init();
 		if (boot_info_read(boot_info, &bi) != 0)

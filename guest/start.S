@@ -41,16 +41,19 @@ label_start:
 	.globl guest_stacks
 guest_stacks:
 	.skip	GUEST_MAX_CPUS << GUEST_STACK_SHIFT
+	.balign 8
+task_kernel_rsp:
+	.skip	8
 
 /*
  * Exception and interrupt entry: every vector pushes a dummy error code when the CPU does
  * not, then its number, saves the general registers into a struct trap_frame and calls
- * trap_dispatch(frame). A handler that returns resumes the interrupted code.
+ * trap_dispatch(frame). A handler that returns resumes what the frame says, so a handler
+ * can also end a user task by rewriting the frame (see task.c).
  */
 	.text
 	.macro	VECTOR n
 	.balign	16
-vector_\n:
 	.if (\n == 8 || (\n >= 10 && \n <= 14) || \n == 17 || \n == 21 || \n == 29 || \n == 30)
 	.else
 	pushq	$0
@@ -62,9 +65,13 @@ vector_\n:
 	.globl	trap_vectors
 	.balign	16
 trap_vectors:
-	.irp	n, 0,1,2,3,4,5,6,7,8,9,10,11,12,13,14,15,16,17,18,19,20,21,22,23,24,25,26,27,28,29,30,31
-	VECTOR	\n
+	.altmacro
+	.set	vec, 0
+	.rept	256
+	VECTOR	%vec
+	.set	vec, vec + 1
 	.endr
+	.noaltmacro
 
 trap_common:
 	push	%rax
@@ -83,6 +90,7 @@ trap_common:
 	push	%r14
 	push	%r15
 	mov	%rsp, %rdi
+	cld
 	call	trap_dispatch
 	pop	%r15
 	pop	%r14
@@ -101,5 +109,57 @@ trap_common:
 	pop	%rax
 	add	$16, %rsp	/* vector and error code */
 	iretq
+
+/*
+ * uint64_t task_enter(uint64_t rip, uint64_t rsp, uint64_t arg): run user code at CPL3 with
+ * arg in RDI until a trap handler ends it by resuming at task_return with the result in RAX.
+ */
+	.globl	task_enter, task_return
+task_enter:
+	push	%rbx
+	push	%rbp
+	push	%r12
+	push	%r13
+	push	%r14
+	push	%r15
+	mov	%rsp, task_kernel_rsp(%rip)
+	pushq	$USER_SEL_DATA		/* SS */
+	push	%rsi			/* RSP */
+	pushq	$0x2			/* RFLAGS: interrupts stay off in tasks */
+	pushq	$USER_SEL_CODE		/* CS */
+	push	%rdi			/* RIP */
+	mov	%rdx, %rdi
+	xor	%esi, %esi
+	xor	%edx, %edx
+	iretq
+task_return:
+	mov	task_kernel_rsp(%rip), %rsp
+	pop	%r15
+	pop	%r14
+	pop	%r13
+	pop	%r12
+	pop	%rbp
+	pop	%rbx
+	ret
+
+/*
+ * The user task, copied to the user region (position independent): dirty its data page
+ * (RDI), ask the kernel to have the page poisoned (system call 1), read it back (the machine
+ * check or NMI lands here), and exit (system call 2) only if it survives. System calls are
+ * UD2 with the number in EAX: on nested KVM without hardware help for ring 0, KVM emulates
+ * the ring transition of INT n and refuses it in long mode (#UD), while exceptions work.
+ */
+	.globl	user_task_start, user_task_end
+user_task_start:
+	movabs	$0x5a5a5a5a5a5a5a5a, %rax
+	mov	%rax, (%rdi)
+	mov	$SYS_POISON, %eax
+	ud2
+	mov	(%rdi), %rax
+	mov	%rax, %rsi
+	mov	$SYS_EXIT, %eax
+	ud2
+1:	jmp	1b
+user_task_end:
 
 	.section .note.GNU-stack, "", @progbits

@@ -28,6 +28,9 @@
 #include "loader/elf.h"
 #include "log.h"
 #include "platform.h"
+#include "ras/ras.h"
+#include "ras/sigbus.h"
+#include "ras/sim.h"
 #include "rasvm/layout.h"
 #include "stats.h"
 #include "vm.h"
@@ -60,12 +63,12 @@ void vm_end(struct vm *vm, enum vm_outcome outcome, int exit_code, const char *f
 		va_end(ap);
 		/* The main thread ends runs itself too (signals, hangs); it needs no wake-up. */
 		if (!pthread_equal(pthread_self(), vm->main_thread))
-			pthread_kill(vm->main_thread, SIGUSR2);
+			pthread_kill(vm->main_thread, SIG_MAIN_WAKE);
 	}
 	pthread_mutex_unlock(&vm->lock);
 }
 
-/* The ACPI tables, and the GHES error region they point to, zeroed with its registers set. */
+/* The ACPI tables, and the GHES status blocks they point to, emptied. */
 static int build_firmware(struct vm *vm, uint64_t *rsdp)
 {
 	const struct config *cfg = vm->cfg;
@@ -78,9 +81,11 @@ static int build_firmware(struct vm *vm, uint64_t *rsdp)
 		return r;
 	}
 	*rsdp = LAYOUT_ACPI_BASE + t.rsdp_off;
-	if (cfg->ras.mask)
-		ghes_region_init(mem_gpa_to_hva(&vm->mem, LAYOUT_ERROR_REGION, ghes_region_size(&cfg->ras)),
-				 &cfg->ras, LAYOUT_ERROR_REGION);
+	/* The status blocks start empty on every boot; the registers are rasvm's (ras/ghes.c). */
+	uint64_t blocks = ghes_region_size(&cfg->ras) - GHES_REGION_BLOCKS;
+	uint8_t *b = mem_gpa_to_hva(&vm->mem, LAYOUT_ERROR_REGION + GHES_REGION_BLOCKS, blocks);
+	if (cfg->ras.mask && b)
+		memset(b, 0, blocks);
 	return 0;
 }
 
@@ -155,6 +160,7 @@ static int outcome_exit_code(const struct vm *vm)
 	case VM_BAD_EXIT_CODE: return EXIT_GUEST_BAD_CODE;
 	case VM_KVM_ERROR: return EXIT_GUEST_KVM_ERROR;
 	case VM_SIGNAL: return vm->exit_code;
+	case VM_HOST_MEMORY: return EXIT_HOST_MEMORY;
 	default: return EXIT_INTERNAL;
 	}
 }
@@ -177,9 +183,11 @@ static void supervise(struct vm *vm)
 	sigemptyset(&set);
 	sigaddset(&set, SIGINT);
 	sigaddset(&set, SIGTERM);
-	sigaddset(&set, SIGUSR2);
+	sigaddset(&set, SIG_MAIN_WAKE);
 	for (;;) {
 		int sig = sigtimedwait(&set, NULL, &tick);
+		/* Action-optional host memory errors are handled here, off the signal path. */
+		ras_drain(vm, NULL);
 		if (sig == SIGINT || sig == SIGTERM)
 			vm_end(vm, VM_SIGNAL, sig == SIGINT ? EXIT_SIGINT : EXIT_SIGTERM,
 			       "stopped by %s", sig == SIGINT ? "SIGINT" : "SIGTERM");
@@ -200,24 +208,90 @@ static void supervise(struct vm *vm)
 	}
 }
 
+/* Everything a boot puts into guest RAM: the kernel, boot page tables, firmware, boot info. */
+static int load_guest(struct vm *vm, const struct image *img)
+{
+	const struct config *cfg = vm->cfg;
+	char err[256];
+	uint64_t rsdp;
+
+	if (elf_load(img->data, img->len, &vm->mem, &vm->entry, err, sizeof(err))) {
+		log_err("%s: %s", cfg->kernel ? cfg->kernel : "embedded guest", err);
+		return EXIT_BAD_KERNEL;
+	}
+	x86_write_boot_tables(&vm->mem);
+	if (build_firmware(vm, &rsdp) ||
+	    bootinfo_write(&vm->mem, vm->ncpus, cfg->scenario, rsdp, vm->resets))
+		return EXIT_INTERNAL;
+	return 0;
+}
+
+/* One boot of the guest on a fresh KVM VM, run until it ends; the VM is gone afterwards. */
+static int run_once(struct vm *vm, const struct image *img, bool first)
+{
+	int code = load_guest(vm, img), r;
+
+	if (code)
+		return code;
+	r = kvm_vm_create(vm);
+	if (r)
+		return r == -ENOTSUP ? EXIT_NO_KVM : EXIT_INTERNAL;
+	code = EXIT_INTERNAL;
+	if (x86_vm_init(vm) || vcpus_create(vm))
+		goto destroy_vcpus;
+	if (first && ras_init(vm)) {
+		log_err("cannot set up guest RAS: out of memory");
+		goto destroy_vcpus;
+	}
+	atomic_store(&vm->stopping, false);
+	if (vcpus_start(vm)) {
+		vcpus_stop(vm);
+		code = EXIT_OS;
+		goto destroy_vcpus;
+	}
+	/* --poison: the simulated host loses these pages once the guest runs. */
+	for (unsigned i = 0; first && i < vm->cfg->poison_count; i++) {
+		const struct poison_request *p = &vm->cfg->poison[i];
+		if ((r = sim_poison(vm, p->gpa, p->action_optional)))
+			log_err("--poison 0x%llx: %s", (unsigned long long)p->gpa,
+				r == -EFAULT ? "not guest RAM" : strerror(-r));
+	}
+	supervise(vm);
+	vcpus_stop(vm);
+	code = outcome_exit_code(vm);
+	if (vm->outcome == VM_RESET) {
+		log_info("%s", vm->reason);
+	} else if (vm->outcome == VM_POWER_OFF) {
+		log_debug("%s", vm->reason);
+	} else {
+		log_err("%s", vm->reason);
+		vcpus_report(vm);
+	}
+destroy_vcpus:
+	vcpus_destroy(vm);
+	x86_vm_exit(vm);
+	kvm_vm_destroy(vm);
+	return code;
+}
+
 int boot_run(const struct config *cfg)
 {
 	struct vm vm = { .cfg = cfg, .kvm_fd = -1, .vm_fd = -1, .ncpus = cfg->cpus };
 	struct image img;
 	char err[256];
-	uint64_t rsdp;
 	uint8_t *ram = NULL;
-	int code, r;
+	int code;
 	sigset_t mask, old;
 
 	log_verbose = cfg->verbose;
 	pthread_mutex_init(&vm.lock, NULL);
+	pthread_mutex_init(&vm.sim_lock, NULL);
 	vm.main_thread = pthread_self();
-	/* SIGINT/SIGTERM/SIGUSR2 are taken with sigtimedwait() by the main thread only. */
+	/* SIGINT/SIGTERM/SIG_MAIN_WAKE are taken with sigtimedwait() by the main thread only. */
 	sigemptyset(&mask);
 	sigaddset(&mask, SIGINT);
 	sigaddset(&mask, SIGTERM);
-	sigaddset(&mask, SIGUSR2);
+	sigaddset(&mask, SIG_MAIN_WAKE);
 	pthread_sigmask(SIG_BLOCK, &mask, &old);
 
 	if (config_check_host(cfg, host_ram(), UINT_MAX /* KVM's limit is checked once it is open */, err, sizeof(err))) {
@@ -231,7 +305,7 @@ int boot_run(const struct config *cfg)
 
 	/* Guest RAM: reserved lazily, so only what the guest touches becomes resident. */
 	ram = mmap(NULL, cfg->memory, PROT_READ | PROT_WRITE,
-			    MAP_PRIVATE | MAP_ANONYMOUS | MAP_NORESERVE, -1, 0);
+		   MAP_PRIVATE | MAP_ANONYMOUS | MAP_NORESERVE, -1, 0);
 	if (ram == MAP_FAILED) {
 		log_err("cannot reserve %llu MiB of guest RAM: %s",
 			(unsigned long long)(cfg->memory >> 20), strerror(errno));
@@ -239,16 +313,15 @@ int boot_run(const struct config *cfg)
 		goto close_image;
 	}
 	mem_layout(&vm.mem, ram, cfg->memory);
-	if (elf_load(img.data, img.len, &vm.mem, &vm.entry, err, sizeof(err))) {
-		log_err("%s: %s", cfg->kernel ? cfg->kernel : "embedded guest", err);
-		code = EXIT_BAD_KERNEL;
-		goto unmap_ram;
-	}
-	x86_write_boot_tables(&vm.mem);
-	if (build_firmware(&vm, &rsdp) || bootinfo_write(&vm.mem, vm.ncpus, cfg->scenario, rsdp)) {
+	/* The GHES register page traps to rasvm (see ras/ghes.c): not RAM for KVM. */
+	if (cfg->ras.mask && mem_punch(&vm.mem, LAYOUT_ERROR_REGION, 4096)) {
 		code = EXIT_INTERNAL;
 		goto unmap_ram;
 	}
+	/* A bad kernel file is reported before KVM is even opened. */
+	code = load_guest(&vm, &img);
+	if (code)
+		goto unmap_ram;
 
 	vm.kvm_fd = kvm_open();
 	if (vm.kvm_fd < 0) {
@@ -260,48 +333,29 @@ int boot_run(const struct config *cfg)
 		code = EXIT_USAGE;
 		goto close_kvm;
 	}
-	r = kvm_vm_create(&vm);
-	if (r) {
-		code = r == -ENOTSUP ? EXIT_NO_KVM : EXIT_INTERNAL;
+	if (vcpu_signals_init() || sigbus_init(&vm)) {
+		code = EXIT_INTERNAL;
 		goto close_kvm;
-	}
-	if (x86_vm_init(&vm)) {
-		code = EXIT_INTERNAL;
-		goto destroy_vm;
-	}
-	if (vcpu_signals_init() || vcpus_create(&vm)) {
-		code = EXIT_INTERNAL;
-		goto destroy_vcpus;
 	}
 	if (devices_init(&vm)) {
 		code = EXIT_OS;
-		goto destroy_vcpus;
+		goto close_kvm;
 	}
-	if (vcpus_start(&vm)) {
-		vcpus_stop(&vm);
-		code = EXIT_OS;
-		goto exit_devices;
+	for (bool first = true;; first = false) {
+		code = run_once(&vm, &img, first);
+		if (vm.outcome != VM_RESET)
+			break;
+		ras_reset(&vm);
+		vm.resets++;
+		vm.outcome = VM_RUNNING;
 	}
-
-	supervise(&vm);
-	vcpus_stop(&vm);
-	code = outcome_exit_code(&vm);
-	if (vm.outcome == VM_POWER_OFF) {
-		log_debug("%s", vm.reason);
-	} else {
-		log_err("%s", vm.reason);
-		vcpus_report(&vm);
-	}
+	ras_drain(&vm, NULL);
+	ras_summary(&vm);
 	if (cfg->stats_path)
 		stats_write(cfg->stats_path, &vm);
-
-exit_devices:
 	devices_exit(&vm);
-destroy_vcpus:
-	vcpus_destroy(&vm);
-	x86_vm_exit(&vm);
-destroy_vm:
-	kvm_vm_destroy(&vm);
+	ras_exit(&vm);
+	sim_exit(&vm);
 close_kvm:
 	close(vm.kvm_fd);
 unmap_ram:
@@ -310,6 +364,7 @@ close_image:
 	image_close(&img);
 out:
 	pthread_sigmask(SIG_SETMASK, &old, NULL);
+	pthread_mutex_destroy(&vm.sim_lock);
 	pthread_mutex_destroy(&vm.lock);
 	return code;
 }

@@ -12,7 +12,8 @@ static void put_le(uint8_t *p, uint64_t v, int width)
 		p[i] = (uint8_t)(v >> (8 * i));
 }
 
-int bootinfo_write(struct guest_mem *mem, unsigned cpus, const char *scenario, uint64_t rsdp)
+int bootinfo_write(struct guest_mem *mem, unsigned cpus, const char *scenario, uint64_t rsdp,
+		   unsigned resets)
 {
 	uint8_t *p = mem_gpa_to_hva(mem, LAYOUT_BOOT_INFO, 4096);
 	struct e820_entry e820[BOOTINFO_E820_MAX];
@@ -20,8 +21,9 @@ int bootinfo_write(struct guest_mem *mem, unsigned cpus, const char *scenario, u
 
 	_Static_assert(BOOTINFO_OFF_E820 + BOOTINFO_E820_MAX * BOOTINFO_E820_ENTRY_SIZE <= 4096,
 		       "the e820 copy fits the boot-info page");
-	_Static_assert(BOOTINFO_OFF_SCENARIO + BOOTINFO_SCENARIO_LEN <= BOOTINFO_OFF_E820,
-		       "the scenario field ends before the e820 copy");
+	_Static_assert(BOOTINFO_OFF_SCENARIO + BOOTINFO_SCENARIO_LEN <= BOOTINFO_OFF_RESETS &&
+			       BOOTINFO_OFF_RESETS + 4 <= BOOTINFO_OFF_E820,
+		       "scenario, then resets, then the e820 copy");
 	if (!p || n > BOOTINFO_E820_MAX || strlen(scenario) >= BOOTINFO_SCENARIO_LEN)
 		return -EINVAL;
 	memset(p, 0, 4096);
@@ -31,6 +33,7 @@ int bootinfo_write(struct guest_mem *mem, unsigned cpus, const char *scenario, u
 	put_le(p + BOOTINFO_OFF_E820_COUNT, n, 4);
 	put_le(p + BOOTINFO_OFF_RAM_SIZE, mem->size, 8);
 	put_le(p + BOOTINFO_OFF_RSDP, rsdp, 8);
+	put_le(p + BOOTINFO_OFF_RESETS, resets, 4);
 	memcpy(p + BOOTINFO_OFF_SCENARIO, scenario, strlen(scenario));
 	for (unsigned i = 0; i < n; i++) {
 		uint8_t *e = p + BOOTINFO_OFF_E820 + i * BOOTINFO_E820_ENTRY_SIZE;

@@ -9,6 +9,7 @@
 #include "kvm/mem.h"
 
 /* Fill the page at LAYOUT_BOOT_INFO; -EINVAL if RAM lacks it or the scenario is too long. */
-int bootinfo_write(struct guest_mem *mem, unsigned cpus, const char *scenario, uint64_t rsdp);
+int bootinfo_write(struct guest_mem *mem, unsigned cpus, const char *scenario, uint64_t rsdp,
+		   unsigned resets);
 
 #endif

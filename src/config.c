@@ -45,6 +45,16 @@ static const char usage_run[] =
 	"                      (default sync,async,polled; ids 0, 1, 2 whatever is chosen)\n"
 	"  --ras-block-size SIZE  bytes per error status block, 1K to 64K (default 4K)\n"
 	"  --ras-poll-ms N     poll interval of the polled source (default 1000)\n"
+	"  --ras POLICY        how host memory errors reach the guest: both (default: action\n"
+	"                      required by machine check, action optional by GHES), mce, ghes,\n"
+	"                      off (an error the guest touches then stops the VM)\n"
+	"  --ras-queue N       GHES records that may wait per source for the guest's ack\n"
+	"                      (default 1024, at most 65536; more are counted as overflowed)\n"
+	"  --poison GPA[,ao]   the simulated host loses the guest page at GPA once the guest runs;\n"
+	"                      the guest's next access reports it (action required), or with ,ao\n"
+	"                      the host reports it at once (action optional). Repeatable\n"
+	"  --guest-poison      let the guest ask for its own pages to be poisoned through the\n"
+	"                      test port (the test guest's RAS scenarios and rasvm demo use it)\n"
 	"  --stats FILE        write start-up time and memory figures to FILE when the VM ends\n"
 	"  -v, --verbose       log test-port events (SYNC, DONE) and device events to stderr\n"
 	"  -h, --help          this text\n"
@@ -53,7 +63,8 @@ static const char usage_run[] =
 	"64 bad usage, 65 bad kernel file, 66 kernel file unreadable, 69 KVM unusable,\n"
 	"70 internal error, 71 host resource error, 80 guest triple fault, 81 guest hung\n"
 	"(every vCPU halted with interrupts off), 82 guest assertion failed, 83 guest exit\n"
-	"code out of range, 84 guest stopped KVM (emulation failure), 130/143 SIGINT/SIGTERM.\n";
+	"code out of range, 84 guest stopped KVM (emulation failure), 85 host memory error\n"
+	"that could not be survived or reported, 130/143 SIGINT/SIGTERM.\n";
 
 static const char usage_check_host[] =
 	"usage: rasvm check-host [--json]\n"
@@ -254,7 +265,32 @@ static int parse_run_option(int argc, char *const argv[], int *i, struct config 
 
 	if (r <= 0)
 		return r;
-	if (take(argc, argv, i, "--kernel", &v, &missing)) {
+	if (take(argc, argv, i, "--ras", &v, &missing)) {
+		if (missing || ras_policy_parse(v, &c->ras_policy))
+			return fail(err, errlen, "--ras '%s': use both, mce, ghes or off", missing ? "" : v);
+	} else if (take(argc, argv, i, "--ras-queue", &v, &missing)) {
+		uint64_t n;
+		if (missing || parse_u64(v, &n) || n == 0 || n > RAS_QUEUE_MAX_RECORDS)
+			return fail(err, errlen, "--ras-queue '%s': use 1 to %u", missing ? "" : v,
+				    RAS_QUEUE_MAX_RECORDS);
+		c->ras_queue = (uint32_t)n;
+	} else if (take(argc, argv, i, "--poison", &v, &missing)) {
+		uint64_t gpa;
+		char addr[32];
+		const char *comma = missing ? NULL : strchr(v, ',');
+		size_t n = comma ? (size_t)(comma - v) : (missing ? 0 : strlen(v));
+		if (missing || n == 0 || n >= sizeof(addr) || (comma && strcmp(comma, ",ao")))
+			return fail(err, errlen, "--poison '%s': use GPA or GPA,ao", missing ? "" : v);
+		memcpy(addr, v, n);
+		addr[n] = '\0';
+		if (parse_u64(addr, &gpa))
+			return fail(err, errlen, "--poison '%s': '%s' is not an address", v, addr);
+		if (c->poison_count == CONFIG_POISON_MAX)
+			return fail(err, errlen, "more than %u --poison options", CONFIG_POISON_MAX);
+		c->poison[c->poison_count++] = (struct poison_request){ gpa, comma != NULL };
+	} else if (!strcmp(argv[*i], "--guest-poison")) {
+		c->guest_poison = true;
+	} else if (take(argc, argv, i, "--kernel", &v, &missing)) {
 		if (missing || !*v)
 			return fail(err, errlen, "--kernel needs a file name");
 		c->kernel = v;
@@ -388,6 +424,8 @@ static int validate_machine(const struct config *c, char *err, size_t errlen)
 
 static int validate_run(const struct config *c, char *err, size_t errlen)
 {
+	if (c->ras_policy == RAS_POLICY_GHES && !c->ras.mask)
+		return fail(err, errlen, "--ras ghes needs GHES sources; --ras-sources is none");
 	if (c->memory < LAYOUT_RAM_MIN)
 		return fail(err, errlen, "--memory %llu KiB is too small: rasvm needs at least %llu MiB",
 			    (unsigned long long)(c->memory >> 10),
@@ -408,6 +446,7 @@ int config_parse(int argc, char *const argv[], struct config *c, char *err, size
 		.scenario = CONFIG_DEFAULT_SCENARIO,
 		.ras = { .mask = RAS_SOURCES_DEFAULT, .block_length = GHES_BLOCK_DEFAULT,
 			 .poll_ms = GHES_POLL_DEFAULT_MS },
+		.ras_queue = RAS_QUEUE_DEFAULT_RECORDS,
 		.cper_type = 3, /* multi-bit ECC: what a lost page usually is */
 		.cper_lsb = 12,
 	};

@@ -12,6 +12,7 @@
 #include <stdint.h>
 
 #include "acpi/hest.h"
+#include "ras/policy.h"
 #include "rasvm/layout.h"
 
 enum command {
@@ -22,6 +23,17 @@ enum command {
 	CMD_CPER_DECODE, /* cper decode FILE */
 	CMD_HELP,        /* --help, for the program or one command */
 	CMD_VERSION,
+};
+
+#define RAS_QUEUE_DEFAULT_RECORDS 1024
+#define RAS_QUEUE_MAX_RECORDS 65536
+
+/* --poison requests kept (each names one page; the guest's own requests are not limited). */
+#define CONFIG_POISON_MAX 1024
+
+struct poison_request {
+	uint64_t gpa;
+	bool action_optional;
 };
 
 /* The most error data entries one Generic Error Status Block can count (bits 13:4). */
@@ -46,6 +58,11 @@ struct config {
 	const char *stats_path;    /* write run statistics (bench) here */
 	bool json;                 /* check-host --json */
 	struct ras_sources ras;    /* --ras-sources, --ras-block-size, --ras-poll-ms */
+	enum ras_policy ras_policy; /* --ras */
+	uint32_t ras_queue;        /* --ras-queue: GHES records waiting per source */
+	bool guest_poison;         /* --guest-poison: honour UCALL_POISON */
+	unsigned poison_count;     /* --poison GPA[,ao] */
+	struct poison_request poison[CONFIG_POISON_MAX];
 	const char *path;          /* acpi dump DIR, cper encode -o FILE, cper decode FILE */
 	/* cper encode: one memory error record per --gpa, all in one status block */
 	unsigned cper_count;

@@ -18,6 +18,7 @@
 #define EXIT_GUEST_ASSERT     82 /* the guest reported UCALL_ASSERT */
 #define EXIT_GUEST_BAD_CODE   83 /* the guest wrote an exit code above GUEST_EXIT_MAX */
 #define EXIT_GUEST_KVM_ERROR  84 /* KVM could not run the guest (emulation failure, bad state) */
+#define EXIT_HOST_MEMORY      85 /* a host memory error rasvm could not survive or report */
 #define EXIT_SIGINT           130
 #define EXIT_SIGTERM          143
 

@@ -16,6 +16,8 @@ void platform_describe(const struct config *cfg, struct acpi_platform *p)
 		.ras = cfg->ras,
 		.error_region = LAYOUT_ERROR_REGION,
 		.ged_gsi = IRQ_GED,
+		.reset_port = PORT_RESET,
+		.reset_value = RESET_VALUE,
 	};
 }
 

@@ -8,6 +8,7 @@
 #define RASVM_VM_H
 
 #include <pthread.h>
+#include <signal.h>
 #include <stdatomic.h>
 #include <stdbool.h>
 #include <stdint.h>
@@ -15,6 +16,8 @@
 #include "config.h"
 #include "dev/serial.h"
 #include "kvm/mem.h"
+#include "ras/mce.h"
+#include "ras/sigbus.h"
 
 struct kvm_run;
 struct kvm_cpuid2;
@@ -30,10 +33,18 @@ enum vm_outcome {
 	VM_KVM_ERROR,      /* KVM could not run the guest */
 	VM_INTERNAL,       /* rasvm itself failed */
 	VM_SIGNAL,         /* SIGINT or SIGTERM */
+	VM_RESET,          /* the guest asked for a reset, or RAS had to reset it: boot again */
+	VM_HOST_MEMORY,    /* a host memory error the guest cannot be told of (--ras off) */
 };
+
+/* The main thread is woken with this signal (blocked everywhere, taken by sigtimedwait). */
+#define SIG_MAIN_WAKE SIGUSR2
 
 /* Requests to a vCPU thread, set by anyone, consumed by the vCPU after a kick. */
 #define VCPU_REQ_HANG_PROBE (1u << 0) /* sample halted-with-interrupts-off state */
+#define VCPU_REQ_NMI        (1u << 1) /* inject an NMI (GHES sync source) */
+#define VCPU_REQ_MCE        (1u << 2) /* inject vcpu->pending_mce[] */
+#define VCPU_PENDING_MCE    16
 
 struct vcpu {
 	struct vm *vm;
@@ -46,7 +57,12 @@ struct vcpu {
 	/* Ticks in a row this vCPU was found halted with RFLAGS.IF clear. */
 	_Atomic unsigned halted_noirq_ticks;
 	uint64_t last_rip; /* at the last hang probe, for the report */
+	struct sigbus_ring sigbus; /* action-required SIGBUS stashed by the handler */
+	struct mce_record pending_mce[VCPU_PENDING_MCE]; /* under ras->lock */
+	unsigned pending_mce_count;
 };
+
+struct ras;
 
 struct vm {
 	const struct config *cfg;
@@ -69,6 +85,10 @@ struct vm {
 	atomic_bool stopping;
 
 	_Atomic uint64_t first_testport_ns; /* CLOCK_MONOTONIC of the first PORT_TEST write */
+	struct ras *ras;           /* guest RAS state, lives across resets */
+	void *sim;                 /* the host poison simulator's pages (ras/sim.c) */
+	pthread_mutex_t sim_lock;
+	unsigned resets;           /* boots after the first, told to the guest in the boot info */
 };
 
 /* Record how the VM ended (first caller wins) and wake the main thread. */

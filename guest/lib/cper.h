@@ -11,12 +11,12 @@
 #include <stddef.h>
 #include <stdint.h>
 
-#define GCPER_MAX_MEM 16
+#define GCPER_MAX_MEM 512 /* a 64 KiB block holds 431 memory records */
 
 struct gcper_result {
 	uint32_t severity;   /* of the block */
 	uint32_t sections;
-	uint32_t mem_count;  /* memory sections with a valid physical address (first 16 kept) */
+	uint32_t mem_count;  /* memory sections with a valid physical address (first GCPER_MAX_MEM kept) */
 	uint64_t mem_addr[GCPER_MAX_MEM];
 	uint32_t mem_severity[GCPER_MAX_MEM];
 	uint8_t mem_type[GCPER_MAX_MEM]; /* 0xff: type not valid */

@@ -22,6 +22,14 @@ void ucall_sync(uint64_t stage, const char *label)
 	ucall(UCALL_SYNC, stage, (uintptr_t)label, 0);
 }
 
+int64_t ucall_poison(uint64_t gpa, int action_optional)
+{
+	volatile struct ucall u = { .cmd = UCALL_POISON, .arg0 = gpa, .arg1 = (uint64_t)action_optional,
+				    .arg2 = (uint64_t)-1 };
+	outl(PORT_TEST, (uint32_t)(uintptr_t)&u);
+	return (int64_t)u.arg2;
+}
+
 void ucall_done(void)
 {
 	ucall(UCALL_DONE, 0, 0, 0);

@@ -37,6 +37,9 @@
 #define PORT_COM1                 0x03f8 /* 8250 UART, 8 registers */
 #define PORT_TEST                 0x0510 /* test port: 32-bit OUT of the GPA of a 32-byte ucall block */
 #define PORT_POWER                0x0514 /* power-off port: 8-bit OUT of the guest's exit code (0-63) */
+#define PORT_RESET                0x0515 /* reset port, the FADT's RESET_REG: 8-bit OUT of RESET_VALUE resets the guest */
+#define PORT_MARK                 0x0516 /* timestamp port: any OUT records the time (latency benchmarks) */
+#define RESET_VALUE               0x06 /* what the guest writes to PORT_RESET (FADT RESET_VALUE) */
 
 /* ---- Interrupts ---- */
 #define IRQ_COM1                  4 /* ISA IRQ of COM1 (IOAPIC pin 4) */
@@ -52,7 +55,7 @@
 
 /* ---- Boot-info page, little-endian, at LAYOUT_BOOT_INFO ---- */
 #define BOOTINFO_MAGIC            0x56534152 /* "RASV" at offset 0 */
-#define BOOTINFO_VERSION          1 /* layout version at offset 4 */
+#define BOOTINFO_VERSION          2 /* layout version at offset 4 */
 #define BOOTINFO_OFF_MAGIC        0 /* u32 BOOTINFO_MAGIC */
 #define BOOTINFO_OFF_VERSION      4 /* u32 BOOTINFO_VERSION */
 #define BOOTINFO_OFF_CPUS         8 /* u32 number of vCPUs */
@@ -61,7 +64,8 @@
 #define BOOTINFO_OFF_RSDP         24 /* u64 GPA of the RSDP (a hint: the test guest scans instead) */
 #define BOOTINFO_OFF_SCENARIO     32 /* char[64] NUL-terminated scenario name from --scenario */
 #define BOOTINFO_SCENARIO_LEN     64 /* size of the scenario field, NUL included */
-#define BOOTINFO_OFF_E820         96 /* e820 entries: u64 addr, u64 size, u32 type, u32 zero */
+#define BOOTINFO_OFF_RESETS       96 /* u32 resets before this boot (0 on the first) */
+#define BOOTINFO_OFF_E820         104 /* e820 entries: u64 addr, u64 size, u32 type, u32 zero */
 #define BOOTINFO_E820_ENTRY_SIZE  24 /* bytes per e820 entry */
 #define BOOTINFO_E820_MAX         32 /* e820 entries that fit */
 
@@ -70,6 +74,7 @@
 #define UCALL_SYNC                1 /* arg0 = stage number, arg1 = GPA of a label string or 0 */
 #define UCALL_DONE                2 /* the scenario finished; the guest powers off next */
 #define UCALL_ASSERT              3 /* arg0 = GPA of file name, arg1 = line, arg2 = GPA of message or 0 */
+#define UCALL_POISON              4 /* with --guest-poison: the simulator poisons page arg0; arg1 bit 0 = action optional; rasvm writes 0 or -errno to arg2 */
 #define UCALL_STRING_MAX          128 /* longest string the host reads from guest memory, NUL included */
 
 /* ---- Exit codes of `rasvm run` (docs/usage.md) ---- */

@@ -119,20 +119,3 @@ size_t hest_build(struct acpi_buf *b, const struct ras_sources *s, uint64_t regi
 	acpi_table_end(b, start);
 	return start;
 }
-
-static void put64_at(uint8_t *p, uint64_t v)
-{
-	for (int i = 0; i < 8; i++)
-		p[i] = (uint8_t)(v >> (8 * i));
-}
-
-void ghes_region_init(uint8_t *mem, const struct ras_sources *s, uint64_t region)
-{
-	memset(mem, 0, ghes_region_size(s));
-	for (unsigned id = 0; id < RAS_SOURCES_MAX; id++) {
-		if (!(s->mask & (1u << id)))
-			continue;
-		put64_at(mem + (ghes_address_register(region, id) - region), ghes_block(region, s, id));
-		put64_at(mem + (ghes_ack_register(region, id) - region), 1); /* free */
-	}
-}

@@ -5,7 +5,8 @@
  * block. Bytes in, bytes out: the caller says where the region lives in guest memory.
  *
  * Source ids never change meaning once published (they are migration ABI), so every id has
- * fixed slots in the region whether or not the source is enabled:
+ * fixed slots in the region whether or not the source is enabled. The registers' values
+ * (block address; ack 1 = free, 0 = record pending) are the VMM's to serve:
  *
  *   region + 0x000 + 8*id   u64 error-block-address register (holds the block's address)
  *   region + 0x100 + 8*id   u64 read-ack register (1 = free, 0 = record pending)
@@ -54,7 +55,5 @@ uint64_t ghes_block(uint64_t region, const struct ras_sources *s, unsigned id);
 
 /* Write the HEST (one GHESv2 entry per enabled source); returns its offset in b. */
 size_t hest_build(struct acpi_buf *b, const struct ras_sources *s, uint64_t region);
-/* Zero the region and set every enabled source's registers: block address, ack = 1. */
-void ghes_region_init(uint8_t *mem, const struct ras_sources *s, uint64_t region);
 
 #endif

@@ -51,12 +51,15 @@ _Static_assert(RSDP_OFF_EXT_CHECKSUM + 1 + 3 == RSDP_SIZE, "5.2.5.3 RSDP is 36 b
 #define FADT_OFF_SCI_INT          46  /* u16 */
 #define FADT_OFF_IAPC_BOOT_ARCH   109 /* u16, 5.2.9.3 */
 #define FADT_OFF_FLAGS            112 /* u32, 5.2.9 Table 5.10 */
+#define FADT_OFF_RESET_REG        116 /* GAS */
+#define FADT_OFF_RESET_VALUE      128 /* u8 */
 #define FADT_OFF_MINOR_REVISION   131 /* u8 */
 #define FADT_OFF_X_DSDT           140 /* u64 */
 #define FADT_OFF_HYPERVISOR_ID    268 /* u64 Hypervisor Vendor Identity */
 #define FADT_SIZE                 276
 _Static_assert(FADT_OFF_HYPERVISOR_ID + 8 == FADT_SIZE, "5.2.9 FADT revision 6 is 276 bytes");
 #define FADT_FLAG_HW_REDUCED_ACPI (1u << 20) /* Table 5.10: no fixed hardware, events via GED */
+#define FADT_FLAG_RESET_REG_SUP   (1u << 10) /* Table 5.10: RESET_REG resets the system */
 #define FADT_IAPC_VGA_NOT_PRESENT (1u << 2)  /* 5.2.9.3 */
 #define FADT_IAPC_CMOS_RTC_NOT_PRESENT (1u << 5) /* 5.2.9.3 */
 

@@ -23,6 +23,8 @@ struct acpi_platform {
 	struct ras_sources ras;  /* mask 0: no HEST */
 	uint64_t error_region;   /* guest physical base of the GHES error region */
 	uint32_t ged_gsi;        /* interrupt of the Generic Event Device (async source) */
+	uint16_t reset_port;     /* FADT RESET_REG (SystemIO), 0: none */
+	uint8_t reset_value;
 };
 
 #define ACPI_MAX_TABLES 8

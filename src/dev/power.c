@@ -1,5 +1,6 @@
 // SPDX-License-Identifier: MIT
-/* The power-off port: one byte, the guest's exit code, becomes rasvm's exit code. */
+/* The power-off port: one byte, the guest's exit code, becomes rasvm's exit code.
+ * The reset port (the FADT's RESET_REG): RESET_VALUE boots the guest again. */
 #include "dev/device.h"
 #include "rasvm/layout.h"
 #include "vm.h"
@@ -22,6 +23,26 @@ static void power_pio(struct vm *vm, struct vcpu *vcpu, uint16_t offset, bool is
 		vm_end(vm, VM_POWER_OFF, (int)code, "guest powered off with exit code %u (vcpu %u)",
 		       code, vcpu->index);
 }
+
+static void reset_pio(struct vm *vm, struct vcpu *vcpu, uint16_t offset, bool is_write,
+		      uint8_t *data, unsigned size)
+{
+	(void)offset;
+	if (!is_write) {
+		for (unsigned i = 0; i < size; i++)
+			data[i] = 0;
+		return;
+	}
+	if (data[0] == RESET_VALUE)
+		vm_end(vm, VM_RESET, 0, "the guest asked for a reset (vcpu %u)", vcpu->index);
+}
+
+const struct device_ops reset_device = {
+	.name = "reset",
+	.port = PORT_RESET,
+	.nports = 1,
+	.pio = reset_pio,
+};
 
 const struct device_ops power_device = {
 	.name = "power",

@@ -8,7 +8,10 @@
 #include <stdio.h>
 #include <string.h>
 
+#include <errno.h>
+
 #include "dev/device.h"
+#include "ras/sim.h"
 #include "log.h"
 #include "rasvm/layout.h"
 #include "vm.h"
@@ -79,6 +82,19 @@ static void testport_pio(struct vm *vm, struct vcpu *vcpu, uint16_t offset, bool
 		read_guest_string(vm, a1, s1, sizeof(s1));
 		log_debug("vcpu %u: SYNC %llu %s", vcpu->index, (unsigned long long)a0, s1);
 		break;
+	case UCALL_POISON: {
+		int64_t r = -EPERM;
+		if (vm->cfg->guest_poison)
+			r = sim_poison(vm, a0, a1 & 1);
+		else
+			log_warn("vcpu %u: guest asked to poison 0x%llx; rasvm runs without --guest-poison",
+				 vcpu->index, (unsigned long long)a0);
+		/* The answer goes back into the block, re-checked: the guest may have moved it. */
+		uint8_t *out = mem_gpa_to_hva(&vm->mem, gpa + 24, 8);
+		for (int i = 0; out && i < 8; i++)
+			out[i] = (uint8_t)((uint64_t)r >> (8 * i));
+		break;
+	}
 	case UCALL_DONE:
 		log_debug("vcpu %u: DONE", vcpu->index);
 		break;

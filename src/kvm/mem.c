@@ -1,6 +1,8 @@
 // SPDX-License-Identifier: MIT
 #include "kvm/mem.h"
 
+#include <errno.h>
+
 #include "rasvm/layout.h"
 
 void mem_layout(struct guest_mem *m, uint8_t *hva, uint64_t size)
@@ -8,6 +10,7 @@ void mem_layout(struct guest_mem *m, uint8_t *hva, uint64_t size)
 	uint64_t low = size < LAYOUT_MMIO_HOLE ? size : LAYOUT_MMIO_HOLE;
 
 	m->size = size;
+	m->low_size = low;
 	m->hva = hva;
 	m->nregions = 1;
 	m->region[0] = (struct mem_region){ .gpa = 0, .size = low, .hva = hva };
@@ -16,6 +19,26 @@ void mem_layout(struct guest_mem *m, uint8_t *hva, uint64_t size)
 			.gpa = LAYOUT_HIGH_RAM, .size = size - low, .hva = hva + low };
 		m->nregions = 2;
 	}
+}
+
+int mem_punch(struct guest_mem *m, uint64_t gpa, uint64_t len)
+{
+	if (gpa % 4096 || len % 4096 || len == 0 || m->nregions == MEM_MAX_REGIONS)
+		return -EINVAL;
+	for (unsigned i = 0; i < m->nregions; i++) {
+		struct mem_region *r = &m->region[i];
+		if (gpa <= r->gpa || gpa - r->gpa >= r->size || len >= r->size - (gpa - r->gpa))
+			continue; /* a hole must leave RAM on both sides */
+		struct mem_region tail = { .gpa = gpa + len, .size = r->gpa + r->size - (gpa + len),
+					   .hva = r->hva + (gpa + len - r->gpa) };
+		r->size = gpa - r->gpa;
+		for (unsigned j = m->nregions; j > i + 1; j--)
+			m->region[j] = m->region[j - 1];
+		m->region[i + 1] = tail;
+		m->nregions++;
+		return 0;
+	}
+	return -EINVAL;
 }
 
 void *mem_gpa_to_hva(const struct guest_mem *m, uint64_t gpa, uint64_t len)
@@ -60,8 +83,8 @@ unsigned mem_e820(const struct guest_mem *m, struct e820_entry *e, unsigned max)
 	/* Below 1 MiB: conventional RAM, then the legacy BIOS area that holds the ACPI tables. */
 	n = add(e, n, max, 0, LAYOUT_LOW_RAM_END, E820_RAM);
 	n = add(e, n, max, LAYOUT_FW_RESERVED, LAYOUT_KERNEL_MIN - LAYOUT_FW_RESERVED, E820_RESERVED);
-	n = add(e, n, max, LAYOUT_KERNEL_MIN, m->region[0].size - LAYOUT_KERNEL_MIN, E820_RAM);
-	if (m->nregions > 1)
-		n = add(e, n, max, m->region[1].gpa, m->region[1].size, E820_RAM);
+	n = add(e, n, max, LAYOUT_KERNEL_MIN, m->low_size - LAYOUT_KERNEL_MIN, E820_RAM);
+	if (m->size > m->low_size)
+		n = add(e, n, max, LAYOUT_HIGH_RAM, m->size - m->low_size, E820_RAM);
 	return n;
 }

@@ -12,7 +12,7 @@
 #include <stddef.h>
 #include <stdint.h>
 
-#define MEM_MAX_REGIONS 2
+#define MEM_MAX_REGIONS 4
 
 struct mem_region {
 	uint64_t gpa;
@@ -22,6 +22,7 @@ struct mem_region {
 
 struct guest_mem {
 	uint64_t size;     /* total RAM in bytes */
+	uint64_t low_size; /* RAM below the MMIO hole, holes punched in it included */
 	uint8_t *hva;      /* start of the single host mapping */
 	unsigned nregions;
 	struct mem_region region[MEM_MAX_REGIONS];
@@ -39,6 +40,9 @@ struct e820_entry {
 
 /* Split size bytes of RAM at hva into guest regions. No allocation. */
 void mem_layout(struct guest_mem *m, uint8_t *hva, uint64_t size);
+/* Take [gpa, gpa+len) out of the regions: the guest sees MMIO there (KVM gets no slot for
+ * it), while the host mapping stays. Page-aligned, inside one region; -EINVAL otherwise. */
+int mem_punch(struct guest_mem *m, uint64_t gpa, uint64_t len);
 /* Host pointer for [gpa, gpa+len) when it lies inside one RAM region, else NULL. */
 void *mem_gpa_to_hva(const struct guest_mem *m, uint64_t gpa, uint64_t len);
 /* Guest physical address of a host pointer into RAM; false when it is not guest RAM. */

@@ -11,8 +11,11 @@
 #include <unistd.h>
 
 #include "dev/device.h"
+#include "kvm/kvm.h"
 #include "kvm/x86/cpu.h"
 #include "log.h"
+#include "ras/ras.h"
+#include "ras/sim.h"
 
 #define RFLAGS_IF (1ULL << 9)
 
@@ -123,13 +126,21 @@ static bool handle_exit(struct vcpu *v)
 	case KVM_EXIT_IO:
 		handle_io(v);
 		return true;
-	case KVM_EXIT_MMIO:
-		/* No MMIO devices yet: reads return zero, writes are dropped. */
+	case KVM_EXIT_MMIO: {
+		uint64_t gpa = run->mmio.phys_addr;
+		if (ghes_mmio(vm, v, gpa, run->mmio.is_write, run->mmio.data, run->mmio.len))
+			return true;
+		/* A poisoned page shows up here on nested KVM: the read completes with all ones,
+		 * and the machine check or NMI the SIGBUS leads to arrives right after it. */
 		if (!run->mmio.is_write)
-			memset(run->mmio.data, 0, sizeof(run->mmio.data));
+			memset(run->mmio.data, 0xff, sizeof(run->mmio.data));
+		if (sim_touch(vm, gpa))
+			return true;
+		memset(run->mmio.data, 0, sizeof(run->mmio.data));
 		log_debug("vcpu %u: %s of unclaimed MMIO 0x%llx ignored", v->index,
-			  run->mmio.is_write ? "write" : "read", (unsigned long long)run->mmio.phys_addr);
+			  run->mmio.is_write ? "write" : "read", (unsigned long long)gpa);
 		return true;
+	}
 	case KVM_EXIT_SHUTDOWN: {
 		struct kvm_regs regs = { 0 };
 		ioctl(v->fd, KVM_GET_REGS, &regs);
@@ -156,6 +167,25 @@ static bool handle_exit(struct vcpu *v)
 	}
 }
 
+/* KVM_RUN failed with EFAULT: on hosts where a PROT_NONE page faults instead of exiting as
+ * MMIO, this is the guest touching a page the simulator poisoned. Newer kernels say where
+ * (KVM_EXIT_MEMORY_FAULT, exit union: u64 flags, u64 gpa, u64 size). */
+static bool handle_efault(struct vcpu *v)
+{
+	if (v->run->exit_reason == KVM_EXIT_MEMORY_FAULT) {
+		const uint64_t *mf = (const uint64_t *)(const void *)&v->run->mmio;
+		if (sim_touch(v->vm, mf[1]))
+			return true;
+	}
+	return sim_touch_unknown(v->vm);
+}
+
+static bool sigbus_pending(const struct vcpu *v)
+{
+	return atomic_load(&v->sigbus.write) != atomic_load(&v->sigbus.read) ||
+	       atomic_load(&v->sigbus.overflow);
+}
+
 static void *vcpu_thread(void *arg)
 {
 	struct vcpu *v = arg;
@@ -163,28 +193,38 @@ static void *vcpu_thread(void *arg)
 	sigset_t set;
 
 	current_run = v->run;
-	/* Only the kick reaches this thread; SIGINT and SIGTERM belong to the main thread. */
+	sigbus_set_thread_vcpu(v);
+	/* The kick and SIGBUS reach this thread; SIGINT and SIGTERM belong to the main thread. */
 	sigemptyset(&set);
 	sigaddset(&set, SIG_VCPU_KICK);
+	sigaddset(&set, SIGBUS);
 	pthread_sigmask(SIG_UNBLOCK, &set, NULL);
 
 	while (!atomic_load(&vm->stopping)) {
+		/* A host memory error this vCPU ran into is handled before it runs on. */
+		if (sigbus_pending(v))
+			ras_drain(vm, v);
+		unsigned req = atomic_exchange(&v->requests, 0);
+		if (req & (VCPU_REQ_MCE | VCPU_REQ_NMI))
+			ras_vcpu_requests(v, req);
+		if (req & VCPU_REQ_HANG_PROBE)
+			hang_probe(v);
 		int r = ioctl(v->fd, KVM_RUN, 0);
 		if (r < 0) {
-			if (errno != EINTR && errno != EAGAIN) {
-				vm_end(vm, VM_KVM_ERROR, 0, "vcpu %u: KVM_RUN failed: %s", v->index,
-				       strerror(errno));
-				break;
+			if (errno == EINTR || errno == EAGAIN) {
+				v->run->immediate_exit = 0;
+				continue;
 			}
-			v->run->immediate_exit = 0;
-			unsigned req = atomic_exchange(&v->requests, 0);
-			if (req & VCPU_REQ_HANG_PROBE)
-				hang_probe(v);
-			continue;
+			if (errno == EFAULT && handle_efault(v))
+				continue;
+			vm_end(vm, VM_KVM_ERROR, 0, "vcpu %u: KVM_RUN failed: %s", v->index,
+			       strerror(errno));
+			break;
 		}
 		if (!handle_exit(v))
 			break;
 	}
+	sigbus_set_thread_vcpu(NULL);
 	current_run = NULL;
 	return NULL;
 }

@@ -9,7 +9,7 @@ if ! echo 'int LLVMFuzzerTestOneInput(const char *d, long n){return 0;}' |
 	echo "# skip: clang with libFuzzer is not installed"
 	exit 77
 fi
-src="$ROOT/src/acpi/*.c $ROOT/src/config.c $ROOT/src/kvm/mem.c $ROOT/src/loader/elf.c"
+src="$ROOT/src/acpi/*.c $ROOT/src/config.c $ROOT/src/kvm/mem.c $ROOT/src/loader/elf.c $ROOT/src/ras/policy.c"
 for target in elf cper config; do
 	seeds=$ROOT/tests/fuzz/seeds/$target
 	if ! clang -g -O1 -std=c11 -D_GNU_SOURCE -fsanitize=fuzzer,address,undefined \

@@ -23,11 +23,11 @@ for key in first_testport_ns rss_kib guest_resident_kib vmm_kib; do
 	else not_ok "--stats lacks a non-zero $key"; fi
 done
 
-# The hang scenario runs for about a second before rasvm gives up on it: time to signal.
+# The wait scenario idles until stopped.
 for sig in TERM:143 INT:130; do
-	(cd "$TMP" && exec "$RASVM" run --scenario hang -v) >"$TMP/out" 2>"$TMP/err" &
+	(cd "$TMP" && exec "$RASVM" run --scenario wait -v) >"$TMP/out" 2>"$TMP/err" &
 	pid=$!
-	for _ in $(seq 100); do grep -q "SYNC 1" "$TMP/err" && break; sleep 0.01; done
+	for _ in $(seq 500); do grep -q "SYNC 1" "$TMP/err" && break; sleep 0.01; done
 	kill -"${sig%:*}" "$pid"
 	wait "$pid"
 	rc=$?

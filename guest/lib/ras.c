@@ -1,0 +1,208 @@
+// SPDX-License-Identifier: MIT
+/*
+ * The guest's side of RAS, modelled on what Linux does: a machine-check handler that reads
+ * the banks, offlines the page and kills the task that touched it; a GHES reader (for the
+ * NMI, SCI and polled sources) that checks the record with the guest's own CPER reader,
+ * prints what Linux prints, recovers each page, clears the block and acknowledges it with
+ * the source's preserve/write values.
+ */
+#include "guest.h"
+#include "lib/cper.h"
+
+#define MSR_MCG_STATUS 0x17a
+#define MCI_STATUS(b)  (0x401 + 4 * (b))
+#define MCI_ADDR(b)    (0x402 + 4 * (b))
+#define MCI_MISC(b)    (0x403 + 4 * (b))
+#define MCI_VAL   (1ULL << 63)
+#define MCI_UC    (1ULL << 61)
+#define MCI_ADDRV (1ULL << 58)
+#define OFFLINE_MAX 2048
+
+struct guest_ras ras;
+static uint64_t offline[OFFLINE_MAX];
+static volatile int ras_lock;
+static struct gcper_result rec; /* large: static, used under ras_lock */
+
+static void lock(void)
+{
+	while (__atomic_exchange_n(&ras_lock, 1, __ATOMIC_ACQUIRE))
+		cpu_relax();
+}
+
+static void unlock(void)
+{
+	__atomic_store_n(&ras_lock, 0, __ATOMIC_RELEASE);
+}
+
+int page_is_offline(uint64_t pfn)
+{
+	for (uint32_t i = 0; i < ras.offlined && i < OFFLINE_MAX; i++)
+		if (offline[i] == pfn)
+			return 1;
+	return 0;
+}
+
+/* memory_failure(): take the page out of use; kill the task if it was using it. Returns 1
+ * when the interrupted context is that task (the caller ends it). */
+static int memory_failure(uint64_t pfn, struct trap_frame *f, int quiet)
+{
+	int dirty = pfn == (USER_DATA >> 12) && ras.task_running;
+	int kill = dirty && f && (f->cs & 3) == 3;
+
+	if (!page_is_offline(pfn)) {
+		if (ras.offlined < OFFLINE_MAX)
+			offline[ras.offlined] = pfn;
+		ras.offlined++;
+	}
+	if (kill && !quiet)
+		printf("Memory failure: 0x%lx: Sending SIGBUS to task:1 due to hardware memory corruption\n", pfn);
+	if (!quiet)
+		printf("Memory failure: 0x%lx: recovery action for %s: Recovered\n", pfn,
+		       dirty ? "dirty LRU page" : "free buddy page");
+	return kill;
+}
+
+static void kill_task(struct trap_frame *f)
+{
+	ras.task_running = 0;
+	ras.tasks_killed++;
+	task_end(f, TASK_KILLED);
+}
+
+/* #MC (vector 18): the banks say where; a user access kills the task, a kernel access goes
+ * to the fixup the kernel registered, or nothing can save us. */
+static void machine_check(struct trap_frame *f)
+{
+	uint64_t cap = rdmsr(MSR_IA32_MCG_CAP), mcg = rdmsr(MSR_MCG_STATUS);
+	unsigned banks = (unsigned)(cap & 0xff);
+	int found = 0, user = (f->cs & 3) == 3;
+
+	lock();
+	for (unsigned b = 0; b < banks; b++) {
+		uint64_t st = rdmsr(MCI_STATUS(b));
+		if (!(st & MCI_VAL))
+			continue;
+		uint64_t addr = (st & MCI_ADDRV) ? rdmsr(MCI_ADDR(b)) : 0;
+		uint64_t misc = rdmsr(MCI_MISC(b));
+		wrmsr(MCI_STATUS(b), 0);
+		if (!ras.quiet) {
+			printf("mce: [Hardware Error]: CPU %u: Machine Check Exception: %lx Bank %u: %016lx\n",
+			       ras_cpu(), mcg, b, st);
+			printf("mce: [Hardware Error]: RIP %02lx:<%016lx>\n", f->cs, f->rip);
+			if (st & MCI_ADDRV)
+				printf("mce: [Hardware Error]: ADDR %lx MISC %lx\n", addr, misc);
+		}
+		if (!(st & MCI_ADDRV)) {
+			ras.broadcasts++; /* another vCPU's error, broadcast: nothing to recover here */
+			continue;
+		}
+		found = 1;
+		ras.machine_checks++;
+		ras.last_addr = addr;
+		int kill = memory_failure(addr >> 12, f, ras.quiet);
+		if (kill) {
+			wrmsr(MSR_MCG_STATUS, 0);
+			unlock();
+			kill_task(f);
+			return;
+		}
+	}
+	wrmsr(MSR_MCG_STATUS, 0); /* MCIP off: the next machine check may come */
+	unlock();
+	if (found && !user) {
+		if (!ras.kernel_fixup)
+			ucall_assert(__FILE__, __LINE__, "machine check in kernel code without a fixup: fatal");
+		f->rip = ras.kernel_fixup; /* like an exception-table entry for a checked copy */
+	}
+}
+
+int ghes_process(const struct ghes_source *src, struct trap_frame *f)
+{
+	const char *why = "";
+	int kill = 0;
+
+	lock();
+	uint64_t block = *(volatile uint64_t *)(uintptr_t)src->address_reg;
+	const uint8_t *b = (const uint8_t *)(uintptr_t)block;
+	if (get_le(b, 4) == 0) {
+		unlock();
+		return 0; /* nothing recorded: not ours */
+	}
+	unsigned seq = ++ras.ghes_events;
+	int r = gcper_read(b, src->block_length, &rec, &why);
+	if (r < 0) {
+		printf("{%u}[Hardware Error]: GHES source %u: invalid error status block: %s\n", seq,
+		       src->id, why);
+		ras.ghes_invalid++;
+	} else {
+		if (!ras.quiet) {
+			printf("{%u}[Hardware Error]: Hardware error from APEI Generic Hardware Error Source: %u\n",
+			       seq, src->id);
+			printf("{%u}[Hardware Error]: event severity: %s\n", seq,
+			       rec.severity == 0 ? "recoverable" : rec.severity == 1 ? "fatal"
+							   : rec.severity == 2 ? "corrected" : "info");
+		}
+		uint32_t n = rec.mem_count < GCPER_MAX_MEM ? rec.mem_count : GCPER_MAX_MEM;
+		for (uint32_t i = 0; i < n; i++) {
+			if (!ras.quiet) {
+				printf("{%u}[Hardware Error]:  Error %u, type: recoverable\n", seq, i);
+				printf("{%u}[Hardware Error]:   section_type: memory error\n", seq);
+				printf("{%u}[Hardware Error]:   physical_address: 0x%016lx\n", seq, rec.mem_addr[i]);
+			}
+			if (ras.on_record)
+				ras.on_record(rec.mem_addr[i]);
+			ras.ghes_records++;
+			ras.last_addr = rec.mem_addr[i];
+			kill |= memory_failure(rec.mem_addr[i] >> 12, f, ras.quiet);
+		}
+	}
+	/* As Linux: clear block_status, then acknowledge (read, AND preserve, OR write). */
+	*(volatile uint32_t *)(uintptr_t)block = 0;
+	uint64_t ack = *(volatile uint64_t *)(uintptr_t)src->ack_reg;
+	*(volatile uint64_t *)(uintptr_t)src->ack_reg = (ack & src->ack_preserve) | src->ack_write;
+	ras.acks++;
+	unlock();
+	if (kill)
+		kill_task(f);
+	return 1;
+}
+
+const struct ghes_source *ras_source(unsigned notify)
+{
+	for (int i = 0; i < ras.nsources; i++)
+		if (ras.sources[i].notify == notify)
+			return &ras.sources[i];
+	return 0;
+}
+
+static void nmi(struct trap_frame *f)
+{
+	const struct ghes_source *s = ras_source(NOTIFY_TYPE_NMI);
+	ras.nmis++;
+	if (s && !ras.no_ack)
+		ghes_process(s, f);
+}
+
+static void ged_interrupt(struct trap_frame *f)
+{
+	const struct ghes_source *s = ras_source(NOTIFY_TYPE_SCI);
+	ras.scis++;
+	/* An edge may stand for several blocks: read until the source is empty. */
+	while (s && !ras.no_ack && ghes_process(s, f))
+		;
+	lapic_eoi();
+}
+
+void ras_setup(void)
+{
+	const char *why = "";
+	int n = hest_read(ras.sources, GHES_MAX, &why);
+
+	if (n < 0)
+		ucall_assert(__FILE__, __LINE__, why);
+	ras.nsources = n;
+	trap_set_handler(GUEST_VECTOR_MC, machine_check);
+	trap_set_handler(GUEST_VECTOR_NMI, nmi);
+	if (ras_source(NOTIFY_TYPE_SCI))
+		irq_route(GED_GSI, GED_VECTOR, ged_interrupt);
+}

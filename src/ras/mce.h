@@ -1,0 +1,61 @@
+/* SPDX-License-Identifier: MIT */
+/*
+ * x86 machine-check records for host memory errors (values: RAS-FACTS.md; Intel SDM Vol. 3B
+ * 16.3 and 16.10, AMD APM Vol. 2 9.3). Encoding is pure; injection checks the guest's state
+ * first, because KVM turns an uncorrected error the guest cannot take into a silent triple
+ * fault.
+ */
+#ifndef RASVM_RAS_MCE_H
+#define RASVM_RAS_MCE_H
+
+#include <stdbool.h>
+#include <stdint.h>
+
+/* IA32_MCi_STATUS (SDM 16.3.2.2) */
+#define MCI_STATUS_VAL    (1ULL << 63)
+#define MCI_STATUS_OVER   (1ULL << 62)
+#define MCI_STATUS_UC     (1ULL << 61)
+#define MCI_STATUS_EN     (1ULL << 60)
+#define MCI_STATUS_MISCV  (1ULL << 59)
+#define MCI_STATUS_ADDRV  (1ULL << 58)
+#define MCI_STATUS_PCC    (1ULL << 57)
+#define MCI_STATUS_S      (1ULL << 56)
+#define MCI_STATUS_AR     (1ULL << 55)
+#define MCI_STATUS_DEFERRED (1ULL << 44) /* AMD */
+#define MCI_STATUS_POISON (1ULL << 43)   /* AMD */
+#define MCACOD_DATA_LOAD  0x134 /* SRAR: data load (SDM Table 16-29) */
+#define MCACOD_PATROL     0x0c0 /* SRAO: memory scrubbing (SDM Table 16-28) */
+/* IA32_MCG_STATUS (SDM 16.3.1.2) */
+#define MCG_STATUS_RIPV   (1ULL << 0)
+#define MCG_STATUS_EIPV   (1ULL << 1)
+#define MCG_STATUS_MCIP   (1ULL << 2)
+/* IA32_MCi_MISC address mode (SDM 16.3.2.4): physical address, LSB in bits 5:0 */
+#define MCI_MISC_ADDR_PHYS (2ULL << 6)
+#define MCE_BANK          9 /* the bank QEMU uses, so guests tuned for QEMU see the same */
+#define MCE_BROADCAST_BANK 1
+
+#define MSR_IA32_MCG_STATUS 0x17a
+#define MSR_IA32_MC0_STATUS 0x401 /* + 4 * bank */
+#define CR4_MCE (1ULL << 6)
+
+struct mce_record {
+	unsigned bank;
+	uint64_t status, mcg_status, addr, misc;
+};
+
+/* The record for a memory error at gpa, covering 2^lsb bytes. */
+void mce_encode(bool action_required, bool amd, uint64_t gpa, unsigned lsb, struct mce_record *r);
+/* What the other vCPUs of an Intel guest see when one takes a machine check. */
+void mce_encode_broadcast(struct mce_record *r);
+
+enum mce_result {
+	MCE_INJECTED,
+	MCE_DROPPED_BUSY, /* AO while the guest still handles a machine check (MCIP): dropped */
+	MCE_NEEDS_RESET,  /* UC while MCIP is set or CR4.MCE clear: only a reset is left */
+	MCE_FAILED,       /* KVM refused */
+};
+
+/* Inject into the vCPU whose fd this is; call from that vCPU's thread. why explains a reset. */
+enum mce_result mce_inject(int vcpu_fd, const struct mce_record *r, const char **why);
+
+#endif

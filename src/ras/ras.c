@@ -1,0 +1,299 @@
+// SPDX-License-Identifier: MIT
+/* From a host memory error to a report the guest can act on; see ras.h for the map. */
+#include "ras/ras.h"
+
+#include <errno.h>
+#include <linux/kvm.h>
+#include <signal.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/ioctl.h>
+#include <sys/mman.h>
+
+#include "kvm/vcpu.h"
+#include "log.h"
+#include "ras/sigbus.h"
+#include "ras/sim.h"
+#include "vm.h"
+
+#define PAGE 4096ULL
+
+/* CPUID vendor and family decide the machine-check encoding and broadcast. */
+static void guest_cpu(struct ras *ras, const struct kvm_cpuid2 *c)
+{
+	for (unsigned i = 0; c && i < c->nent; i++) {
+		const struct kvm_cpuid_entry2 *e = &c->entries[i];
+		if (e->function == 0)
+			ras->amd_guest = e->ebx == 0x68747541; /* "Auth"enticAMD */
+		if (e->function == 1)
+			ras->intel_broadcast = ((e->eax >> 8) & 0xf) == 6;
+	}
+	if (ras->amd_guest)
+		ras->intel_broadcast = false;
+}
+
+int ras_init(struct vm *vm)
+{
+	struct ras *ras = calloc(1, sizeof(*ras));
+
+	if (!ras)
+		return -ENOMEM;
+	ras->vm = vm;
+	pthread_mutex_init(&ras->lock, NULL);
+	ras->policy = vm->cfg->ras_policy;
+	ras->sources = vm->cfg->ras;
+	ras->queue_cap = vm->cfg->ras_queue;
+	poison_init(&ras->table);
+	guest_cpu(ras, vm->cpuid);
+	vm->ras = ras;
+	return ghes_init(ras);
+}
+
+void ras_exit(struct vm *vm)
+{
+	struct ras *ras = vm->ras;
+	if (!ras)
+		return;
+	ghes_exit(ras);
+	poison_free(&ras->table);
+	pthread_mutex_destroy(&ras->lock);
+	free(ras);
+	vm->ras = NULL;
+}
+
+void ras_reset(struct vm *vm)
+{
+	struct ras *ras = vm->ras;
+
+	pthread_mutex_lock(&ras->lock);
+	for (uint32_t i = 0; i < ras->table.capacity; i++) {
+		struct poison_entry *e = &ras->table.slot[i];
+		uint8_t *hva = e->gpa != UINT64_MAX ? mem_gpa_to_hva(&vm->mem, e->gpa, PAGE) : NULL;
+		/* A fresh anonymous page in place of the bad one. */
+		if (hva && mmap(hva, PAGE, PROT_READ | PROT_WRITE,
+				MAP_PRIVATE | MAP_ANONYMOUS | MAP_FIXED, -1, 0) == MAP_FAILED)
+			log_err("reset: cannot replace the poisoned page at 0x%llx: %s",
+				(unsigned long long)e->gpa, strerror(errno));
+	}
+	if (ras->table.count)
+		log_info("reset: %u poisoned guest page(s) replaced by healthy memory", ras->table.count);
+	poison_clear(&ras->table);
+	ghes_reset(ras);
+	pthread_mutex_unlock(&ras->lock);
+	sim_reset(vm);
+}
+
+/* Queue a machine check for a vCPU's own thread to inject (KVM wants vCPU ioctls there). */
+static void queue_mce(struct vcpu *v, const struct mce_record *r)
+{
+	if (v->pending_mce_count == VCPU_PENDING_MCE) {
+		v->vm->ras->n.lost++;
+		log_err("vcpu %u: too many machine checks waiting; one lost", v->index);
+		return;
+	}
+	v->pending_mce[v->pending_mce_count++] = *r;
+	vcpu_request(v, VCPU_REQ_MCE);
+}
+
+/* Inject now (on v's thread). Returns false when the guest had to be reset. */
+static bool inject_mce(struct ras *ras, struct vcpu *v, const struct mce_record *r)
+{
+	const char *why = "";
+
+	switch (mce_inject(v->fd, r, &why)) {
+	case MCE_INJECTED:
+		return true;
+	case MCE_DROPPED_BUSY:
+		ras->n.dropped++;
+		log_warn("vcpu %u: action-optional machine check for 0x%llx dropped: the guest is still handling one (MCIP)",
+			 v->index, (unsigned long long)r->addr);
+		return true;
+	case MCE_NEEDS_RESET:
+		ras->n.resets++;
+		vm_end(ras->vm, VM_RESET, 0, "resetting the guest: vcpu %u: %s", v->index, why);
+		return false;
+	default:
+		ras->n.lost++;
+		log_err("vcpu %u: KVM_X86_SET_MCE failed for 0x%llx", v->index, (unsigned long long)r->addr);
+		return true;
+	}
+}
+
+/* Deliver one page by machine check: to the vCPU that touched it (AR) or vCPU 0 (AO),
+ * plus the broadcast an Intel guest expects on the others. */
+static void deliver_mce(struct ras *ras, struct vcpu *self, struct vcpu *target, uint64_t gpa,
+			bool ar)
+{
+	struct vm *vm = ras->vm;
+	struct mce_record r;
+
+	mce_encode(ar, ras->amd_guest, gpa, 12, &r);
+	if (target == self) {
+		if (!inject_mce(ras, self, &r))
+			return;
+	} else {
+		queue_mce(target, &r);
+	}
+	ras->n.via_mce++;
+	if (!ras->intel_broadcast)
+		return;
+	mce_encode_broadcast(&r);
+	for (unsigned i = 0; i < vm->ncpus; i++)
+		if (&vm->vcpu[i] != target)
+			queue_mce(&vm->vcpu[i], &r);
+}
+
+static void deliver(struct ras *ras, struct vcpu *vcpu, struct poison_entry *e, bool ar)
+{
+	enum ras_route route = ras_route(ras->policy, ar, ras->sources.mask, ras->amd_guest);
+	struct vm *vm = ras->vm;
+
+	log_debug("host memory error (%s) at guest page 0x%llx -> %s",
+		  ar ? "action required" : "action optional", (unsigned long long)e->gpa,
+		  ras_route_name(route));
+	switch (route) {
+	case ROUTE_MCE:
+		deliver_mce(ras, vcpu, ar && vcpu ? vcpu : &vm->vcpu[0], e->gpa, ar);
+		e->state = POISON_REPORTED;
+		e->reports++;
+		e->via |= POISON_VIA_MCE;
+		break;
+	case ROUTE_GHES_SYNC:
+	case ROUTE_GHES_ASYNC:
+	case ROUTE_GHES_POLLED:
+		ghes_submit(ras, RAS_SOURCE_SYNC + (unsigned)(route - ROUTE_GHES_SYNC), e->gpa, ar,
+			    ar ? vcpu : NULL);
+		break;
+	case ROUTE_DROP:
+		ras->n.dropped++;
+		log_warn("action-optional error at guest page 0x%llx not reported (--ras %s): the page stays poisoned",
+			 (unsigned long long)e->gpa, ras_policy_name(ras->policy));
+		break;
+	case ROUTE_FATAL:
+		vm_end(vm, VM_HOST_MEMORY, 0,
+		       "guest touched poisoned page 0x%llx and --ras %s gives no way to tell it",
+		       (unsigned long long)e->gpa, ras_policy_name(ras->policy));
+		break;
+	}
+}
+
+void ras_host_error(struct vm *vm, struct vcpu *vcpu, int code, void *addr, unsigned lsb)
+{
+	struct ras *ras = vm->ras;
+	bool ar = code == BUS_MCEERR_AR;
+	uint64_t hit_gpa = 0;
+	bool hit_in_ram = mem_hva_to_gpa(&vm->mem, addr, &hit_gpa);
+
+	if (lsb < 12 || lsb > 30)
+		lsb = 12; /* the kernel reports at least a page; clamp nonsense */
+	uint64_t span = 1ULL << lsb;
+	uint8_t *start = (uint8_t *)((uintptr_t)addr & ~(uintptr_t)(span - 1));
+
+	pthread_mutex_lock(&ras->lock);
+	ar ? ras->n.received_ar++ : ras->n.received_ao++;
+	unsigned pages = 0;
+	/* Every guest page in the granule is lost; the one touched gets the AR report, the
+	 * others are reported as action optional. */
+	for (uint64_t off = 0; off < span; off += PAGE) {
+		uint64_t gpa;
+		if (!mem_hva_to_gpa(&vm->mem, start + off, &gpa))
+			continue;
+		bool created;
+		struct poison_entry *e = poison_get(&ras->table, gpa, &created);
+		pages++;
+		if (!e) {
+			ras->n.lost++;
+			log_err("poison table full: error at guest page 0x%llx lost", (unsigned long long)gpa);
+			continue;
+		}
+		ras->n.pages += created;
+		e->errors++;
+		bool this_ar = ar && hit_in_ram && (hit_gpa & ~(PAGE - 1)) == gpa;
+		e->action_required = this_ar;
+		deliver(ras, vcpu, e, this_ar);
+	}
+	if (!pages) {
+		ras->n.outside_ram++;
+		log_warn("host memory error (action optional) at %p, outside guest RAM: ignored", addr);
+	}
+	pthread_mutex_unlock(&ras->lock);
+}
+
+void ras_drain(struct vm *vm, struct vcpu *vcpu)
+{
+	struct sigbus_ring *ring = vcpu ? &vcpu->sigbus : sigbus_process_ring();
+	struct sigbus_event ev;
+
+	while (sigbus_pop(ring, &ev))
+		ras_host_error(vm, ev.code == BUS_MCEERR_AR ? vcpu : NULL, ev.code, ev.addr, ev.lsb);
+	uint64_t lost = atomic_exchange(&ring->overflow, 0);
+	if (lost && vm->ras) {
+		pthread_mutex_lock(&vm->ras->lock);
+		vm->ras->n.lost += lost;
+		pthread_mutex_unlock(&vm->ras->lock);
+		log_err("%llu host memory error signal(s) arrived faster than rasvm could queue them",
+			(unsigned long long)lost);
+	}
+}
+
+/* Pending machine checks and NMIs for this vCPU, on its thread. */
+void ras_vcpu_requests(struct vcpu *v, unsigned req)
+{
+	struct ras *ras = v->vm->ras;
+
+	if ((req & VCPU_REQ_MCE) && ras) {
+		pthread_mutex_lock(&ras->lock);
+		for (unsigned i = 0; i < v->pending_mce_count; i++)
+			if (!inject_mce(ras, v, &v->pending_mce[i]))
+				break;
+		v->pending_mce_count = 0;
+		pthread_mutex_unlock(&ras->lock);
+	}
+	if (req & VCPU_REQ_NMI) {
+		if (ioctl(v->fd, KVM_NMI, 0) < 0)
+			log_err("vcpu %u: KVM_NMI failed", v->index);
+	}
+}
+
+void ras_summary(struct vm *vm)
+{
+	struct ras *ras = vm->ras;
+	if (!ras)
+		return;
+	pthread_mutex_lock(&ras->lock);
+	const struct ras_counters *n = &ras->n;
+	uint64_t ghes = n->via_ghes[0] + n->via_ghes[1] + n->via_ghes[2];
+	if (n->received_ar + n->received_ao + n->lost == 0) {
+		pthread_mutex_unlock(&ras->lock);
+		return;
+	}
+	uint32_t queued = 0;
+	for (unsigned id = 0; id < RAS_SOURCES_MAX; id++)
+		queued += ras->ghes[id].count;
+	log_info("RAS summary: %llu host memory error(s): %llu action required, %llu action optional; %llu guest page(s) poisoned",
+		 (unsigned long long)(n->received_ar + n->received_ao), (unsigned long long)n->received_ar,
+		 (unsigned long long)n->received_ao, (unsigned long long)n->pages);
+	log_info("RAS summary: delivered %llu by machine check, %llu by GHES (sync %llu, async %llu, polled %llu); acknowledged %llu",
+		 (unsigned long long)n->via_mce, (unsigned long long)ghes,
+		 (unsigned long long)n->via_ghes[0], (unsigned long long)n->via_ghes[1],
+		 (unsigned long long)n->via_ghes[2], (unsigned long long)n->acknowledged);
+	log_info("RAS summary: queued %u, overflowed %llu, dropped %llu, outside guest RAM %llu, resets %llu, lost %llu",
+		 queued, (unsigned long long)n->overflowed, (unsigned long long)n->dropped,
+		 (unsigned long long)n->outside_ram, (unsigned long long)n->resets,
+		 (unsigned long long)n->lost);
+	unsigned shown = 0;
+	for (uint32_t i = 0; i < ras->table.capacity && shown < 16; i++) {
+		const struct poison_entry *e = &ras->table.slot[i];
+		if (e->gpa == UINT64_MAX)
+			continue;
+		shown++;
+		log_info("RAS summary: page 0x%llx %s (%s, %u error(s), reported %u time(s)%s%s)",
+			 (unsigned long long)e->gpa, poison_state_name(e->state),
+			 e->action_required ? "action required" : "action optional", e->errors, e->reports,
+			 e->via & POISON_VIA_MCE ? ", machine check" : "",
+			 e->via & ~POISON_VIA_MCE ? ", GHES" : "");
+	}
+	if (ras->table.count > shown)
+		log_info("RAS summary: ... and %u more page(s)", ras->table.count - shown);
+	pthread_mutex_unlock(&ras->lock);
+}

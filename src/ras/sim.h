@@ -1,0 +1,32 @@
+/* SPDX-License-Identifier: MIT */
+/*
+ * The host poison simulator, for hosts without memory-failure support (like this project's
+ * test machines): it plays the host kernel. Poisoning a page makes it inaccessible to the
+ * guest (PROT_NONE under KVM); the guest's next access traps to rasvm (an MMIO exit at the
+ * page's GPA here, KVM_RUN failing with EFAULT on other hosts) and the simulator then sends
+ * that vCPU thread a real SIGBUS BUS_MCEERR_AR with rt_tgsigqueueinfo, exactly as the kernel
+ * would. Action-optional poison is signalled at once with BUS_MCEERR_AO. So everything after
+ * the signal is the production path.
+ */
+#ifndef RASVM_RAS_SIM_H
+#define RASVM_RAS_SIM_H
+
+#include <stdbool.h>
+#include <stdint.h>
+
+struct vm;
+struct vcpu;
+
+/* Poison the guest page holding gpa. ao: also signal BUS_MCEERR_AO now. 0 or -errno. */
+int sim_poison(struct vm *vm, uint64_t gpa, bool ao);
+/* The guest touched gpa: if the simulator poisoned it, signal BUS_MCEERR_AR to this thread
+ * and return true. */
+bool sim_touch(struct vm *vm, uint64_t gpa);
+/* KVM_RUN failed with EFAULT without saying where: signal AR for every poisoned page this
+ * vCPU may have touched (all of them); false when nothing is poisoned (a real EFAULT). */
+bool sim_touch_unknown(struct vm *vm);
+/* Replace every poisoned page by fresh zeroed memory and forget them (guest reset). */
+void sim_reset(struct vm *vm);
+void sim_exit(struct vm *vm);
+
+#endif
