@@ -22,17 +22,18 @@ static void test_fields(void **state)
 	struct guest_mem m;
 	(void)state;
 	mem_layout(&m, ram, 16 << 20);
-	assert_int_equal(bootinfo_write(&m, 3, "exit:5", 0xe0000), 0);
+	assert_int_equal(bootinfo_write(&m, 3, "exit:5", 0xe0000, 2), 0);
 	const uint8_t *p = ram + LAYOUT_BOOT_INFO;
 	assert_int_equal(rd(p + 0, 4), 0x56534152);
 	assert_memory_equal(p, "RASV", 4);
-	assert_int_equal(rd(p + 4, 4), 1);
+	assert_int_equal(rd(p + 4, 4), 2);
 	assert_int_equal(rd(p + 8, 4), 3);
 	assert_int_equal(rd(p + 12, 4), 3);             /* e820 entries for 16 MiB */
 	assert_int_equal(rd(p + 16, 8), 16 << 20);
 	assert_int_equal(rd(p + 24, 8), 0xe0000);
 	assert_string_equal((const char *)p + 32, "exit:5");
-	const uint8_t *e = p + 96 + 2 * 24;             /* third entry: RAM from 1 MiB */
+	assert_int_equal(rd(p + 96, 4), 2);             /* resets */
+	const uint8_t *e = p + 104 + 2 * 24;             /* third entry: RAM from 1 MiB */
 	assert_int_equal(rd(e, 8), 0x100000);
 	assert_int_equal(rd(e + 8, 8), (16 << 20) - 0x100000);
 	assert_int_equal(rd(e + 16, 4), 1);
@@ -48,9 +49,9 @@ static void test_scenario_too_long(void **state)
 	memset(name, 'a', 64);
 	name[64] = '\0';
 	mem_layout(&m, ram, 16 << 20);
-	assert_int_equal(bootinfo_write(&m, 1, name, 0), -EINVAL);
+	assert_int_equal(bootinfo_write(&m, 1, name, 0, 0), -EINVAL);
 	name[63] = '\0';
-	assert_int_equal(bootinfo_write(&m, 1, name, 0), 0);
+	assert_int_equal(bootinfo_write(&m, 1, name, 0, 0), 0);
 	assert_int_equal(ram[LAYOUT_BOOT_INFO + 32 + 63], 0); /* still NUL-terminated */
 	free(ram);
 }

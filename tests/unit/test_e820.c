@@ -1,6 +1,7 @@
 // SPDX-License-Identifier: MIT
 /* Verifies guest RAM layout: regions around the MMIO hole, the e820 map, and that address
  * translation rejects every range that is not wholly inside RAM (including wrapping ones). */
+#include <errno.h>
 #include <setjmp.h>
 #include <stdarg.h>
 #include <stddef.h>
@@ -83,12 +84,37 @@ static void test_translation(void **state)
 	assert_false(mem_hva_to_gpa(&m, HVA - 1, &gpa));
 }
 
+/* A punched page is not RAM to KVM or to translation, but e820 still reserves it. */
+static void test_punch(void **state)
+{
+	struct guest_mem m;
+	struct e820_entry e[8];
+	(void)state;
+	mem_layout(&m, HVA, 5ULL << 30);
+	assert_int_equal(mem_punch(&m, LAYOUT_ERROR_REGION, 0x1000), 0);
+	assert_int_equal(m.nregions, 3);
+	assert_int_equal(m.region[0].size, LAYOUT_ERROR_REGION);
+	assert_int_equal(m.region[1].gpa, LAYOUT_ERROR_REGION + 0x1000);
+	assert_ptr_equal(m.region[1].hva, HVA + LAYOUT_ERROR_REGION + 0x1000);
+	assert_int_equal(m.region[2].gpa, LAYOUT_HIGH_RAM);
+	assert_null(mem_gpa_to_hva(&m, LAYOUT_ERROR_REGION + 8, 8));
+	assert_null(mem_gpa_to_hva(&m, LAYOUT_ERROR_REGION - 8, 16)); /* straddles the hole */
+	assert_ptr_equal(mem_gpa_to_hva(&m, LAYOUT_ERROR_REGION + 0x1000, 8),
+			 HVA + LAYOUT_ERROR_REGION + 0x1000);
+	assert_int_equal(mem_e820(&m, e, 8), 4); /* unchanged: the hole is inside reserved memory */
+	assert_int_equal(e[2].size, LAYOUT_MMIO_HOLE - 0x100000);
+	assert_int_equal(mem_punch(&m, LAYOUT_ERROR_REGION + 8, 0x1000), -EINVAL); /* unaligned */
+	assert_int_equal(mem_punch(&m, LAYOUT_ERROR_REGION, 0x1000), -EINVAL);     /* not RAM any more */
+	assert_int_equal(mem_punch(&m, 0, 0x1000), -EINVAL);                       /* at a region's start */
+}
+
 int main(void)
 {
 	const struct CMUnitTest tests[] = {
 		cmocka_unit_test(test_small_ram),
 		cmocka_unit_test(test_ram_split_at_hole),
 		cmocka_unit_test(test_translation),
+		cmocka_unit_test(test_punch),
 	};
 	return cmocka_run_group_tests(tests, NULL, NULL);
 }
