@@ -118,6 +118,10 @@ struct ghes_source {
 /* Sources found (0 when there is no HEST), or -1 with *why set. */
 int hest_read(struct ghes_source *src, int max, const char **why);
 
+/* start.S: a kernel read that a machine check on *p turns into ~0 (with ras.kernel_fixup) */
+uint64_t checked_read(const volatile uint64_t *p);
+extern const char checked_read_fault[];
+
 /* lib/task.c */
 int task_run(void);
 void task_end(struct trap_frame *f, uint64_t status);

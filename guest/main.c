@@ -365,6 +365,59 @@ static void scenario_reset(uint64_t cpu)
 	power_off(0);
 }
 
+/* Kernel reads of poisoned pages, survived through the machine-check fixup or (with --ras
+ * ghes) reported by NMI after the read. */
+static void kernel_touch_setup(int quiet)
+{
+	ras.quiet = quiet;
+	ras.kernel_fixup = (uint64_t)checked_read_fault;
+	ras_setup();
+}
+
+/* repeat: the same poisoned page read twice is reported twice. */
+static void scenario_repeat(uint64_t cpu)
+{
+	const uint64_t page = 0x700000;
+
+	if (cpu != 0)
+		park();
+	kernel_touch_setup(0);
+	GUEST_ASSERT(ucall_poison(page, 0) == 0);
+	checked_read((const volatile uint64_t *)page);
+	checked_read((const volatile uint64_t *)page);
+	uint64_t reports = ras.machine_checks + ras.ghes_records;
+	printf("repeat: page 0x%lx read twice, reported %lu times\n", page, reports);
+	GUEST_ASSERT(reports == 2);
+	ucall_sync(10, "repeat");
+	ucall_done();
+	power_off(0);
+}
+
+/* latency:N - N distinct pages poisoned and read one after the other; rasvm times each
+ * from its SIGBUS to the handler's first instruction (--stats). */
+static void scenario_latency(uint64_t cpu)
+{
+	uint64_t n = 0;
+
+	if (cpu != 0)
+		park();
+	for (const char *s = bi.scenario + 8; *s >= '0' && *s <= '9'; s++)
+		n = n * 10 + (uint64_t)(*s - '0');
+	GUEST_ASSERT(n >= 1 && 0x800000 + n * 4096 <= bi.ram_size);
+	kernel_touch_setup(1);
+	for (uint64_t i = 0; i < n; i++) {
+		const volatile uint64_t *p = (const volatile uint64_t *)(0x800000 + i * 4096);
+		GUEST_ASSERT(ucall_poison((uint64_t)p, 0) == 0);
+		checked_read(p);
+	}
+	uint64_t reports = ras.machine_checks + ras.ghes_records;
+	printf("latency: %lu errors, %lu reported (%lu by machine check, %lu by GHES)\n", n, reports,
+	       ras.machine_checks, ras.ghes_records);
+	GUEST_ASSERT(reports == n);
+	ucall_done();
+	power_off(0);
+}
+
 static void scenario_list(uint64_t cpu);
 static void print_scenarios(void);
 
@@ -382,6 +435,8 @@ static const struct scenario {
 	{ "storm", scenario_storm, "250 errors per vCPU back to back, each seen exactly once (--guest-poison)" },
 	{ "no-ack", scenario_no_ack, "60 errors never acknowledged (--guest-poison)" },
 	{ "reset", scenario_reset, "a killed task's page is healthy and zeroed after a reset (--guest-poison)" },
+	{ "repeat", scenario_repeat, "one poisoned page read twice is reported twice (--guest-poison)" },
+	{ "latency:", scenario_latency, "latency:N - N poisoned pages read in turn, for make bench (--guest-poison)" },
 	{ "exit:", scenario_exit, "exit:N - power off with exit code N" },
 	{ "assert", scenario_assert, "fail a GUEST_ASSERT (exit 82)" },
 	{ "exception", scenario_exception, "take an unexpected #UD (exit 82)" },

@@ -54,6 +54,14 @@ task_kernel_rsp:
 	.text
 	.macro	VECTOR n
 	.balign	16
+	.if (\n == 2 || \n == 18)
+	/* The first instruction of the NMI and #MC handlers stamps the time on the host's
+	 * mark port: the end of the error-to-handler latency rasvm measures. */
+	push	%rax
+	mov	$\n, %al
+	outb	%al, $PORT_MARK
+	pop	%rax
+	.endif
 	.if (\n == 8 || (\n >= 10 && \n <= 14) || \n == 17 || \n == 21 || \n == 29 || \n == 30)
 	.else
 	pushq	$0
@@ -109,6 +117,18 @@ trap_common:
 	pop	%rax
 	add	$16, %rsp	/* vector and error code */
 	iretq
+
+/*
+ * uint64_t checked_read(const uint64_t *p): a kernel read that survives a machine check on
+ * p: the #MC handler resumes at checked_read_fault (ras.kernel_fixup), which returns ~0.
+ */
+	.globl	checked_read, checked_read_fault
+checked_read:
+	mov	(%rdi), %rax
+	ret
+checked_read_fault:
+	mov	$-1, %rax
+	ret
 
 /*
  * uint64_t task_enter(uint64_t rip, uint64_t rsp, uint64_t arg): run user code at CPL3 with

@@ -9,6 +9,7 @@
 #include <unistd.h>
 
 #include "log.h"
+#include "ras/ras.h"
 
 /* Resident set of the whole process, from /proc/self/statm (second field, in pages). */
 static uint64_t rss_bytes(void)
@@ -57,6 +58,8 @@ int stats_write(const char *path, struct vm *vm)
 	fprintf(f, "rss_kib %llu\n", (unsigned long long)(rss >> 10));
 	fprintf(f, "guest_resident_kib %llu\n", (unsigned long long)(guest >> 10));
 	fprintf(f, "vmm_kib %llu\n", (unsigned long long)((rss > guest ? rss - guest : 0) >> 10));
+	if (vm->ras)
+		ras_stats(vm->ras, f);
 	fclose(f);
 	return 0;
 }

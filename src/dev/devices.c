@@ -10,12 +10,14 @@ extern const struct device_ops serial_device;
 extern const struct device_ops testport_device;
 extern const struct device_ops power_device;
 extern const struct device_ops reset_device;
+extern const struct device_ops mark_device;
 
 static const struct device_ops *const devices[] = {
 	&serial_device,
 	&testport_device,
 	&power_device,
 	&reset_device,
+	&mark_device,
 };
 #define NDEVICES (sizeof(devices) / sizeof(devices[0]))
 

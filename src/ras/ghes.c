@@ -166,6 +166,7 @@ static void acknowledged(struct ras *ras, unsigned id, struct vcpu *vcpu)
 
 	g->acks++;
 	ras->n.acknowledged += g->in_block_count;
+	ras->timing.last_ack_ns = now_ns();
 	for (uint32_t i = 0; i < g->in_block_count; i++) {
 		struct poison_entry *pe = poison_find(&ras->table, g->in_block[i]);
 		if (pe && pe->state == POISON_REPORTED)

@@ -55,6 +55,7 @@ void ras_exit(struct vm *vm)
 	if (!ras)
 		return;
 	ghes_exit(ras);
+	free(ras->timing.sample_ns);
 	poison_free(&ras->table);
 	pthread_mutex_destroy(&ras->lock);
 	free(ras);
@@ -177,7 +178,8 @@ static void deliver(struct ras *ras, struct vcpu *vcpu, struct poison_entry *e, 
 	}
 }
 
-void ras_host_error(struct vm *vm, struct vcpu *vcpu, int code, void *addr, unsigned lsb)
+void ras_host_error(struct vm *vm, struct vcpu *vcpu, int code, void *addr, unsigned lsb,
+		    uint64_t t_ns)
 {
 	struct ras *ras = vm->ras;
 	bool ar = code == BUS_MCEERR_AR;
@@ -191,6 +193,10 @@ void ras_host_error(struct vm *vm, struct vcpu *vcpu, int code, void *addr, unsi
 
 	pthread_mutex_lock(&ras->lock);
 	ar ? ras->n.received_ar++ : ras->n.received_ao++;
+	if (!ras->timing.first_error_ns)
+		ras->timing.first_error_ns = t_ns;
+	if (!ras->timing.pending_ns)
+		ras->timing.pending_ns = t_ns;
 	unsigned pages = 0;
 	/* Every guest page in the granule is lost; the one touched gets the AR report, the
 	 * others are reported as action optional. */
@@ -225,7 +231,8 @@ void ras_drain(struct vm *vm, struct vcpu *vcpu)
 	struct sigbus_event ev;
 
 	while (sigbus_pop(ring, &ev))
-		ras_host_error(vm, ev.code == BUS_MCEERR_AR ? vcpu : NULL, ev.code, ev.addr, ev.lsb);
+		ras_host_error(vm, ev.code == BUS_MCEERR_AR ? vcpu : NULL, ev.code, ev.addr, ev.lsb,
+			       ev.t_ns);
 	uint64_t lost = atomic_exchange(&ring->overflow, 0);
 	if (lost && vm->ras) {
 		pthread_mutex_lock(&vm->ras->lock);
@@ -253,6 +260,54 @@ void ras_vcpu_requests(struct vcpu *v, unsigned req)
 		if (ioctl(v->fd, KVM_NMI, 0) < 0)
 			log_err("vcpu %u: KVM_NMI failed", v->index);
 	}
+}
+
+static int cmp_u64(const void *a, const void *b)
+{
+	uint64_t x = *(const uint64_t *)a, y = *(const uint64_t *)b;
+	return x < y ? -1 : x > y;
+}
+
+void ras_stats(struct ras *ras, FILE *f)
+{
+	struct ras_timing *t = &ras->timing;
+
+	pthread_mutex_lock(&ras->lock);
+	fprintf(f, "ras_errors %llu\n", (unsigned long long)(ras->n.received_ar + ras->n.received_ao));
+	fprintf(f, "ras_acknowledged %llu\n", (unsigned long long)ras->n.acknowledged);
+	fprintf(f, "ras_lost %llu\n", (unsigned long long)ras->n.lost);
+	fprintf(f, "ras_overflowed %llu\n", (unsigned long long)ras->n.overflowed);
+	fprintf(f, "ras_first_error_ns %llu\n", (unsigned long long)t->first_error_ns);
+	fprintf(f, "ras_last_ack_ns %llu\n", (unsigned long long)t->last_ack_ns);
+	fprintf(f, "ras_latency_samples %u\n", t->samples);
+	if (t->samples) {
+		qsort(t->sample_ns, t->samples, sizeof(*t->sample_ns), cmp_u64);
+		fprintf(f, "ras_latency_median_ns %llu\n", (unsigned long long)t->sample_ns[t->samples / 2]);
+		fprintf(f, "ras_latency_p99_ns %llu\n",
+			(unsigned long long)t->sample_ns[(t->samples * 99ULL) / 100]);
+		fprintf(f, "ras_latency_max_ns %llu\n", (unsigned long long)t->sample_ns[t->samples - 1]);
+	}
+	pthread_mutex_unlock(&ras->lock);
+}
+
+void ras_mark(struct vm *vm, uint64_t t_ns)
+{
+	struct ras *ras = vm->ras;
+	struct ras_timing *t = &ras->timing;
+
+	pthread_mutex_lock(&ras->lock);
+	if (t->pending_ns && t->pending_ns < t_ns) {
+		if (t->samples == t->cap && t->cap < RAS_LATENCY_SAMPLES_MAX) {
+			uint32_t cap = t->cap ? t->cap * 2 : 1024;
+			uint64_t *p = realloc(t->sample_ns, cap * sizeof(*p));
+			if (p)
+				t->sample_ns = p, t->cap = cap;
+		}
+		if (t->samples < t->cap)
+			t->sample_ns[t->samples++] = t_ns - t->pending_ns;
+	}
+	t->pending_ns = 0;
+	pthread_mutex_unlock(&ras->lock);
 }
 
 void ras_summary(struct vm *vm)

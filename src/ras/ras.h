@@ -60,6 +60,15 @@ struct ras_counters {
 	uint64_t resets;                    /* guest resets forced by a machine check it could not take */
 };
 
+/* Timing for make bench: SIGBUS to the guest handler's first instruction (PORT_MARK). */
+#define RAS_LATENCY_SAMPLES_MAX 1000000
+struct ras_timing {
+	uint64_t pending_ns;      /* SIGBUS time of the error whose handler has not run yet */
+	uint64_t *sample_ns;
+	uint32_t samples, cap;
+	uint64_t first_error_ns, last_ack_ns;
+};
+
 struct ras {
 	struct vm *vm;
 	pthread_mutex_t lock;
@@ -71,6 +80,7 @@ struct ras {
 	struct poison_table table;
 	struct ghes_runtime ghes[RAS_SOURCES_MAX];
 	struct ras_counters n;
+	struct ras_timing timing;
 };
 
 int ras_init(struct vm *vm);
@@ -80,7 +90,10 @@ void ras_reset(struct vm *vm);
 
 /* The work for one host memory error (from the SIGBUS handler's queue). vcpu is the thread
  * that got an action-required error, NULL for the main thread. */
-void ras_host_error(struct vm *vm, struct vcpu *vcpu, int code, void *addr, unsigned lsb);
+void ras_host_error(struct vm *vm, struct vcpu *vcpu, int code, void *addr, unsigned lsb,
+		    uint64_t t_ns);
+/* The guest's NMI or #MC handler started (its first instruction wrote PORT_MARK). */
+void ras_mark(struct vm *vm, uint64_t t_ns);
 /* Drain the SIGBUS events stashed for this thread (vcpu) or for the process (vcpu NULL). */
 void ras_drain(struct vm *vm, struct vcpu *vcpu);
 
@@ -95,6 +108,10 @@ void ghes_submit(struct ras *ras, unsigned id, uint64_t gpa, bool action_require
 int ghes_init(struct ras *ras);
 void ghes_exit(struct ras *ras);
 void ghes_reset(struct ras *ras);
+
+/* "key value" lines for --stats: counters, latency percentiles, storm timing. */
+#include <stdio.h>
+void ras_stats(struct ras *ras, FILE *f);
 
 /* Print the summary of what happened (rasvm: lines on stderr). */
 void ras_summary(struct vm *vm);
