@@ -243,18 +243,20 @@ static int run_once(struct vm *vm, const struct image *img, bool first)
 		log_err("cannot set up guest RAS: out of memory");
 		goto destroy_vcpus;
 	}
+	/* --poison: the simulated host has lost these pages by the time the guest runs. */
+	for (unsigned i = 0; first && i < vm->cfg->poison_count; i++) {
+		const struct poison_request *p = &vm->cfg->poison[i];
+		if ((r = sim_poison(vm, p->gpa, p->action_optional)))
+			log_err("--poison 0x%llx: %s", (unsigned long long)p->gpa,
+				r == -EFAULT ? "not guest RAM"
+				: r == -EBUSY ? "rasvm's GHES status blocks cannot be poisoned by the simulator"
+					      : strerror(-r));
+	}
 	atomic_store(&vm->stopping, false);
 	if (vcpus_start(vm)) {
 		vcpus_stop(vm);
 		code = EXIT_OS;
 		goto destroy_vcpus;
-	}
-	/* --poison: the simulated host loses these pages once the guest runs. */
-	for (unsigned i = 0; first && i < vm->cfg->poison_count; i++) {
-		const struct poison_request *p = &vm->cfg->poison[i];
-		if ((r = sim_poison(vm, p->gpa, p->action_optional)))
-			log_err("--poison 0x%llx: %s", (unsigned long long)p->gpa,
-				r == -EFAULT ? "not guest RAM" : strerror(-r));
 	}
 	supervise(vm);
 	vcpus_stop(vm);

@@ -36,6 +36,8 @@ static void read_guest_string(struct vm *vm, uint64_t gpa, char *out, size_t out
 	}
 	for (; i + 1 < outlen; i++) {
 		const uint8_t *c = mem_gpa_to_hva(&vm->mem, gpa + i, 1);
+		if (c && sim_is_poisoned(vm, gpa + i, 1))
+			c = NULL;
 		if (!c) {
 			snprintf(out, outlen, "<bad address 0x%llx>", (unsigned long long)gpa);
 			return;
@@ -65,6 +67,11 @@ static void testport_pio(struct vm *vm, struct vcpu *vcpu, uint16_t offset, bool
 	}
 	uint64_t gpa = get_le(data, 4);
 	const uint8_t *blk = mem_gpa_to_hva(&vm->mem, gpa, UCALL_SIZE);
+	if (blk && sim_is_poisoned(vm, gpa, UCALL_SIZE)) {
+		log_warn("vcpu %u: test port block at 0x%llx is on a poisoned page; ignored", vcpu->index,
+			 (unsigned long long)gpa);
+		return;
+	}
 	if (!blk) {
 		log_warn("vcpu %u: test port block at 0x%llx is outside guest RAM; ignored", vcpu->index,
 			 (unsigned long long)gpa);

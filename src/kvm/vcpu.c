@@ -105,6 +105,19 @@ static void handle_io(struct vcpu *v)
 		devices_pio(v->vm, v, run->io.port, is_write, data, run->io.size);
 }
 
+static bool fetch_from_poison(struct vcpu *v)
+{
+	struct kvm_regs regs;
+	struct kvm_translation tr;
+
+	if (ioctl(v->fd, KVM_GET_REGS, &regs) < 0)
+		return false;
+	tr = (struct kvm_translation){ .linear_address = regs.rip };
+	if (ioctl(v->fd, KVM_TRANSLATE, &tr) < 0 || !tr.valid)
+		return false;
+	return sim_touch(v->vm, tr.physical_address);
+}
+
 static const char *exit_name(uint32_t reason)
 {
 	switch (reason) {
@@ -157,6 +170,10 @@ static bool handle_exit(struct vcpu *v)
 		       v->index, (unsigned long long)run->fail_entry.hardware_entry_failure_reason);
 		return false;
 	case KVM_EXIT_INTERNAL_ERROR:
+		/* Nested KVM cannot fetch an instruction from a PROT_NONE page: if the simulator
+		 * poisoned it, that is the guest executing from a poisoned page (an AR). */
+		if (run->internal.suberror == KVM_INTERNAL_ERROR_EMULATION && fetch_from_poison(v))
+			return true;
 		vm_end(vm, VM_KVM_ERROR, 0, "vcpu %u: KVM internal error, suberror %u", v->index,
 		       run->internal.suberror);
 		return false;

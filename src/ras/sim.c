@@ -10,6 +10,7 @@
 #include <unistd.h>
 
 #include "log.h"
+#include "rasvm/layout.h"
 #include "vm.h"
 
 #define PAGE 4096ULL
@@ -56,6 +57,10 @@ int sim_poison(struct vm *vm, uint64_t gpa, bool ao)
 
 	if (!hva)
 		return -EFAULT;
+	/* rasvm writes GHES records there while the guest runs; a PROT_NONE block would crash
+	 * rasvm, which no real poisoned page does (writes do not consume poison). */
+	if (page >= LAYOUT_ERROR_REGION && page < LAYOUT_ERROR_REGION_END)
+		return -EBUSY;
 	pthread_mutex_lock(&vm->sim_lock);
 	struct sim *s = sim_of(vm);
 	int r = 0;
@@ -79,6 +84,17 @@ int sim_poison(struct vm *vm, uint64_t gpa, bool ao)
 	if (!r && ao)
 		send_sigbus(BUS_MCEERR_AO, hva, 12);
 	return r;
+}
+
+bool sim_is_poisoned(struct vm *vm, uint64_t gpa, uint64_t len)
+{
+	bool hit = false;
+
+	pthread_mutex_lock(&vm->sim_lock);
+	for (uint64_t p = gpa & ~(PAGE - 1); len && p < gpa + len && !hit; p += PAGE)
+		hit = find(vm->sim, p) >= 0;
+	pthread_mutex_unlock(&vm->sim_lock);
+	return hit;
 }
 
 bool sim_touch(struct vm *vm, uint64_t gpa)

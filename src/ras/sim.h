@@ -19,6 +19,9 @@ struct vcpu;
 
 /* Poison the guest page holding gpa. ao: also signal BUS_MCEERR_AO now. 0 or -errno. */
 int sim_poison(struct vm *vm, uint64_t gpa, bool ao);
+/* Does [gpa, gpa+len) touch a page the simulator made inaccessible? rasvm checks before it
+ * reads guest memory itself, which would otherwise fault on the PROT_NONE page. */
+bool sim_is_poisoned(struct vm *vm, uint64_t gpa, uint64_t len);
 /* The guest touched gpa: if the simulator poisoned it, signal BUS_MCEERR_AR to this thread
  * and return true. */
 bool sim_touch(struct vm *vm, uint64_t gpa);
