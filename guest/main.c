@@ -204,6 +204,7 @@ static void wait_until(volatile uint64_t *v, uint64_t want)
 /* A user task dirties its page, the page goes bad under it, the task reads it. Whatever
  * carries the report (machine check or GHES NMI), the task must be killed, its page taken
  * out of use, and the kernel carry on. */
+/* expect_mce: 1 machine check, 0 GHES NMI, -1 either (the demo runs under any --ras). */
 static void poisoned_task(uint64_t cpu, int expect_mce)
 {
 	if (cpu != 0)
@@ -215,6 +216,8 @@ static void poisoned_task(uint64_t cpu, int expect_mce)
 		printf("task: exited normally having read 0x%lx: the error never reached it\n", ras.task_value);
 	GUEST_ASSERT(status == TASK_KILLED);
 	GUEST_ASSERT(page_is_offline(USER_DATA >> 12));
+	if (expect_mce < 0)
+		expect_mce = ras.machine_checks > 0;
 	if (expect_mce)
 		GUEST_ASSERT(ras.machine_checks == 1);
 	else
@@ -273,6 +276,27 @@ static void scenario_ghes_polled(uint64_t cpu)
 	printf("polled source %u: record found after %lu polls, page 0x%lx recovered\n", s->id, polls,
 	       AO_PAGE);
 	ucall_sync(6, "polled");
+	ucall_done();
+	power_off(0);
+}
+
+/* demo: what `rasvm demo` shows: both kinds of host memory error, reported, decoded and
+ * recovered from, the guest carrying on. */
+static void scenario_demo(uint64_t cpu)
+{
+	if (cpu != 0)
+		park();
+	printf("\n== 1/2: the page under a running task goes bad (the host reports it action required)\n");
+	poisoned_task(cpu, -1);
+	printf("\n== 2/2: the host finds a bad page first (action optional): a GHES record, the GED interrupt\n");
+	uint64_t acks = ras.acks;
+	GUEST_ASSERT(ucall_poison(AO_PAGE, 1) == 0);
+	if (ras_source(NOTIFY_TYPE_SCI))
+		wait_until(&ras.acks, acks + 1);
+	else
+		printf("(no async GHES source published: the host reports what it can)\n");
+	printf("\n== the guest survived both errors: %lu page(s) offlined, %lu task killed; powering off\n\n",
+	       ras.offlined, ras.tasks_killed);
 	ucall_done();
 	power_off(0);
 }
@@ -432,6 +456,7 @@ static const struct scenario {
 	{ "ghes-nmi", scenario_ghes_nmi, "the same reported by GHES over NMI (--ras ghes --guest-poison)" },
 	{ "ghes-sci", scenario_ghes_sci, "an action-optional error through the GED interrupt (--guest-poison)" },
 	{ "ghes-polled", scenario_ghes_polled, "an action-optional error found by polling (--ras-sources sync,polled)" },
+	{ "demo", scenario_demo, "what rasvm demo shows: an action-required and an action-optional error (--guest-poison)" },
 	{ "storm", scenario_storm, "250 errors per vCPU back to back, each seen exactly once (--guest-poison)" },
 	{ "no-ack", scenario_no_ack, "60 errors never acknowledged (--guest-poison)" },
 	{ "reset", scenario_reset, "a killed task's page is healthy and zeroed after a reset (--guest-poison)" },

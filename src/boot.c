@@ -226,10 +226,11 @@ static int load_guest(struct vm *vm, const struct image *img)
 	return 0;
 }
 
-/* One boot of the guest on a fresh KVM VM, run until it ends; the VM is gone afterwards. */
+/* One boot of the guest on a fresh KVM VM, run until it ends; the VM is gone afterwards.
+ * The first boot's guest was loaded before KVM was opened; a reset loads it again. */
 static int run_once(struct vm *vm, const struct image *img, bool first)
 {
-	int code = load_guest(vm, img), r;
+	int code = first ? 0 : load_guest(vm, img), r;
 
 	if (code)
 		return code;

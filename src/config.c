@@ -17,6 +17,7 @@ static const char usage_main[] =
 	"A small KVM virtual machine monitor whose guests survive host memory errors.\n"
 	"\n"
 	"commands:\n"
+	"  demo         boot the test guest, lose memory under it, watch it recover\n"
 	"  run          boot a guest (the embedded test guest unless --kernel is given)\n"
 	"  check-host   report what this host's KVM offers for guest RAS\n"
 	"  acpi dump    write the ACPI tables a VM would get, and the error region's map\n"
@@ -78,6 +79,16 @@ static const char usage_check_host[] =
 	"  --json      print one JSON object instead of text\n"
 	"  -h, --help  this text\n";
 
+static const char usage_demo[] =
+	"usage: rasvm demo [--cpus N] [--memory SIZE] [--ras POLICY] [--ras-sources LIST] [-v]\n"
+	"\n"
+	"Boot the embedded test guest and show guest RAS end to end: a task's page goes bad under\n"
+	"it (action required: machine check by default), then the host finds another bad page\n"
+	"(action optional: a GHES record and the GED interrupt). The guest prints what Linux\n"
+	"prints and recovers; rasvm then prints its summary (errors, how each was delivered,\n"
+	"acknowledged, lost). Takes the options of 'rasvm run' that shape the machine and RAS;\n"
+	"the host poison simulator stands in for failing hardware. Exit status as 'rasvm run'.\n";
+
 static const char usage_acpi_dump[] =
 	"usage: rasvm acpi dump DIR [--cpus N] [--memory SIZE] [--ras-sources LIST]\n"
 	"                           [--ras-block-size SIZE] [--ras-poll-ms N]\n"
@@ -118,6 +129,8 @@ const char *config_usage(enum command cmd)
 	switch (cmd) {
 	case CMD_RUN:
 		return usage_run;
+	case CMD_DEMO:
+		return usage_demo;
 	case CMD_CHECK_HOST:
 		return usage_check_host;
 	case CMD_ACPI_DUMP:
@@ -464,6 +477,8 @@ int config_parse(int argc, char *const argv[], struct config *c, char *err, size
 	const char *sub = argc > 2 ? argv[2] : "";
 	if (!strcmp(cmd, "run")) {
 		c->cmd = CMD_RUN;
+	} else if (!strcmp(cmd, "demo")) {
+		c->cmd = CMD_DEMO;
 	} else if (!strcmp(cmd, "check-host")) {
 		c->cmd = CMD_CHECK_HOST;
 	} else if (!strcmp(cmd, "acpi") && !strcmp(sub, "dump")) {
@@ -493,6 +508,17 @@ int config_parse(int argc, char *const argv[], struct config *c, char *err, size
 		case CMD_RUN:
 			r = parse_run_option(argc, argv, &i, c, err, errlen);
 			break;
+		case CMD_DEMO:
+			r = parse_machine_option(argc, argv, &i, c, err, errlen);
+			if (r == 1 && (!strcmp(argv[i], "-v") || !strcmp(argv[i], "--verbose"))) {
+				c->verbose = true;
+				r = 0;
+			} else if (r == 1 && !strncmp(argv[i], "--ras", 5) && argv[i][5] != '-') {
+				r = parse_run_option(argc, argv, &i, c, err, errlen);
+			} else if (r == 1) {
+				r = fail(err, errlen, "demo: unknown option '%s'; see 'rasvm demo --help'", argv[i]);
+			}
+			break;
 		case CMD_ACPI_DUMP:
 			r = parse_machine_option(argc, argv, &i, c, err, errlen);
 			if (r == 1 && argv[i][0] != '-' && !c->path) {
@@ -519,6 +545,14 @@ int config_parse(int argc, char *const argv[], struct config *c, char *err, size
 			return r;
 	}
 	switch (c->cmd) {
+	case CMD_DEMO:
+		/* The demo is a run of the test guest's demo scenario with guest poisoning on. */
+		c->cmd = CMD_RUN;
+		c->guest_poison = true;
+		strcpy(c->scenario, "demo");
+		if (c->cpus == CONFIG_DEFAULT_CPUS)
+			c->cpus = 2;
+		return validate_run(c, err, errlen);
 	case CMD_RUN:
 		return validate_run(c, err, errlen);
 	case CMD_ACPI_DUMP:

@@ -17,6 +17,7 @@
 
 enum command {
 	CMD_RUN,
+	CMD_DEMO,        /* a run of the test guest's demo scenario (becomes CMD_RUN) */
 	CMD_CHECK_HOST,
 	CMD_ACPI_DUMP,   /* acpi dump DIR */
 	CMD_CPER_ENCODE, /* cper encode --gpa ADDR ... -o FILE */

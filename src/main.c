@@ -36,6 +36,7 @@ int main(int argc, char **argv)
 	case CMD_CHECK_HOST:
 		return host_check(cfg.json);
 	case CMD_RUN:
+	case CMD_DEMO:
 		return boot_run(&cfg);
 	case CMD_ACPI_DUMP:
 		return cli_acpi_dump(&cfg);

@@ -16,10 +16,10 @@
 #define MCI_VAL   (1ULL << 63)
 #define MCI_UC    (1ULL << 61)
 #define MCI_ADDRV (1ULL << 58)
-#define OFFLINE_MAX 2048
+#define OFFLINE_PAGES (1u << 20) /* a bit per 4 KiB page of the first 4 GiB */
 
 struct guest_ras ras;
-static uint64_t offline[OFFLINE_MAX];
+static uint8_t offline[OFFLINE_PAGES / 8];
 static volatile int ras_lock;
 static struct gcper_result rec; /* large: static, used under ras_lock */
 
@@ -36,10 +36,7 @@ static void unlock(void)
 
 int page_is_offline(uint64_t pfn)
 {
-	for (uint32_t i = 0; i < ras.offlined && i < OFFLINE_MAX; i++)
-		if (offline[i] == pfn)
-			return 1;
-	return 0;
+	return pfn < OFFLINE_PAGES && (offline[pfn / 8] >> (pfn % 8) & 1);
 }
 
 /* memory_failure(): take the page out of use; kill the task if it was using it. Returns 1
@@ -50,8 +47,8 @@ static int memory_failure(uint64_t pfn, struct trap_frame *f, int quiet)
 	int kill = dirty && f && (f->cs & 3) == 3;
 
 	if (!page_is_offline(pfn)) {
-		if (ras.offlined < OFFLINE_MAX)
-			offline[ras.offlined] = pfn;
+		if (pfn < OFFLINE_PAGES)
+			offline[pfn / 8] |= (uint8_t)(1u << (pfn % 8));
 		ras.offlined++;
 	}
 	if (kill && !quiet)
