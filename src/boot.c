@@ -247,7 +247,7 @@ static int run_once(struct vm *vm, const struct image *img, bool first)
 	/* --poison: the simulated host has lost these pages by the time the guest runs. */
 	for (unsigned i = 0; first && i < vm->cfg->poison_count; i++) {
 		const struct poison_request *p = &vm->cfg->poison[i];
-		if ((r = sim_poison(vm, p->gpa, p->action_optional)))
+		if ((r = sim_poison(vm, p->gpa, p->action_optional, p->lsb)))
 			log_err("--poison 0x%llx: %s", (unsigned long long)p->gpa,
 				r == -EFAULT ? "not guest RAM"
 				: r == -EBUSY ? "rasvm's GHES status blocks cannot be poisoned by the simulator"

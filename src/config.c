@@ -51,9 +51,10 @@ static const char usage_run[] =
 	"                      off (an error the guest touches then stops the VM)\n"
 	"  --ras-queue N       GHES records that may wait per source for the guest's ack\n"
 	"                      (default 1024, at most 65536; more are counted as overflowed)\n"
-	"  --poison GPA[,ao]   the simulated host loses the guest page at GPA once the guest runs;\n"
-	"                      the guest's next access reports it (action required), or with ,ao\n"
-	"                      the host reports it at once (action optional). Repeatable\n"
+	"  --poison GPA[,ao][,lsb=N]  the simulated host loses the guest page at GPA (or with\n"
+	"                      lsb=21 the whole 2 MiB granule) before the guest runs; the guest's\n"
+	"                      next access reports it (action required), or with ,ao the host\n"
+	"                      reports it at once (action optional). Repeatable\n"
 	"  --guest-poison      let the guest ask for its own pages to be poisoned through the\n"
 	"                      test port (the test guest's RAS scenarios and rasvm demo use it)\n"
 	"  --stats FILE        write start-up time and memory figures to FILE when the VM ends\n"
@@ -269,6 +270,33 @@ static int parse_machine_option(int argc, char *const argv[], int *i, struct con
 	return 0;
 }
 
+/* GPA[,ao][,lsb=N]: N from 12 (a page) to 30 (a 1 GiB page). */
+static int parse_poison(const char *v, struct config *c, char *err, size_t errlen)
+{
+	char buf[64], *save = NULL;
+	struct poison_request p = { .lsb = 12 };
+	uint64_t n;
+
+	if (strlen(v) >= sizeof(buf))
+		return fail(err, errlen, "--poison '%s' is too long", v);
+	strcpy(buf, v);
+	char *addr = strtok_r(buf, ",", &save);
+	if (!addr || parse_u64(addr, &p.gpa))
+		return fail(err, errlen, "--poison '%s': '%s' is not an address", v, addr ? addr : "");
+	for (char *t; (t = strtok_r(NULL, ",", &save));) {
+		if (!strcmp(t, "ao"))
+			p.action_optional = true;
+		else if (!strncmp(t, "lsb=", 4) && !parse_u64(t + 4, &n) && n >= 12 && n <= 30)
+			p.lsb = (unsigned)n;
+		else
+			return fail(err, errlen, "--poison '%s': '%s' is neither ao nor lsb=12..30", v, t);
+	}
+	if (c->poison_count == CONFIG_POISON_MAX)
+		return fail(err, errlen, "more than %u --poison options", CONFIG_POISON_MAX);
+	c->poison[c->poison_count++] = p;
+	return 0;
+}
+
 static int parse_run_option(int argc, char *const argv[], int *i, struct config *c, char *err,
 			    size_t errlen)
 {
@@ -288,19 +316,11 @@ static int parse_run_option(int argc, char *const argv[], int *i, struct config 
 				    RAS_QUEUE_MAX_RECORDS);
 		c->ras_queue = (uint32_t)n;
 	} else if (take(argc, argv, i, "--poison", &v, &missing)) {
-		uint64_t gpa;
-		char addr[32];
-		const char *comma = missing ? NULL : strchr(v, ',');
-		size_t n = comma ? (size_t)(comma - v) : (missing ? 0 : strlen(v));
-		if (missing || n == 0 || n >= sizeof(addr) || (comma && strcmp(comma, ",ao")))
-			return fail(err, errlen, "--poison '%s': use GPA or GPA,ao", missing ? "" : v);
-		memcpy(addr, v, n);
-		addr[n] = '\0';
-		if (parse_u64(addr, &gpa))
-			return fail(err, errlen, "--poison '%s': '%s' is not an address", v, addr);
-		if (c->poison_count == CONFIG_POISON_MAX)
-			return fail(err, errlen, "more than %u --poison options", CONFIG_POISON_MAX);
-		c->poison[c->poison_count++] = (struct poison_request){ gpa, comma != NULL };
+		if (missing)
+			return fail(err, errlen, "--poison needs GPA[,ao][,lsb=N]");
+		int r = parse_poison(v, c, err, errlen);
+		if (r)
+			return r;
 	} else if (!strcmp(argv[*i], "--guest-poison")) {
 		c->guest_poison = true;
 	} else if (take(argc, argv, i, "--kernel", &v, &missing)) {

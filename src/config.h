@@ -35,6 +35,7 @@ enum command {
 struct poison_request {
 	uint64_t gpa;
 	bool action_optional;
+	unsigned lsb; /* the host granule: 12 (4 KiB) to 30 */
 };
 
 /* The most error data entries one Generic Error Status Block can count (bits 13:4). */

@@ -92,7 +92,7 @@ static void testport_pio(struct vm *vm, struct vcpu *vcpu, uint16_t offset, bool
 	case UCALL_POISON: {
 		int64_t r = -EPERM;
 		if (vm->cfg->guest_poison)
-			r = sim_poison(vm, a0, a1 & 1);
+			r = sim_poison(vm, a0, a1 & 1, 12);
 		else
 			log_warn("vcpu %u: guest asked to poison 0x%llx; rasvm runs without --guest-poison",
 				 vcpu->index, (unsigned long long)a0);

@@ -71,10 +71,16 @@ void ras_reset(struct vm *vm)
 		struct poison_entry *e = &ras->table.slot[i];
 		uint8_t *hva = e->gpa != UINT64_MAX ? mem_gpa_to_hva(&vm->mem, e->gpa, PAGE) : NULL;
 		/* A fresh anonymous page in place of the bad one. */
-		if (hva && mmap(hva, PAGE, PROT_READ | PROT_WRITE,
-				MAP_PRIVATE | MAP_ANONYMOUS | MAP_FIXED, -1, 0) == MAP_FAILED)
+		if (!hva)
+			continue;
+		if (mmap(hva, PAGE, PROT_READ | PROT_WRITE, MAP_PRIVATE | MAP_ANONYMOUS | MAP_FIXED,
+			 -1, 0) == MAP_FAILED) {
 			log_err("reset: cannot replace the poisoned page at 0x%llx: %s",
 				(unsigned long long)e->gpa, strerror(errno));
+			continue;
+		}
+		e->state = POISON_RECOVERED;
+		ras->n.recovered++;
 	}
 	if (ras->table.count)
 		log_info("reset: %u poisoned guest page(s) replaced by healthy memory", ras->table.count);
@@ -332,10 +338,10 @@ void ras_summary(struct vm *vm)
 		 (unsigned long long)n->via_mce, (unsigned long long)ghes,
 		 (unsigned long long)n->via_ghes[0], (unsigned long long)n->via_ghes[1],
 		 (unsigned long long)n->via_ghes[2], (unsigned long long)n->acknowledged);
-	log_info("RAS summary: queued %u, overflowed %llu, dropped %llu, outside guest RAM %llu, resets %llu, lost %llu",
+	log_info("RAS summary: queued %u, overflowed %llu, dropped %llu, outside guest RAM %llu, resets %llu, recovered %llu, lost %llu",
 		 queued, (unsigned long long)n->overflowed, (unsigned long long)n->dropped,
 		 (unsigned long long)n->outside_ram, (unsigned long long)n->resets,
-		 (unsigned long long)n->lost);
+		 (unsigned long long)n->recovered, (unsigned long long)n->lost);
 	unsigned shown = 0;
 	for (uint32_t i = 0; i < ras->table.capacity && shown < 16; i++) {
 		const struct poison_entry *e = &ras->table.slot[i];

@@ -58,6 +58,7 @@ struct ras_counters {
 	uint64_t dropped;                   /* AO the guest could not take (MCIP set, no route) */
 	uint64_t lost;                      /* errors rasvm failed to record at all: must stay 0 */
 	uint64_t resets;                    /* guest resets forced by a machine check it could not take */
+	uint64_t recovered;                 /* poisoned pages replaced by healthy memory at resets */
 };
 
 /* Timing for make bench: SIGBUS to the guest handler's first instruction (PORT_MARK). */

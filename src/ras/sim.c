@@ -50,9 +50,9 @@ static void send_sigbus(int code, void *hva, unsigned lsb)
 		log_err("simulator: rt_tgsigqueueinfo failed: %s", strerror(errno));
 }
 
-int sim_poison(struct vm *vm, uint64_t gpa, bool ao)
+/* One page of a granule. */
+static int poison_page(struct vm *vm, uint64_t page)
 {
-	uint64_t page = gpa & ~(PAGE - 1);
 	uint8_t *hva = mem_gpa_to_hva(&vm->mem, page, PAGE);
 
 	if (!hva)
@@ -81,9 +81,22 @@ int sim_poison(struct vm *vm, uint64_t gpa, bool ao)
 			s->pages[s->count++] = page;
 	}
 	pthread_mutex_unlock(&vm->sim_lock);
-	if (!r && ao)
-		send_sigbus(BUS_MCEERR_AO, hva, 12);
 	return r;
+}
+
+int sim_poison(struct vm *vm, uint64_t gpa, bool ao, unsigned lsb)
+{
+	uint64_t span = 1ULL << lsb, start = gpa & ~(span - 1);
+
+	/* A huge host page fails whole: every guest page in it becomes inaccessible. */
+	for (uint64_t p = start; p < start + span; p += PAGE) {
+		int r = poison_page(vm, p);
+		if (r)
+			return r;
+	}
+	if (ao)
+		send_sigbus(BUS_MCEERR_AO, mem_gpa_to_hva(&vm->mem, gpa & ~(PAGE - 1), PAGE), lsb);
+	return 0;
 }
 
 bool sim_is_poisoned(struct vm *vm, uint64_t gpa, uint64_t len)

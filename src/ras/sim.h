@@ -17,8 +17,9 @@
 struct vm;
 struct vcpu;
 
-/* Poison the guest page holding gpa. ao: also signal BUS_MCEERR_AO now. 0 or -errno. */
-int sim_poison(struct vm *vm, uint64_t gpa, bool ao);
+/* Poison the 2^lsb-byte host granule holding gpa (12: one page, 21: a 2 MiB huge page).
+ * ao: also signal BUS_MCEERR_AO now, naming the granule. 0 or -errno. */
+int sim_poison(struct vm *vm, uint64_t gpa, bool ao, unsigned lsb);
 /* Does [gpa, gpa+len) touch a page the simulator made inaccessible? rasvm checks before it
  * reads guest memory itself, which would otherwise fault on the PROT_NONE page. */
 bool sim_is_poisoned(struct vm *vm, uint64_t gpa, uint64_t len);

@@ -55,14 +55,14 @@ expect_rc "storm" 0
 expect_has "storm" out "storm: 1000 errors from 4 vCPUs, 1000 received once each, 0 duplicates, 0 strays"
 expect_has "storm" err "RAS summary: 1000 host memory error(s): 0 action required, 1000 action optional; 1000 guest page(s) poisoned"
 expect_has "storm" err "acknowledged 1000"
-expect_has "storm" err "overflowed 0, dropped 0, outside guest RAM 0, resets 0, lost 0"
+expect_has "storm" err "overflowed 0, dropped 0, outside guest RAM 0, resets 0, recovered 0, lost 0"
 
 # f. a guest that never acknowledges: the first record fills the block at once (the gate was
 # open), 16 wait in the queue, the other 43 overflow; rasvm carries on.
 run_rasvm run --scenario no-ack --guest-poison --ras-queue 16
 expect_rc "no-ack" 0
 expect_has "no-ack" out "no-ack: 60 errors requested, none acknowledged"
-expect_has "no-ack" err "queued 16, overflowed 43, dropped 0, outside guest RAM 0, resets 0, lost 0"
+expect_has "no-ack" err "queued 16, overflowed 43, dropped 0, outside guest RAM 0, resets 0, recovered 0, lost 0"
 expect_has "no-ack" err "are counted as overflowed"
 if [ "$(grep -c 'counted as overflowed' "$TMP/err")" = 1 ]; then ok "no-ack: the overflow warning is given once"
 else not_ok "no-ack: the overflow warning repeats"; fi
@@ -92,7 +92,7 @@ sym() { printf '0x%x' $((0x$(nm "$BUILD/guest/guest.elf" | awk -v s="$1" '$3 == 
 run_rasvm run --poison "$(sym guest_main)" -v
 expect_rc "MCE with CR4.MCE clear" 0
 expect_has "MCE with CR4.MCE clear" err "resetting the guest: vcpu 0: an uncorrected machine check arrived while the guest had machine checks disabled (CR4.MCE clear)"
-expect_has "MCE with CR4.MCE clear" err "resets 1, lost 0"
+expect_has "MCE with CR4.MCE clear" err "resets 1, recovered 1, lost 0"
 
 # --ras off: other VMMs' behaviour, for comparison: the VM stops.
 run_rasvm run --scenario mce --guest-poison --ras off
@@ -112,6 +112,16 @@ expect_has "--poison on a GHES block" err "GHES status blocks cannot be poisoned
 run_rasvm run --poison "$(sym ucall_start)" -v
 expect_rc "--poison on the test port block" 0
 expect_has "--poison on the test port block" err "is on a poisoned page; ignored"
+# A 2 MiB host page fails whole (action optional, lsb 21): all 512 guest pages in it are
+# poisoned and reported; the guest powers off at once, so one record is in the
+# async block and 511 wait.
+run_rasvm run --scenario exit:0 --poison 0x600000,ao,lsb=21
+expect_rc "2 MiB granule" 0
+expect_has "2 MiB granule" err "RAS summary: 1 host memory error(s): 0 action required, 1 action optional; 512 guest page(s) poisoned"
+expect_has "2 MiB granule" err "queued 511, overflowed 0"
+run_rasvm run --poison 0x600000,lsb=40
+expect_rc "--poison lsb=40" 64
+expect_has "--poison lsb=40" err "neither ao nor lsb=12..30"
 run_rasvm run --poison 12x
 expect_rc "--poison 12x" 64
 expect_has "--poison 12x" err "is not an address"
