@@ -87,15 +87,26 @@ static void scenario_boot(uint64_t cpu)
 	power_off(0);
 }
 
+/* The number after "name:" in the scenario string (0 when there is none). */
+static uint64_t scenario_number(void)
+{
+	const char *s = bi.scenario;
+	uint64_t n = 0;
+
+	while (*s && *s != ':')
+		s++;
+	for (s += *s == ':'; *s >= '0' && *s <= '9'; s++)
+		n = n * 10 + (uint64_t)(*s - '0');
+	return n;
+}
+
 /* exit:N - power off with code N at once (rasvm passes 0-63 on, rejects the rest). */
 static void scenario_exit(uint64_t cpu)
 {
-	unsigned n = 0;
+	unsigned n = (unsigned)scenario_number();
 
 	if (cpu != 0)
 		park();
-	for (const char *s = bi.scenario + 5; *s >= '0' && *s <= '9'; s++)
-		n = n * 10 + (unsigned)(*s - '0');
 	printf("powering off with exit code %u\n", n);
 	power_off((uint8_t)n);
 }
@@ -421,12 +432,10 @@ static void scenario_repeat(uint64_t cpu)
  * from its SIGBUS to the handler's first instruction (--stats). */
 static void scenario_latency(uint64_t cpu)
 {
-	uint64_t n = 0;
+	uint64_t n = scenario_number();
 
 	if (cpu != 0)
 		park();
-	for (const char *s = bi.scenario + 8; *s >= '0' && *s <= '9'; s++)
-		n = n * 10 + (uint64_t)(*s - '0');
 	GUEST_ASSERT(n >= 1 && 0x800000 + n * 4096 <= bi.ram_size);
 	kernel_touch_setup(1);
 	for (uint64_t i = 0; i < n; i++) {

@@ -25,6 +25,13 @@ struct device_ops {
 		    unsigned size);
 };
 
+/* What a read of a register without a value returns. */
+static inline void pio_fill(uint8_t *data, unsigned size, uint8_t value)
+{
+	for (unsigned i = 0; i < size; i++)
+		data[i] = value;
+}
+
 /* Initialise every device in order; on failure undo the ones done. */
 int devices_init(struct vm *vm);
 void devices_exit(struct vm *vm);

@@ -54,7 +54,7 @@ void devices_pio(struct vm *vm, struct vcpu *vcpu, uint16_t port, bool is_write,
 	}
 	/* Nothing decodes this port: reads float high, as on an ISA bus. */
 	if (!is_write)
-		memset(data, 0xff, size);
+		pio_fill(data, size, 0xff);
 	log_debug("vcpu %u: %s of unclaimed port 0x%x ignored", vcpu->index,
 		  is_write ? "write" : "read", port);
 }

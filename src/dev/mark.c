@@ -14,8 +14,7 @@ static void mark_pio(struct vm *vm, struct vcpu *vcpu, uint16_t offset, bool is_
 	(void)vcpu;
 	(void)offset;
 	if (!is_write) {
-		for (unsigned i = 0; i < size; i++)
-			data[i] = 0xff;
+		pio_fill(data, size, 0xff);
 		return;
 	}
 	if (vm->ras)

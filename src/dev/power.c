@@ -10,8 +10,7 @@ static void power_pio(struct vm *vm, struct vcpu *vcpu, uint16_t offset, bool is
 {
 	(void)offset;
 	if (!is_write) {
-		for (unsigned i = 0; i < size; i++)
-			data[i] = 0xff;
+		pio_fill(data, size, 0xff);
 		return;
 	}
 	unsigned code = data[0];
@@ -29,8 +28,7 @@ static void reset_pio(struct vm *vm, struct vcpu *vcpu, uint16_t offset, bool is
 {
 	(void)offset;
 	if (!is_write) {
-		for (unsigned i = 0; i < size; i++)
-			data[i] = 0;
+		pio_fill(data, size, 0);
 		return;
 	}
 	if (data[0] == RESET_VALUE)

@@ -56,7 +56,7 @@ static void testport_pio(struct vm *vm, struct vcpu *vcpu, uint16_t offset, bool
 
 	(void)offset;
 	if (!is_write) {
-		memset(data, 0xff, size);
+		pio_fill(data, size, 0xff);
 		return;
 	}
 	atomic_compare_exchange_strong(&vm->first_testport_ns, &expected, now_ns());
