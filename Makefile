@@ -9,7 +9,7 @@ VERSION := $(shell git describe --always --dirty 2>/dev/null || echo 0.1.0)
 WARN    := -Wall -Wextra $(if $(filter 1,$(WERROR)),-Werror)
 CFLAGS  ?= -O2 -g
 CFLAGS  += -std=c11 -D_GNU_SOURCE $(WARN) -Iinclude -Isrc -MMD -MP
-LDLIBS  += -lpthread
+LDLIBS  += -ljansson -lpthread
 
 # The VMM, one object per line.
 VMM_OBJS := \
@@ -23,6 +23,11 @@ VMM_OBJS := \
 	src/cli/acpi_dump.o \
 	src/cli/cper_tool.o \
 	src/config.o \
+	src/ctl/base64.o \
+	src/ctl/client.o \
+	src/ctl/commands.o \
+	src/ctl/protocol.o \
+	src/ctl/qmp.o \
 	src/dev/devices.o \
 	src/dev/mark.o \
 	src/dev/power.o \

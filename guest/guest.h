@@ -141,6 +141,7 @@ struct guest_ras {
 	uint64_t kernel_fixup;    /* where a kernel-mode machine check resumes, 0: fatal */
 	int quiet;                /* no per-error lines (storms, benchmarks) */
 	int no_ack;               /* a guest that never acknowledges */
+	int serving;              /* the serve scenario: survive kernel-mode errors, stop on a bare NMI */
 	void (*on_record)(uint64_t addr);
 };
 extern struct guest_ras ras;

@@ -312,6 +312,28 @@ static void scenario_demo(uint64_t cpu)
 	power_off(0);
 }
 
+/* serve: keep running and handle every error sent (through rasvm's control socket), until a
+ * bare NMI (inject-nmi) says stop. */
+static void scenario_serve(uint64_t cpu)
+{
+	if (cpu != 0)
+		park();
+	ras.serving = 1;
+	ras_setup();
+	printf("serve: ready; send errors through the control socket, inject-nmi to stop\n");
+	ucall_sync(11, "serving");
+	uint64_t seen = 0;
+	for (;;) {
+		__asm__ volatile("sti; hlt; cli" ::: "memory");
+		uint64_t now = ras.machine_checks + ras.ghes_records + ras.ghes_invalid;
+		if (now != seen) {
+			printf("serve: %lu error(s) handled so far (%lu by machine check, %lu GHES records, %lu invalid)\n",
+			       now, ras.machine_checks, ras.ghes_records, ras.ghes_invalid);
+			seen = now;
+		}
+	}
+}
+
 /* storm: every vCPU has 250 distinct pages poisoned back to back (action optional); vCPU 0
  * takes the GED interrupts and must see each page exactly once. */
 #define STORM_PER_CPU 250
@@ -465,6 +487,7 @@ static const struct scenario {
 	{ "ghes-nmi", scenario_ghes_nmi, "the same reported by GHES over NMI (--ras ghes --guest-poison)" },
 	{ "ghes-sci", scenario_ghes_sci, "an action-optional error through the GED interrupt (--guest-poison)" },
 	{ "ghes-polled", scenario_ghes_polled, "an action-optional error found by polling (--ras-sources sync,polled)" },
+	{ "serve", scenario_serve, "handle every error sent through the control socket until inject-nmi (--qmp)" },
 	{ "demo", scenario_demo, "what rasvm demo shows: an action-required and an action-optional error (--guest-poison)" },
 	{ "storm", scenario_storm, "250 errors per vCPU back to back, each seen exactly once (--guest-poison)" },
 	{ "no-ack", scenario_no_ack, "60 errors never acknowledged (--guest-poison)" },

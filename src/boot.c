@@ -27,6 +27,7 @@
 #include "kvm/x86/cpu.h"
 #include "loader/elf.h"
 #include "log.h"
+#include "ctl/qmp.h"
 #include "platform.h"
 #include "ras/ras.h"
 #include "ras/sigbus.h"
@@ -161,6 +162,7 @@ static int outcome_exit_code(const struct vm *vm)
 	case VM_KVM_ERROR: return EXIT_GUEST_KVM_ERROR;
 	case VM_SIGNAL: return vm->exit_code;
 	case VM_HOST_MEMORY: return EXIT_HOST_MEMORY;
+	case VM_QUIT: return 0;
 	default: return EXIT_INTERNAL;
 	}
 }
@@ -238,7 +240,10 @@ static int run_once(struct vm *vm, const struct image *img, bool first)
 	if (r)
 		return r == -ENOTSUP ? EXIT_NO_KVM : EXIT_INTERNAL;
 	code = EXIT_INTERNAL;
-	if (x86_vm_init(vm) || vcpus_create(vm))
+	pthread_rwlock_wrlock(&vm->vcpu_lock);
+	r = x86_vm_init(vm) || vcpus_create(vm);
+	pthread_rwlock_unlock(&vm->vcpu_lock);
+	if (r)
 		goto destroy_vcpus;
 	if (first && ras_init(vm)) {
 		log_err("cannot set up guest RAS: out of memory");
@@ -264,15 +269,17 @@ static int run_once(struct vm *vm, const struct image *img, bool first)
 	code = outcome_exit_code(vm);
 	if (vm->outcome == VM_RESET) {
 		log_info("%s", vm->reason);
-	} else if (vm->outcome == VM_POWER_OFF) {
+	} else if (vm->outcome == VM_POWER_OFF || vm->outcome == VM_QUIT) {
 		log_debug("%s", vm->reason);
 	} else {
 		log_err("%s", vm->reason);
 		vcpus_report(vm);
 	}
 destroy_vcpus:
+	pthread_rwlock_wrlock(&vm->vcpu_lock);
 	vcpus_destroy(vm);
 	x86_vm_exit(vm);
+	pthread_rwlock_unlock(&vm->vcpu_lock);
 	kvm_vm_destroy(vm);
 	return code;
 }
@@ -289,6 +296,9 @@ int boot_run(const struct config *cfg)
 	log_verbose = cfg->verbose;
 	pthread_mutex_init(&vm.lock, NULL);
 	pthread_mutex_init(&vm.sim_lock, NULL);
+	pthread_mutex_init(&vm.pause_lock, NULL);
+	pthread_cond_init(&vm.pause_cond, NULL);
+	pthread_rwlock_init(&vm.vcpu_lock, NULL);
 	vm.main_thread = pthread_self();
 	/* SIGINT/SIGTERM/SIG_MAIN_WAKE are taken with sigtimedwait() by the main thread only. */
 	sigemptyset(&mask);
@@ -344,6 +354,10 @@ int boot_run(const struct config *cfg)
 		code = EXIT_OS;
 		goto close_kvm;
 	}
+	if (cfg->qmp_path && qmp_start(&vm, cfg->qmp_path)) {
+		code = EXIT_OS;
+		goto exit_devices;
+	}
 	for (bool first = true;; first = false) {
 		code = run_once(&vm, &img, first);
 		if (vm.outcome != VM_RESET)
@@ -351,11 +365,20 @@ int boot_run(const struct config *cfg)
 		ras_reset(&vm);
 		vm.resets++;
 		vm.outcome = VM_RUNNING;
+		qmp_event(&vm, "RESET", json_pack("{s:b,s:s}", "guest", !strstr(vm.reason, "control socket"),
+						  "reason", strstr(vm.reason, "control socket") ? "host-qmp-system-reset"
+						  : "guest-reset"));
 	}
+	qmp_event(&vm, "SHUTDOWN", json_pack("{s:b,s:s}", "guest", vm.outcome == VM_POWER_OFF,
+					     "reason", vm.outcome == VM_POWER_OFF ? "guest-shutdown"
+					     : vm.outcome == VM_QUIT ? "host-qmp-quit"
+					     : vm.outcome == VM_SIGNAL ? "host-signal" : "guest-panic"));
 	ras_drain(&vm, NULL);
 	ras_summary(&vm);
 	if (cfg->stats_path)
 		stats_write(cfg->stats_path, &vm);
+	qmp_stop(&vm);
+exit_devices:
 	devices_exit(&vm);
 	ras_exit(&vm);
 	sim_exit(&vm);
@@ -368,6 +391,9 @@ close_image:
 out:
 	pthread_sigmask(SIG_SETMASK, &old, NULL);
 	pthread_mutex_destroy(&vm.sim_lock);
+	pthread_mutex_destroy(&vm.pause_lock);
+	pthread_cond_destroy(&vm.pause_cond);
+	pthread_rwlock_destroy(&vm.vcpu_lock);
 	pthread_mutex_destroy(&vm.lock);
 	return code;
 }

@@ -23,6 +23,7 @@ static const char usage_main[] =
 	"  acpi dump    write the ACPI tables a VM would get, and the error region's map\n"
 	"  cper encode  write a UEFI CPER memory error record (Generic Error Status Block)\n"
 	"  cper decode  check a CPER record as Linux does and print what Linux would print\n"
+	"  ctl          send a command to a running rasvm's control socket (--qmp)\n"
 	"\n"
 	"options:\n"
 	"  -h, --help     this text; 'rasvm COMMAND --help' for a command's options\n"
@@ -57,6 +58,8 @@ static const char usage_run[] =
 	"                      reports it at once (action optional). Repeatable\n"
 	"  --guest-poison      let the guest ask for its own pages to be poisoned through the\n"
 	"                      test port (the test guest's RAS scenarios and rasvm demo use it)\n"
+	"  --qmp PATH          serve the QEMU Machine Protocol on a Unix socket at PATH (mode\n"
+	"                      0600; see docs/qmp.md and 'rasvm ctl')\n"
 	"  --stats FILE        write start-up time and memory figures to FILE when the VM ends\n"
 	"  -v, --verbose       log test-port events (SYNC, DONE) and device events to stderr\n"
 	"  -h, --help          this text\n"
@@ -89,6 +92,18 @@ static const char usage_demo[] =
 	"prints and recovers; rasvm then prints its summary (errors, how each was delivered,\n"
 	"acknowledged, lost). Takes the options of 'rasvm run' that shape the machine and RAS;\n"
 	"the host poison simulator stands in for failing hardware. Exit status as 'rasvm run'.\n";
+
+static const char usage_ctl[] =
+	"usage: rasvm ctl PATH COMMAND [JSON-ARGUMENTS]\n"
+	"       rasvm ctl PATH --watch SECONDS\n"
+	"\n"
+	"Connect to the QMP socket a 'rasvm run --qmp PATH' serves, negotiate capabilities, run\n"
+	"COMMAND with the arguments object, print what it returns as JSON and exit 0; on a QMP\n"
+	"error print the class and description and exit 1 (66 when nothing listens at PATH).\n"
+	"--watch prints the events that arrive for SECONDS, one JSON object per line.\n"
+	"Commands: docs/qmp.md, e.g.\n"
+	"  rasvm ctl /tmp/vm.qmp query-ras\n"
+	"  rasvm ctl /tmp/vm.qmp x-inject-host-memory-error '{\"gpa\": 4198400}'\n";
 
 static const char usage_acpi_dump[] =
 	"usage: rasvm acpi dump DIR [--cpus N] [--memory SIZE] [--ras-sources LIST]\n"
@@ -140,6 +155,8 @@ const char *config_usage(enum command cmd)
 		return usage_cper_encode;
 	case CMD_CPER_DECODE:
 		return usage_cper_decode;
+	case CMD_CTL:
+		return usage_ctl;
 	default:
 		return usage_main;
 	}
@@ -321,6 +338,10 @@ static int parse_run_option(int argc, char *const argv[], int *i, struct config 
 		int r = parse_poison(v, c, err, errlen);
 		if (r)
 			return r;
+	} else if (take(argc, argv, i, "--qmp", &v, &missing)) {
+		if (missing || !*v)
+			return fail(err, errlen, "--qmp needs a socket path");
+		c->qmp_path = v;
 	} else if (!strcmp(argv[*i], "--guest-poison")) {
 		c->guest_poison = true;
 	} else if (take(argc, argv, i, "--kernel", &v, &missing)) {
@@ -510,6 +531,8 @@ int config_parse(int argc, char *const argv[], struct config *c, char *err, size
 	} else if (!strcmp(cmd, "cper") && !strcmp(sub, "decode")) {
 		c->cmd = CMD_CPER_DECODE;
 		first = 3;
+	} else if (!strcmp(cmd, "ctl")) {
+		c->cmd = CMD_CTL;
 	} else if (!strcmp(cmd, "acpi") || !strcmp(cmd, "cper")) {
 		return fail(err, errlen, "'%s' needs a subcommand: %s", cmd,
 			    !strcmp(cmd, "acpi") ? "dump DIR" : "encode or decode");
@@ -555,6 +578,24 @@ int config_parse(int argc, char *const argv[], struct config *c, char *err, size
 		case CMD_CPER_DECODE:
 			r = parse_cper_decode_option(argc, argv, &i, c, err, errlen);
 			break;
+		case CMD_CTL:
+			r = 0;
+			if (!strcmp(argv[i], "--watch")) {
+				unsigned s;
+				if (i + 1 >= argc || parse_uint(argv[i + 1], &s) || s == 0 || s > 86400)
+					r = fail(err, errlen, "--watch needs a number of seconds, 1 to 86400");
+				else
+					c->ctl_watch = s, i++;
+			} else if (!c->path) {
+				c->path = argv[i];
+			} else if (!c->ctl_command) {
+				c->ctl_command = argv[i];
+			} else if (!c->ctl_args) {
+				c->ctl_args = argv[i];
+			} else {
+				r = fail(err, errlen, "ctl: unexpected '%s'; see 'rasvm ctl --help'", argv[i]);
+			}
+			break;
 		default:
 			r = !strcmp(argv[i], "--json") ? (c->json = true, 0)
 				: fail(err, errlen, "check-host: unknown option '%s'; see 'rasvm check-host --help'",
@@ -588,6 +629,12 @@ int config_parse(int argc, char *const argv[], struct config *c, char *err, size
 	case CMD_CPER_DECODE:
 		if (!c->path)
 			return fail(err, errlen, "cper decode needs a file: rasvm cper decode FILE");
+		return 0;
+	case CMD_CTL:
+		if (!c->path || (!c->ctl_command && !c->ctl_watch))
+			return fail(err, errlen, "ctl needs a socket path and a command: rasvm ctl PATH COMMAND [JSON]");
+		if (c->ctl_watch && c->ctl_command)
+			return fail(err, errlen, "ctl: --watch takes no command");
 		return 0;
 	default:
 		return 0;

@@ -22,6 +22,7 @@ enum command {
 	CMD_ACPI_DUMP,   /* acpi dump DIR */
 	CMD_CPER_ENCODE, /* cper encode --gpa ADDR ... -o FILE */
 	CMD_CPER_DECODE, /* cper decode FILE */
+	CMD_CTL,         /* ctl PATH COMMAND [JSON] | ctl PATH --watch SECONDS */
 	CMD_HELP,        /* --help, for the program or one command */
 	CMD_VERSION,
 };
@@ -63,6 +64,10 @@ struct config {
 	enum ras_policy ras_policy; /* --ras */
 	uint32_t ras_queue;        /* --ras-queue: GHES records waiting per source */
 	bool guest_poison;         /* --guest-poison: honour UCALL_POISON */
+	const char *qmp_path;      /* --qmp: the control socket */
+	const char *ctl_command;   /* ctl: the QMP command, its JSON arguments */
+	const char *ctl_args;
+	unsigned ctl_watch;        /* ctl --watch: seconds to print events for */
 	unsigned poison_count;     /* --poison GPA[,ao] */
 	struct poison_request poison[CONFIG_POISON_MAX];
 	const char *path;          /* acpi dump DIR, cper encode -o FILE, cper decode FILE */

@@ -44,6 +44,8 @@ int main(int argc, char **argv)
 		return cli_cper_encode(&cfg);
 	case CMD_CPER_DECODE:
 		return cli_cper_decode(&cfg);
+	case CMD_CTL:
+		return cli_ctl(&cfg);
 	}
 	return EXIT_INTERNAL;
 }

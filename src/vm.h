@@ -35,6 +35,7 @@ enum vm_outcome {
 	VM_SIGNAL,         /* SIGINT or SIGTERM */
 	VM_RESET,          /* the guest asked for a reset, or RAS had to reset it: boot again */
 	VM_HOST_MEMORY,    /* a host memory error the guest cannot be told of (--ras off) */
+	VM_QUIT,           /* the control socket's quit */
 };
 
 /* The main thread is woken with this signal (blocked everywhere, taken by sigtimedwait). */
@@ -44,6 +45,7 @@ enum vm_outcome {
 #define VCPU_REQ_HANG_PROBE (1u << 0) /* sample halted-with-interrupts-off state */
 #define VCPU_REQ_NMI        (1u << 1) /* inject an NMI (GHES sync source) */
 #define VCPU_REQ_MCE        (1u << 2) /* inject vcpu->pending_mce[] */
+#define VCPU_REQ_SIM_TOUCH  (1u << 3) /* the simulator: this vCPU touches vcpu->touch_gpa */
 #define VCPU_PENDING_MCE    16
 
 struct vcpu {
@@ -60,6 +62,7 @@ struct vcpu {
 	struct sigbus_ring sigbus; /* action-required SIGBUS stashed by the handler */
 	struct mce_record pending_mce[VCPU_PENDING_MCE]; /* under ras->lock */
 	unsigned pending_mce_count;
+	_Atomic uint64_t touch_gpa; /* with VCPU_REQ_SIM_TOUCH */
 };
 
 struct ras;
@@ -89,7 +92,19 @@ struct vm {
 	void *sim;                 /* the host poison simulator's pages (ras/sim.c) */
 	pthread_mutex_t sim_lock;
 	unsigned resets;           /* boots after the first, told to the guest in the boot info */
+	void *qmp;                 /* the control socket (ctl/qmp.c), NULL without --qmp */
+	/* vCPUs are rebuilt at resets: other threads use vm->vcpu under this (read) lock. */
+	pthread_rwlock_t vcpu_lock;
+	/* stop/cont: vCPUs park outside KVM_RUN while paused. */
+	pthread_mutex_t pause_lock;
+	pthread_cond_t pause_cond;
+	bool paused;
+	unsigned parked;
 };
+
+/* Pause every vCPU (outside KVM_RUN) and wait for them; resume. 0 or -ETIMEDOUT. */
+int vm_pause(struct vm *vm);
+void vm_resume(struct vm *vm);
 
 /* Record how the VM ended (first caller wins) and wake the main thread. */
 void vm_end(struct vm *vm, enum vm_outcome outcome, int exit_code, const char *fmt, ...)

@@ -106,7 +106,7 @@ static void machine_check(struct trap_frame *f)
 	}
 	wrmsr(MSR_MCG_STATUS, 0); /* MCIP off: the next machine check may come */
 	unlock();
-	if (found && !user) {
+	if (found && !user && !ras.serving) {
 		if (!ras.kernel_fixup)
 			ucall_assert(__FILE__, __LINE__, "machine check in kernel code without a fixup: fatal");
 		f->rip = ras.kernel_fixup; /* like an exception-table entry for a checked copy */
@@ -176,8 +176,14 @@ static void nmi(struct trap_frame *f)
 {
 	const struct ghes_source *s = ras_source(NOTIFY_TYPE_NMI);
 	ras.nmis++;
-	if (s && !ras.no_ack)
-		ghes_process(s, f);
+	if (s && !ras.no_ack && ghes_process(s, f))
+		return;
+	if (ras.serving) {
+		/* serve: an NMI that carries no record is the operator's "stop" (inject-nmi). */
+		printf("serve: NMI without an error record: stopping\n");
+		ucall_done();
+		power_off(0);
+	}
 }
 
 static void ged_interrupt(struct trap_frame *f)

@@ -9,5 +9,7 @@
 int cli_acpi_dump(const struct config *cfg);
 int cli_cper_encode(const struct config *cfg);
 int cli_cper_decode(const struct config *cfg);
+/* rasvm ctl: the QMP client (src/ctl/client.c). */
+int cli_ctl(const struct config *cfg);
 
 #endif

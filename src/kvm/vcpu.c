@@ -8,6 +8,7 @@
 #include <string.h>
 #include <sys/ioctl.h>
 #include <sys/mman.h>
+#include <time.h>
 #include <unistd.h>
 
 #include "dev/device.h"
@@ -41,6 +42,7 @@ int vcpu_signals_init(void)
 
 void vcpu_request(struct vcpu *vcpu, unsigned req)
 {
+	/* req 0: only make it leave KVM_RUN and look around (pause). */
 	atomic_fetch_or(&vcpu->requests, req);
 	if (vcpu->thread_started)
 		pthread_kill(vcpu->thread, SIG_VCPU_KICK);
@@ -197,6 +199,52 @@ static bool handle_efault(struct vcpu *v)
 	return sim_touch_unknown(v->vm);
 }
 
+/* While the VM is paused (stop), wait here, outside KVM_RUN. */
+static void park(struct vcpu *v)
+{
+	struct vm *vm = v->vm;
+
+	pthread_mutex_lock(&vm->pause_lock);
+	if (vm->paused && !atomic_load(&vm->stopping)) {
+		vm->parked++;
+		atomic_store(&v->halted_noirq_ticks, 0);
+		pthread_cond_broadcast(&vm->pause_cond);
+		while (vm->paused && !atomic_load(&vm->stopping))
+			pthread_cond_wait(&vm->pause_cond, &vm->pause_lock);
+		vm->parked--;
+	}
+	pthread_mutex_unlock(&vm->pause_lock);
+}
+
+int vm_pause(struct vm *vm)
+{
+	struct timespec until;
+	int r = 0;
+
+	pthread_mutex_lock(&vm->pause_lock);
+	vm->paused = true;
+	pthread_mutex_unlock(&vm->pause_lock);
+	pthread_rwlock_rdlock(&vm->vcpu_lock);
+	for (unsigned i = 0; vm->vcpu && i < vm->ncpus; i++)
+		vcpu_request(&vm->vcpu[i], 0);
+	pthread_rwlock_unlock(&vm->vcpu_lock);
+	clock_gettime(CLOCK_REALTIME, &until);
+	until.tv_sec += 2;
+	pthread_mutex_lock(&vm->pause_lock);
+	while (vm->parked < vm->ncpus && !atomic_load(&vm->stopping) && !r)
+		r = pthread_cond_timedwait(&vm->pause_cond, &vm->pause_lock, &until);
+	pthread_mutex_unlock(&vm->pause_lock);
+	return r ? -ETIMEDOUT : 0;
+}
+
+void vm_resume(struct vm *vm)
+{
+	pthread_mutex_lock(&vm->pause_lock);
+	vm->paused = false;
+	pthread_cond_broadcast(&vm->pause_cond);
+	pthread_mutex_unlock(&vm->pause_lock);
+}
+
 static bool sigbus_pending(const struct vcpu *v)
 {
 	return atomic_load(&v->sigbus.write) != atomic_load(&v->sigbus.read) ||
@@ -224,6 +272,9 @@ static void *vcpu_thread(void *arg)
 		unsigned req = atomic_exchange(&v->requests, 0);
 		if (req & (VCPU_REQ_MCE | VCPU_REQ_NMI))
 			ras_vcpu_requests(v, req);
+		if (req & VCPU_REQ_SIM_TOUCH)
+			sim_touch(vm, atomic_load(&v->touch_gpa));
+		park(v);
 		if (req & VCPU_REQ_HANG_PROBE)
 			hang_probe(v);
 		int r = ioctl(v->fd, KVM_RUN, 0);
@@ -270,6 +321,9 @@ int vcpus_start(struct vm *vm)
 void vcpus_stop(struct vm *vm)
 {
 	atomic_store(&vm->stopping, true);
+	pthread_mutex_lock(&vm->pause_lock);
+	pthread_cond_broadcast(&vm->pause_cond); /* parked vCPUs leave too */
+	pthread_mutex_unlock(&vm->pause_lock);
 	for (unsigned i = 0; i < vm->ncpus; i++)
 		if (vm->vcpu[i].thread_started)
 			pthread_kill(vm->vcpu[i].thread, SIG_VCPU_KICK);

@@ -20,6 +20,7 @@
 #include "log.h"
 #include "ras/ras.h"
 #include "rasvm/layout.h"
+#include "ctl/qmp.h"
 #include "vm.h"
 
 static uint64_t le(const uint8_t *p, unsigned n)
@@ -52,9 +53,17 @@ int ghes_init(struct ras *ras)
 	return 0;
 }
 
+static void drop_queue(struct ras *ras, struct ghes_runtime *g)
+{
+	for (uint32_t i = 0; g->queue && i < g->count; i++)
+		free(g->queue[(g->head + i) % ras->queue_cap].raw);
+	g->head = g->count = 0;
+}
+
 void ghes_exit(struct ras *ras)
 {
 	for (unsigned id = 0; id < RAS_SOURCES_MAX; id++) {
+		drop_queue(ras, &ras->ghes[id]);
 		free(ras->ghes[id].queue);
 		free(ras->ghes[id].in_block);
 		ras->ghes[id].queue = NULL;
@@ -66,8 +75,9 @@ void ghes_reset(struct ras *ras)
 {
 	for (unsigned id = 0; id < RAS_SOURCES_MAX; id++) {
 		struct ghes_runtime *g = &ras->ghes[id];
+		drop_queue(ras, g);
 		g->ack = 1;
-		g->head = g->count = g->in_block_count = 0;
+		g->in_block_count = 0;
 	}
 }
 
@@ -115,11 +125,28 @@ static void flush(struct ras *ras, unsigned id, struct vcpu *vcpu)
 
 	if (!g->ack || !g->count)
 		return;
+	g->in_block_count = 0;
+	struct ghes_pending *first = &g->queue[g->head];
+	if (first->raw) {
+		/* A client's block goes out as it is, alone. */
+		memset(g->block, 0, ras->sources.block_length);
+		memcpy(g->block, first->raw, first->raw_len);
+		free(first->raw);
+		first->raw = NULL;
+		g->head = (g->head + 1) % ras->queue_cap;
+		g->count--;
+		g->records++;
+		ras->n.via_ghes[id]++;
+		g->ack = 0;
+		notify(ras, id, vcpu);
+		return;
+	}
 	now_cper(&t);
 	cper_begin(&w, g->block, ras->sources.block_length);
-	g->in_block_count = 0;
 	while (g->count) {
 		struct ghes_pending *p = &g->queue[g->head];
+		if (p->raw)
+			break; /* a client's block waits for a block of its own */
 		struct cper_mem_error e = { .physical_address = p->gpa, .address_mask = ~0xfffULL,
 					    .error_type = 3 /* multi-bit ECC */ };
 		if (cper_add_memory(&w, CPER_SEV_RECOVERABLE, &e, &t))
@@ -154,9 +181,42 @@ void ghes_submit(struct ras *ras, unsigned id, uint64_t gpa, bool ar, struct vcp
 		ras->n.overflowed++;
 		return;
 	}
-	g->queue[(g->head + g->count) % ras->queue_cap] = (struct ghes_pending){ gpa, ar };
+	g->queue[(g->head + g->count) % ras->queue_cap] = (struct ghes_pending){ gpa, ar, NULL, 0 };
 	g->count++;
 	flush(ras, id, vcpu);
+}
+
+int ghes_inject_raw(struct ras *ras, unsigned id, const uint8_t *blk, size_t len, char *why,
+		    size_t whylen)
+{
+	struct cper_block_info info;
+	int r;
+
+	if (id >= RAS_SOURCES_MAX || !ras->ghes[id].enabled) {
+		snprintf(why, whylen, "GHES source %u is not published (see --ras-sources)", id);
+		return -ENOENT;
+	}
+	if ((r = cper_check(blk, len, ras->sources.block_length, &info, why, whylen)))
+		return r == -ENOENT ? -EINVAL : r;
+	uint8_t *copy = malloc(len);
+	if (!copy)
+		return -ENOMEM;
+	memcpy(copy, blk, len);
+	pthread_mutex_lock(&ras->lock);
+	struct ghes_runtime *g = &ras->ghes[id];
+	if (g->count == ras->queue_cap) {
+		pthread_mutex_unlock(&ras->lock);
+		free(copy);
+		snprintf(why, whylen, "GHES source %u: %u records already wait for the guest", id,
+			 ras->queue_cap);
+		return -ENOSPC;
+	}
+	g->queue[(g->head + g->count) % ras->queue_cap] =
+		(struct ghes_pending){ .raw = copy, .raw_len = (uint32_t)len };
+	g->count++;
+	flush(ras, id, NULL);
+	pthread_mutex_unlock(&ras->lock);
+	return 0;
 }
 
 /* The guest acknowledged: its records are done; send what waited. */
@@ -173,6 +233,8 @@ static void acknowledged(struct ras *ras, unsigned id, struct vcpu *vcpu)
 			pe->state = POISON_ACKNOWLEDGED;
 	}
 	log_debug("GHES source %u: guest acknowledged %u record(s)", id, g->in_block_count);
+	qmp_event(ras->vm, "RAS_GHES_ACK", json_pack("{s:i,s:i}", "source", id, "records",
+						      (int)g->in_block_count));
 	g->in_block_count = 0;
 	g->ack = 1;
 	flush(ras, id, vcpu);

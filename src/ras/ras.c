@@ -10,6 +10,7 @@
 #include <sys/ioctl.h>
 #include <sys/mman.h>
 
+#include "ctl/qmp.h"
 #include "kvm/vcpu.h"
 #include "log.h"
 #include "ras/sigbus.h"
@@ -150,6 +151,15 @@ static void deliver_mce(struct ras *ras, struct vcpu *self, struct vcpu *target,
 			queue_mce(&vm->vcpu[i], &r);
 }
 
+/* MEMORY_FAILURE, with QEMU's schema, for the control socket. */
+static void memory_failure_event(struct ras *ras, const char *recipient, const char *action,
+				 bool ar, bool recursive)
+{
+	qmp_event(ras->vm, "MEMORY_FAILURE",
+		  json_pack("{s:s,s:s,s:{s:b,s:b}}", "recipient", recipient, "action", action, "flags",
+			    "action-required", ar, "recursive", recursive));
+}
+
 static void deliver(struct ras *ras, struct vcpu *vcpu, struct poison_entry *e, bool ar)
 {
 	enum ras_route route = ras_route(ras->policy, ar, ras->sources.mask, ras->amd_guest);
@@ -158,25 +168,32 @@ static void deliver(struct ras *ras, struct vcpu *vcpu, struct poison_entry *e, 
 	log_debug("host memory error (%s) at guest page 0x%llx -> %s",
 		  ar ? "action required" : "action optional", (unsigned long long)e->gpa,
 		  ras_route_name(route));
+	uint64_t resets = ras->n.resets, dropped = ras->n.dropped;
 	switch (route) {
 	case ROUTE_MCE:
 		deliver_mce(ras, vcpu, ar && vcpu ? vcpu : &vm->vcpu[0], e->gpa, ar);
 		e->state = POISON_REPORTED;
 		e->reports++;
 		e->via |= POISON_VIA_MCE;
+		memory_failure_event(ras, "guest",
+				     ras->n.resets != resets ? "reset" : ras->n.dropped != dropped ? "ignore" : "inject",
+				     ar, ras->n.resets != resets || ras->n.dropped != dropped);
 		break;
 	case ROUTE_GHES_SYNC:
 	case ROUTE_GHES_ASYNC:
 	case ROUTE_GHES_POLLED:
 		ghes_submit(ras, RAS_SOURCE_SYNC + (unsigned)(route - ROUTE_GHES_SYNC), e->gpa, ar,
 			    ar ? vcpu : NULL);
+		memory_failure_event(ras, "guest", "inject", ar, false);
 		break;
 	case ROUTE_DROP:
+		memory_failure_event(ras, "guest", "ignore", ar, false);
 		ras->n.dropped++;
 		log_warn("action-optional error at guest page 0x%llx not reported (--ras %s): the page stays poisoned",
 			 (unsigned long long)e->gpa, ras_policy_name(ras->policy));
 		break;
 	case ROUTE_FATAL:
+		memory_failure_event(ras, "guest", "fatal", ar, false);
 		vm_end(vm, VM_HOST_MEMORY, 0,
 		       "guest touched poisoned page 0x%llx and --ras %s gives no way to tell it",
 		       (unsigned long long)e->gpa, ras_policy_name(ras->policy));
@@ -226,6 +243,7 @@ void ras_host_error(struct vm *vm, struct vcpu *vcpu, int code, void *addr, unsi
 	}
 	if (!pages) {
 		ras->n.outside_ram++;
+		memory_failure_event(ras, "hypervisor", "ignore", ar, false);
 		log_warn("host memory error (action optional) at %p, outside guest RAM: ignored", addr);
 	}
 	pthread_mutex_unlock(&ras->lock);
@@ -294,6 +312,42 @@ void ras_stats(struct ras *ras, FILE *f)
 		fprintf(f, "ras_latency_max_ns %llu\n", (unsigned long long)t->sample_ns[t->samples - 1]);
 	}
 	pthread_mutex_unlock(&ras->lock);
+}
+
+int ras_inject_host_error(struct vm *vm, uint64_t gpa, bool ar, unsigned lsb)
+{
+	int r = sim_poison(vm, gpa, !ar, lsb);
+
+	if (r || !ar)
+		return r;
+	pthread_rwlock_rdlock(&vm->vcpu_lock);
+	if (vm->vcpu) {
+		atomic_store(&vm->vcpu[0].touch_gpa, gpa);
+		vcpu_request(&vm->vcpu[0], VCPU_REQ_SIM_TOUCH);
+	}
+	pthread_rwlock_unlock(&vm->vcpu_lock);
+	return 0;
+}
+
+int ras_inject_mce(struct vm *vm, unsigned cpu, const struct mce_record *r, bool broadcast)
+{
+	struct ras *ras = vm->ras;
+	struct mce_record b;
+
+	if (cpu >= vm->ncpus)
+		return -EINVAL;
+	mce_encode_broadcast(&b);
+	pthread_rwlock_rdlock(&vm->vcpu_lock);
+	pthread_mutex_lock(&ras->lock);
+	for (unsigned i = 0; vm->vcpu && i < vm->ncpus; i++) {
+		if (i == cpu)
+			queue_mce(&vm->vcpu[i], r);
+		else if (broadcast)
+			queue_mce(&vm->vcpu[i], &b);
+	}
+	pthread_mutex_unlock(&ras->lock);
+	pthread_rwlock_unlock(&vm->vcpu_lock);
+	return 0;
 }
 
 void ras_mark(struct vm *vm, uint64_t t_ns)

@@ -29,10 +29,13 @@ struct vm;
 struct vcpu;
 
 
-/* A record waiting for its source's block to be free. */
+/* A record waiting for its source's block to be free: a memory error rasvm encodes, or a
+ * whole status block a client supplied (inject-ghes-v2-error), checked already. */
 struct ghes_pending {
 	uint64_t gpa;
 	bool action_required;
+	uint8_t *raw;      /* malloc'd, or NULL */
+	uint32_t raw_len;
 };
 
 struct ghes_runtime {
@@ -104,6 +107,16 @@ void ras_vcpu_requests(struct vcpu *v, unsigned req);
 /* GHES register page accesses (trapped as MMIO); true when gpa is in it. */
 bool ghes_mmio(struct vm *vm, struct vcpu *vcpu, uint64_t gpa, bool is_write, uint8_t *data,
 	       unsigned len);
+/* inject-ghes-v2-error: a caller's status block, checked with the decoder first (why says
+ * what failed). 0, -EINVAL, -ENOENT (no such source), -ENOSPC (queue full). */
+int ghes_inject_raw(struct ras *ras, unsigned id, const uint8_t *blk, size_t len, char *why,
+		    size_t whylen);
+/* The simulator through the control socket: gpa's granule goes bad; action required means a
+ * vCPU touches it now (vCPU 0), else the host reports it at once. 0 or -errno. */
+int ras_inject_host_error(struct vm *vm, uint64_t gpa, bool action_required, unsigned lsb);
+/* x-inject-mce: a raw machine check for one vCPU, optionally broadcast. */
+int ras_inject_mce(struct vm *vm, unsigned cpu, const struct mce_record *r, bool broadcast);
+
 /* Queue a record for a source and write what fits if the block is free. Lock held. */
 void ghes_submit(struct ras *ras, unsigned id, uint64_t gpa, bool action_required, struct vcpu *vcpu);
 int ghes_init(struct ras *ras);

@@ -1,0 +1,257 @@
+// SPDX-License-Identifier: MIT
+/*
+ * The QMP commands rasvm answers, with QEMU's names and arguments where QEMU has them.
+ * Arguments arrive checked against each command's schema (protocol.c), so handlers only
+ * check values.
+ */
+#include <errno.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include "acpi/cper.h"
+#include "acpi/spec.h"
+#include "ctl/base64.h"
+#include "ctl/protocol.h"
+#include "ctl/qmp.h"
+#include "errmsg.h"
+#include "kvm/vcpu.h"
+#include "ras/ras.h"
+#include "vm.h"
+
+#ifndef RASVM_VERSION
+#define RASVM_VERSION "0.0.0-dev"
+#endif
+
+#define FAIL(...) (errmsg(desc, desclen, 0, __VA_ARGS__), (json_t *)NULL)
+
+static json_t *cmd_capabilities(struct vm *vm, json_t *a, const char **cls, char *desc, size_t desclen)
+{
+	(void)vm, (void)a, (void)cls, (void)desc, (void)desclen;
+	return json_object();
+}
+
+static json_t *cmd_query_version(struct vm *vm, json_t *a, const char **cls, char *desc, size_t desclen)
+{
+	(void)vm, (void)a, (void)cls, (void)desc, (void)desclen;
+	return json_pack("{s:{s:i,s:i,s:i},s:s}", "qemu", "major", 0, "minor", 1, "micro", 0, "package",
+			 "rasvm " RASVM_VERSION);
+}
+
+static json_t *cmd_query_status(struct vm *vm, json_t *a, const char **cls, char *desc, size_t desclen)
+{
+	(void)a, (void)cls, (void)desc, (void)desclen;
+	pthread_mutex_lock(&vm->pause_lock);
+	bool paused = vm->paused;
+	pthread_mutex_unlock(&vm->pause_lock);
+	return json_pack("{s:b,s:b,s:s}", "running", !paused, "singlestep", 0, "status",
+			 paused ? "paused" : "running");
+}
+
+static json_t *cmd_stop(struct vm *vm, json_t *a, const char **cls, char *desc, size_t desclen)
+{
+	(void)a, (void)cls;
+	pthread_mutex_lock(&vm->pause_lock);
+	bool was = vm->paused;
+	pthread_mutex_unlock(&vm->pause_lock);
+	if (vm_pause(vm))
+		return FAIL("the vCPUs did not stop within 2 s");
+	if (!was)
+		qmp_event(vm, "STOP", NULL);
+	return json_object();
+}
+
+static json_t *cmd_cont(struct vm *vm, json_t *a, const char **cls, char *desc, size_t desclen)
+{
+	(void)a, (void)cls, (void)desc, (void)desclen;
+	pthread_mutex_lock(&vm->pause_lock);
+	bool was = vm->paused;
+	pthread_mutex_unlock(&vm->pause_lock);
+	vm_resume(vm);
+	if (was)
+		qmp_event(vm, "RESUME", NULL);
+	return json_object();
+}
+
+static json_t *cmd_system_reset(struct vm *vm, json_t *a, const char **cls, char *desc, size_t desclen)
+{
+	(void)a, (void)cls, (void)desc, (void)desclen;
+	vm_end(vm, VM_RESET, 0, "reset requested through the control socket");
+	return json_object();
+}
+
+static json_t *cmd_quit(struct vm *vm, json_t *a, const char **cls, char *desc, size_t desclen)
+{
+	(void)a, (void)cls, (void)desc, (void)desclen;
+	vm_end(vm, VM_QUIT, 0, "quit requested through the control socket");
+	return json_object();
+}
+
+static json_t *cmd_inject_nmi(struct vm *vm, json_t *a, const char **cls, char *desc, size_t desclen)
+{
+	(void)a, (void)cls;
+	pthread_rwlock_rdlock(&vm->vcpu_lock);
+	bool ok = vm->vcpu != NULL;
+	if (ok)
+		vcpu_request(&vm->vcpu[0], VCPU_REQ_NMI); /* the default CPU, as QEMU on x86 */
+	pthread_rwlock_unlock(&vm->vcpu_lock);
+	return ok ? json_object() : FAIL("the VM is between boots; try again");
+}
+
+static json_t *cmd_inject_ghes(struct vm *vm, json_t *a, const char **cls, char *desc, size_t desclen)
+{
+	const char *text = json_string_value(json_object_get(a, "cper"));
+	json_t *src = json_object_get(a, "source");
+	unsigned id = src ? (unsigned)json_integer_value(src) : RAS_SOURCE_ASYNC;
+	size_t len = strlen(text);
+	uint8_t *blk = malloc(len / 4 * 3 + 3);
+
+	(void)cls;
+	if (!blk)
+		return FAIL("out of memory");
+	long n = base64_decode(text, len, blk, len / 4 * 3 + 3);
+	if (n < 0) {
+		free(blk);
+		return FAIL("'cper' is not base64");
+	}
+	char why[192];
+	int r = vm->ras ? ghes_inject_raw(vm->ras, id, blk, (size_t)n, why, sizeof(why)) : -ENOENT;
+	free(blk);
+	if (r == -EINVAL)
+		return FAIL("the CPER record is invalid: %s", why);
+	if (r)
+		return FAIL("%s", vm->ras ? why : "guest RAS is not set up");
+	return json_object();
+}
+
+static json_t *cmd_inject_host_error(struct vm *vm, json_t *a, const char **cls, char *desc, size_t desclen)
+{
+	uint64_t gpa = qmp_u64(json_object_get(a, "gpa"));
+	json_t *arj = json_object_get(a, "action-required"), *lsbj = json_object_get(a, "lsb");
+	bool ar = arj && json_is_true(arj);
+	uint64_t lsb = lsbj ? qmp_u64(lsbj) : 12;
+
+	(void)cls;
+	if (lsb < 12 || lsb > 30)
+		return FAIL("'lsb' must be 12 to 30");
+	int r = ras_inject_host_error(vm, gpa, ar, (unsigned)lsb);
+	if (r == -EFAULT)
+		return FAIL("0x%llx is not guest RAM", (unsigned long long)gpa);
+	if (r == -EBUSY)
+		return FAIL("0x%llx is in rasvm's GHES status blocks", (unsigned long long)gpa);
+	if (r)
+		return FAIL("%s", strerror(-r));
+	return json_object();
+}
+
+static json_t *cmd_inject_mce(struct vm *vm, json_t *a, const char **cls, char *desc, size_t desclen)
+{
+	uint64_t cpu = qmp_u64(json_object_get(a, "cpu")), bank = qmp_u64(json_object_get(a, "bank"));
+	json_t *b = json_object_get(a, "broadcast");
+	struct mce_record r = {
+		.bank = (unsigned)bank,
+		.status = qmp_u64(json_object_get(a, "status")),
+		.mcg_status = qmp_u64(json_object_get(a, "mcg-status")),
+		.addr = qmp_u64(json_object_get(a, "addr")),
+		.misc = qmp_u64(json_object_get(a, "misc")),
+	};
+
+	(void)cls;
+	if (cpu >= vm->ncpus)
+		return FAIL("'cpu' %llu: the VM has %u vCPU(s)", (unsigned long long)cpu, vm->ncpus);
+	if (bank >= (vm->mcg_cap & 0xff))
+		return FAIL("'bank' %llu: the vCPUs have %llu banks", (unsigned long long)bank,
+			    (unsigned long long)(vm->mcg_cap & 0xff));
+	if (!(r.status & MCI_STATUS_VAL))
+		return FAIL("'status' lacks the VAL bit (63): KVM would refuse it");
+	if (ras_inject_mce(vm, (unsigned)cpu, &r, b && json_is_true(b)))
+		return FAIL("the VM is between boots; try again");
+	return json_object();
+}
+
+static json_t *cmd_query_ras(struct vm *vm, json_t *a, const char **cls, char *desc, size_t desclen)
+{
+	struct ras *ras = vm->ras;
+	static const char *const notify[] = { "nmi", "sci", "polled" };
+
+	(void)a, (void)cls;
+	if (!ras)
+		return FAIL("guest RAS is not set up");
+	pthread_mutex_lock(&ras->lock);
+	json_t *sources = json_array(), *pages = json_array();
+	for (unsigned id = 0; id < RAS_SOURCES_MAX; id++) {
+		const struct ghes_runtime *g = &ras->ghes[id];
+		if (!g->enabled)
+			continue;
+		json_array_append_new(sources,
+			json_pack("{s:i,s:s,s:s,s:I,s:I,s:b,s:i,s:i,s:I,s:I,s:I,s:I}", "id", id, "name",
+				  ras_source_name(id), "notification", notify[id], "block-address",
+				  (json_int_t)g->block_gpa, "block-length", (json_int_t)ras->sources.block_length,
+				  "free", g->ack != 0, "queued", (int)g->count, "queue-capacity",
+				  (int)ras->queue_cap, "records", (json_int_t)g->records, "notifications",
+				  (json_int_t)g->notifications, "acknowledged", (json_int_t)g->acks,
+				  "overflowed", (json_int_t)g->overflowed));
+	}
+	for (uint32_t i = 0; i < ras->table.capacity; i++) {
+		const struct poison_entry *e = &ras->table.slot[i];
+		if (e->gpa == UINT64_MAX)
+			continue;
+		json_array_append_new(pages,
+			json_pack("{s:I,s:s,s:b,s:i,s:i}", "gpa", (json_int_t)e->gpa, "state",
+				  poison_state_name(e->state), "action-required", e->action_required,
+				  "errors", (int)e->errors, "reports", (int)e->reports));
+	}
+	const struct ras_counters *n = &ras->n;
+	json_t *counters = json_pack(
+		"{s:I,s:I,s:I,s:I,s:{s:I,s:I,s:I},s:I,s:I,s:I,s:I,s:I,s:I,s:I}",
+		"received", (json_int_t)(n->received_ar + n->received_ao), "action-required",
+		(json_int_t)n->received_ar, "action-optional", (json_int_t)n->received_ao,
+		"delivered-mce", (json_int_t)n->via_mce, "delivered-ghes", "sync",
+		(json_int_t)n->via_ghes[0], "async", (json_int_t)n->via_ghes[1], "polled",
+		(json_int_t)n->via_ghes[2], "acknowledged", (json_int_t)n->acknowledged, "queued",
+		(json_int_t)0, "overflowed", (json_int_t)n->overflowed, "dropped", (json_int_t)n->dropped,
+		"resets", (json_int_t)n->resets, "recovered", (json_int_t)n->recovered, "lost",
+		(json_int_t)n->lost);
+	uint64_t queued = 0;
+	for (unsigned id = 0; id < RAS_SOURCES_MAX; id++)
+		queued += ras->ghes[id].count;
+	json_object_set_new(counters, "queued", json_integer((json_int_t)queued));
+	json_t *ret = json_pack("{s:s,s:o,s:o,s:o}", "policy", ras_policy_name(ras->policy), "sources",
+				sources, "poisoned-pages", pages, "counters", counters);
+	pthread_mutex_unlock(&ras->lock);
+	return ret;
+}
+
+static const struct qmp_arg no_args[] = { { 0 } };
+static const struct qmp_arg ghes_args[] = {
+	{ "cper", ARG_STR, true }, { "source", ARG_UINT, false }, { 0 } };
+static const struct qmp_arg host_error_args[] = {
+	{ "gpa", ARG_U64, true }, { "action-required", ARG_BOOL, false }, { "lsb", ARG_UINT, false }, { 0 } };
+static const struct qmp_arg mce_args[] = {
+	{ "cpu", ARG_UINT, true }, { "bank", ARG_UINT, true }, { "status", ARG_U64, true },
+	{ "mcg-status", ARG_U64, true }, { "addr", ARG_U64, true }, { "misc", ARG_U64, true },
+	{ "broadcast", ARG_BOOL, false }, { 0 } };
+static const struct qmp_arg caps_args[] = { { "enable", ARG_STR, false }, { 0 } };
+
+static const struct qmp_command commands[] = {
+	{ "qmp_capabilities", caps_args, cmd_capabilities },
+	{ "query-version", no_args, cmd_query_version },
+	{ "query-status", no_args, cmd_query_status },
+	{ "stop", no_args, cmd_stop },
+	{ "cont", no_args, cmd_cont },
+	{ "system_reset", no_args, cmd_system_reset },
+	{ "quit", no_args, cmd_quit },
+	{ "inject-nmi", no_args, cmd_inject_nmi },
+	{ "inject-ghes-v2-error", ghes_args, cmd_inject_ghes },
+	{ "x-inject-host-memory-error", host_error_args, cmd_inject_host_error },
+	{ "x-inject-mce", mce_args, cmd_inject_mce },
+	{ "query-ras", no_args, cmd_query_ras },
+};
+
+const struct qmp_command *qmp_find_command(const char *name)
+{
+	for (size_t i = 0; i < sizeof(commands) / sizeof(commands[0]); i++)
+		if (!strcmp(commands[i].name, name))
+			return &commands[i];
+	return NULL;
+}
