@@ -18,6 +18,7 @@
 #include <sys/socket.h>
 #include <sys/stat.h>
 #include <sys/un.h>
+#include <time.h>
 #include <unistd.h>
 
 #include "ctl/protocol.h"
@@ -32,6 +33,8 @@ struct qmp_client {
 	int fd;
 	bool negotiated;
 	bool closing;  /* drop once the output is flushed */
+	bool draining; /* output sent and shut: read and discard until the peer closes */
+	time_t drain_until;
 	char *in;      /* QMP_MESSAGE_MAX bytes */
 	size_t in_len;
 	char *out;
@@ -111,6 +114,14 @@ static void flush_out(struct qmp_client *c)
 	}
 }
 
+static void drain(struct qmp_client *c)
+{
+	char junk[4096];
+	ssize_t r = recv(c->fd, junk, sizeof(junk), MSG_DONTWAIT);
+	if (r == 0 || (r < 0 && errno != EAGAIN && errno != EINTR) || time(NULL) > c->drain_until)
+		client_close(c);
+}
+
 static void handle_request(struct qmp *q, struct qmp_client *c, json_t *msg)
 {
 	const char *name;
@@ -173,7 +184,11 @@ static void client_read(struct qmp *q, struct qmp_client *c)
 				handle_request(q, c, msg);
 				json_decref(msg);
 			} else {
+				/* One error per bad message: drop through the end of its line, or all
+				 * that came when it has none. */
 				queue_out(c, qmp_error("GenericError", err, NULL));
+				char *nl = memchr(c->in + used, '\n', c->in_len - used);
+				used = nl ? (size_t)(nl - c->in) + 1 : c->in_len;
 			}
 			memmove(c->in, c->in + used, c->in_len - used);
 			c->in_len -= used;
@@ -266,11 +281,20 @@ static void *qmp_thread(void *arg)
 			struct qmp_client *c = &q->client[i];
 			if (c->fd < 0)
 				continue;
+			if (c->draining) {
+				drain(c);
+				continue;
+			}
 			if (!c->closing)
 				client_read(q, c);
 			flush_out(c);
-			if (c->closing && !c->out_len)
-				client_close(c);
+			if (c->closing && !c->out_len) {
+				/* Closing with unread input would reset the connection and lose the
+				 * last reply: shut our side, then read the rest away. */
+				shutdown(c->fd, SHUT_WR);
+				c->draining = true;
+				c->drain_until = time(NULL) + 2;
+			}
 		}
 	}
 	/* The last events (SHUTDOWN) still go out, as far as clients take them now. */

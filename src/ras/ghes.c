@@ -131,6 +131,9 @@ static void flush(struct ras *ras, unsigned id, struct vcpu *vcpu)
 		/* A client's block goes out as it is, alone. */
 		memset(g->block, 0, ras->sources.block_length);
 		memcpy(g->block, first->raw, first->raw_len);
+		g->in_block_records = (first->raw[0] | first->raw[1] << 8) >> GESB_ENTRY_COUNT_SHIFT & GESB_ENTRY_COUNT_MAX;
+		if (!g->in_block_records)
+			g->in_block_records = 1; /* QEMU-made blocks count 0 entries */
 		free(first->raw);
 		first->raw = NULL;
 		g->head = (g->head + 1) % ras->queue_cap;
@@ -163,6 +166,7 @@ static void flush(struct ras *ras, unsigned id, struct vcpu *vcpu)
 	}
 	if (cper_finish(&w) < 0)
 		return;
+	g->in_block_records = g->in_block_count;
 	g->records += g->in_block_count;
 	ras->n.via_ghes[id] += g->in_block_count;
 	g->ack = 0;
@@ -225,7 +229,7 @@ static void acknowledged(struct ras *ras, unsigned id, struct vcpu *vcpu)
 	struct ghes_runtime *g = &ras->ghes[id];
 
 	g->acks++;
-	ras->n.acknowledged += g->in_block_count;
+	ras->n.acknowledged += g->in_block_records;
 	ras->timing.last_ack_ns = now_ns();
 	for (uint32_t i = 0; i < g->in_block_count; i++) {
 		struct poison_entry *pe = poison_find(&ras->table, g->in_block[i]);
@@ -234,8 +238,8 @@ static void acknowledged(struct ras *ras, unsigned id, struct vcpu *vcpu)
 	}
 	log_debug("GHES source %u: guest acknowledged %u record(s)", id, g->in_block_count);
 	qmp_event(ras->vm, "RAS_GHES_ACK", json_pack("{s:i,s:i}", "source", id, "records",
-						      (int)g->in_block_count));
-	g->in_block_count = 0;
+						      (int)g->in_block_records));
+	g->in_block_count = g->in_block_records = 0;
 	g->ack = 1;
 	flush(ras, id, vcpu);
 }

@@ -47,6 +47,7 @@ struct ghes_runtime {
 	uint32_t head, count;     /* ring of ras->queue_cap entries */
 	uint64_t *in_block;       /* pages of the records in the block now, to mark acknowledged */
 	uint32_t in_block_count;
+	uint32_t in_block_records; /* records in the block now (a client's block may hold several) */
 	uint64_t notifications, records, acks, overflowed;
 };
 

@@ -1,6 +1,7 @@
 # Fuzzes the parsers of untrusted input briefly (FUZZ_SECONDS each, default 10) with libFuzzer
 # and AddressSanitizer: the ELF loader (kernel files), the CPER decoder (error records from
-# files and, later, the control socket) and the command line. Longer by hand:
+# files and the control socket), the control socket's framer and command schemas, and the
+# command line. Longer by hand:
 #   FUZZ_SECONDS=600 tests/run fuzz
 . "$(dirname "$0")/../lib.sh"
 seconds=${FUZZ_SECONDS:-10}
@@ -10,12 +11,17 @@ if ! echo 'int LLVMFuzzerTestOneInput(const char *d, long n){return 0;}' |
 	exit 77
 fi
 src="$ROOT/src/acpi/*.c $ROOT/src/config.c $ROOT/src/kvm/mem.c $ROOT/src/loader/elf.c $ROOT/src/ras/policy.c"
-for target in elf cper config; do
+[ -f "$BUILD/librasvm.a" ] || { echo "# skip: build first (make unit)"; exit 77; }
+for target in elf cper config qmp; do
+	extra=""
+	# The protocol code is built here with the sanitizers; the command table (and what its
+	# handlers call) comes from the ordinary build, uninstrumented.
+	[ $target = qmp ] && extra="$ROOT/src/ctl/protocol.c $ROOT/src/ctl/base64.c $BUILD/librasvm.a -ljansson -lpthread"
 	seeds=$ROOT/tests/fuzz/seeds/$target
 	if ! clang -g -O1 -std=c11 -D_GNU_SOURCE -fsanitize=fuzzer,address,undefined \
 		-fno-sanitize-recover=undefined -I"$ROOT/include" -I"$ROOT/src" \
 		-I"$ROOT/guest/lib" -o "$TMP/fuzz_$target" "$ROOT/tests/fuzz/fuzz_$target.c" $src \
-		"$ROOT/guest/lib/cper.c" 2>"$TMP/cc"; then
+		"$ROOT/guest/lib/cper.c" $extra 2>"$TMP/cc"; then
 		not_ok "fuzz_$target builds"; sed 's/^/#   /' "$TMP/cc" | head; continue
 	fi
 	mkdir -p "$TMP/corpus_$target"

@@ -197,6 +197,38 @@ static void test_firmware_commands(void **state)
 	assert_int_equal(c.help_for, CMD_CPER_DECODE);
 }
 
+static void test_ctl_and_qmp(void **state)
+{
+	struct config c;
+	(void)state;
+	assert_int_equal(PARSE(&c, "ctl", "/tmp/s", "query-ras"), 0);
+	assert_int_equal(c.cmd, CMD_CTL);
+	assert_string_equal(c.path, "/tmp/s");
+	assert_string_equal(c.ctl_command, "query-ras");
+	assert_null(c.ctl_args);
+	assert_int_equal(PARSE(&c, "ctl", "/tmp/s", "x-inject-mce", "{\"cpu\": 0}"), 0);
+	assert_string_equal(c.ctl_args, "{\"cpu\": 0}");
+	assert_int_equal(PARSE(&c, "ctl", "/tmp/s", "--watch", "5"), 0);
+	assert_int_equal(c.ctl_watch, 5);
+	assert_int_equal(PARSE(&c, "ctl", "/tmp/s"), -EINVAL);
+	assert_int_equal(PARSE(&c, "ctl", "/tmp/s", "--watch", "0"), -EINVAL);
+	assert_int_equal(PARSE(&c, "ctl", "/tmp/s", "a", "{}", "extra"), -EINVAL);
+	assert_int_equal(PARSE(&c, "run", "--qmp", "/tmp/q"), 0);
+	assert_string_equal(c.qmp_path, "/tmp/q");
+	assert_int_equal(PARSE(&c, "run", "--qmp"), -EINVAL);
+	assert_int_equal(PARSE(&c, "run", "--poison", "0x1000,ao,lsb=21"), 0);
+	assert_int_equal(c.poison_count, 1);
+	assert_true(c.poison[0].action_optional);
+	assert_int_equal(c.poison[0].lsb, 21);
+	assert_int_equal(PARSE(&c, "run", "--ras", "mce", "--ras-queue", "16"), 0);
+	assert_int_equal(c.ras_policy, RAS_POLICY_MCE);
+	assert_int_equal(c.ras_queue, 16);
+	assert_int_equal(PARSE(&c, "demo", "--cpus", "3"), 0);
+	assert_int_equal(c.cmd, CMD_RUN);
+	assert_string_equal(c.scenario, "demo");
+	assert_true(c.guest_poison);
+}
+
 int main(void)
 {
 	const struct CMUnitTest tests[] = {
@@ -207,6 +239,7 @@ int main(void)
 		cmocka_unit_test(test_help_and_version),
 		cmocka_unit_test(test_host_limits),
 		cmocka_unit_test(test_firmware_commands),
+		cmocka_unit_test(test_ctl_and_qmp),
 	};
 	return cmocka_run_group_tests(tests, NULL, NULL);
 }

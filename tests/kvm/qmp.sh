@@ -1,0 +1,238 @@
+# Verifies the control socket as a QMP client sees it: greeting and negotiation, replies
+# carrying the id, every command (stop/cont, injections through every path, query-ras,
+# system_reset, quit), the events (MEMORY_FAILURE with QEMU's schema, STOP, RESUME, RESET,
+# SHUTDOWN, RAS_GHES_ACK), bad input (malformed JSON, unknown commands, wrong or missing
+# arguments, a message over 64 KiB, a half message then a hang-up, 100 clients at once)
+# answered with QMP errors or a dropped connection while the VM keeps running; socket file
+# rules; and rasvm ctl.
+. "$(dirname "$0")/../lib.sh"
+require_kvm
+
+sock=$TMP/vm.qmp
+"$RASVM" cper encode --gpa 0x702000 -o "$TMP/good.bin" >/dev/null
+head -c 100 "$TMP/good.bin" >"$TMP/bad.bin"
+(cd "$TMP" && exec "$RASVM" run --scenario serve --qmp "$sock" -v) >"$TMP/serve.out" 2>"$TMP/serve.err" &
+pid=$!
+for _ in $(seq 500); do [ -S "$sock" ] && grep -q "SYNC 11" "$TMP/serve.err" && break; sleep 0.01; done
+if [ "$(stat -c %a "$sock")" = 600 ]; then ok "socket mode 0600"; else not_ok "socket mode $(stat -c %a "$sock")"; fi
+
+python3 - "$sock" "$TMP/good.bin" "$TMP/bad.bin" <<'PY'
+import base64, json, socket, sys, time
+path, good, bad = sys.argv[1], open(sys.argv[2], "rb").read(), open(sys.argv[3], "rb").read()
+dec = json.JSONDecoder()
+
+def check(cond, what):
+    print(("ok - " if cond else "not ok - ") + what)
+
+class Client:
+    def __init__(self, negotiate=True):
+        self.s = socket.socket(socket.AF_UNIX)
+        self.s.settimeout(10)
+        self.s.connect(path)
+        self.buf, self.events = "", []
+        self.greeting = self.msg()
+        if negotiate:
+            self.cmd("qmp_capabilities")
+    def msg(self):
+        while True:
+            t = self.buf.lstrip()
+            if t:
+                try:
+                    m, end = dec.raw_decode(t)
+                    self.buf = t[end:]
+                    return m
+                except ValueError:
+                    pass
+            data = self.s.recv(65536)
+            if not data:
+                return None
+            self.buf += data.decode()
+    def send(self, obj):
+        self.s.sendall(obj if isinstance(obj, bytes) else json.dumps(obj).encode())
+    def reply(self):
+        while True:
+            m = self.msg()
+            if m is None or "event" not in m:
+                return m
+            self.events.append(m)
+    def cmd(self, name, args=None, id=None):
+        req = {"execute": name}
+        if args is not None: req["arguments"] = args
+        if id is not None: req["id"] = id
+        self.send(req)
+        return self.reply()
+    def event(self, name, timeout=5):
+        end = time.time() + timeout
+        while time.time() < end:
+            for e in self.events:
+                if e["event"] == name:
+                    self.events.remove(e)
+                    return e
+            self.s.settimeout(max(0.05, end - time.time()))
+            try:
+                m = self.msg()
+            except socket.timeout:
+                continue
+            finally:
+                self.s.settimeout(10)
+            if m is None: return None
+            if "event" in m: self.events.append(m)
+        return None
+
+c = Client(negotiate=False)
+g = c.greeting
+check("QMP" in g and "qemu" in g["QMP"]["version"] and g["QMP"]["capabilities"] == [], "greeting has version and capabilities")
+r = c.cmd("query-status")
+check(r["error"]["class"] == "CommandNotFound" and "qmp_capabilities" in r["error"]["desc"], "commands wait for negotiation")
+r = c.cmd("qmp_capabilities", id="n1")
+check(r == {"return": {}, "id": "n1"}, "qmp_capabilities returns {} with the id")
+r = c.cmd("qmp_capabilities")
+check(r["error"]["class"] == "CommandNotFound", "negotiating twice is refused")
+r = c.cmd("query-version", id=[7, {"x": 1}])
+check(r["return"]["package"].startswith("rasvm") and r["id"] == [7, {"x": 1}], "query-version, any JSON id echoed")
+check(c.cmd("query-status")["return"]["status"] == "running", "query-status: running")
+
+check(c.cmd("stop") == {"return": {}}, "stop")
+check(c.event("STOP") is not None, "STOP event")
+st = c.cmd("query-status")["return"]
+check(st["status"] == "paused" and st["running"] is False, "query-status: paused")
+check(c.cmd("cont") == {"return": {}} and c.event("RESUME") is not None, "cont and RESUME event")
+
+r = c.cmd("x-inject-host-memory-error", {"gpa": 0x700000})
+e = c.event("MEMORY_FAILURE")
+check(r == {"return": {}} and e and e["data"] == {"recipient": "guest", "action": "inject",
+      "flags": {"action-required": False, "recursive": False}}, "AO injection: MEMORY_FAILURE inject")
+check("seconds" in e["timestamp"] and "microseconds" in e["timestamp"], "events carry timestamps")
+a = c.event("RAS_GHES_ACK")
+check(a and a["data"] == {"source": 1, "records": 1}, "the guest's acknowledgement is an event")
+c.cmd("x-inject-host-memory-error", {"gpa": "0x701000", "action-required": True})
+e = c.event("MEMORY_FAILURE")
+check(e and e["data"]["flags"]["action-required"] is True and e["data"]["action"] == "inject", "AR injection: MEMORY_FAILURE with action-required")
+r = c.cmd("inject-ghes-v2-error", {"cper": base64.b64encode(good).decode()})
+check(r == {"return": {}} and c.event("RAS_GHES_ACK"), "inject-ghes-v2-error: written, acknowledged")
+r = c.cmd("inject-ghes-v2-error", {"cper": base64.b64encode(bad).decode()})
+check("error" in r and "invalid" in r["error"]["desc"] and "runs past" in r["error"]["desc"], "an invalid CPER is refused, naming the check: " + r.get("error", {}).get("desc", ""))
+r = c.cmd("inject-ghes-v2-error", {"cper": "!!!!"})
+check("error" in r and "base64" in r["error"]["desc"], "non-base64 CPER refused")
+r = c.cmd("inject-ghes-v2-error", {"cper": base64.b64encode(good).decode(), "source": 5})
+check("error" in r and "not published" in r["error"]["desc"], "unknown source refused")
+r = c.cmd("x-inject-mce", {"cpu": 0, "bank": 9, "status": "0xbd80000000000134", "mcg-status": 7,
+                          "addr": 0x703000, "misc": 0x8c})
+check(r == {"return": {}}, "x-inject-mce with a 64-bit status as a string")
+r = c.cmd("x-inject-mce", {"cpu": 0, "bank": 9, "status": 1, "mcg-status": 7, "addr": 0, "misc": 0})
+check("error" in r and "VAL" in r["error"]["desc"], "x-inject-mce without VAL refused")
+r = c.cmd("x-inject-mce", {"cpu": 3, "bank": 9, "status": "0x8000000000000000", "mcg-status": 7, "addr": 0, "misc": 0})
+check("error" in r and "vCPU" in r["error"]["desc"], "x-inject-mce to a missing vCPU refused")
+r = c.cmd("x-inject-host-memory-error", {"gpa": 0xd0000000})
+check("error" in r and "not guest RAM" in r["error"]["desc"], "injection outside RAM refused")
+time.sleep(0.5)
+q = c.cmd("query-ras")["return"]
+n = q["counters"]
+check(q["policy"] == "both" and len(q["sources"]) == 3, "query-ras: policy and sources")
+check(n["received"] >= 2 and n["lost"] == 0 and n["delivered-mce"] >= 1 and n["acknowledged"] >= 2, "query-ras counters: %s" % n)
+pages = {p["gpa"]: p["state"] for p in q["poisoned-pages"]}
+check(pages.get(0x700000) == "acknowledged" and 0x701000 in pages, "query-ras pages: %s" % pages)
+
+# Bad input on one connection: each gets a QMP error, the connection survives.
+c.send(b'{"execute": "query-status" oops}')
+r = c.reply()
+check(r["error"]["class"] == "GenericError" and "JSON parse error" in r["error"]["desc"], "malformed JSON")
+check(c.cmd("no-such-command", id=3) == {"error": {"class": "CommandNotFound", "desc": "The command no-such-command has not been found"}, "id": 3}, "unknown command")
+r = c.cmd("x-inject-host-memory-error", {"gpa": True})
+check("Invalid parameter type for 'gpa'" in r["error"]["desc"], "wrong argument type")
+r = c.cmd("x-inject-host-memory-error", {})
+check(r["error"]["desc"] == "Parameter 'gpa' is missing", "missing argument")
+r = c.cmd("query-status", {"verbose": True})
+check(r["error"]["desc"] == "Parameter 'verbose' is unexpected", "unexpected argument")
+c.send(b'[1, 2, 3]')
+check(c.reply()["error"]["desc"] == "QMP input must be a JSON object", "non-object request")
+
+# Over 64 KiB without a complete message: an error, then the connection closes.
+big = Client()
+big.send(b'{"execute": "query-status", "arguments": {"x": "' + b"a" * 70000)
+r = big.reply()
+check(r and "exceeds 65536" in r["error"]["desc"], "a message over 64 KiB is refused")
+check(big.msg() is None, "and its client dropped")
+
+# Half a message, then gone.
+h = Client()
+h.send(b'{"execute": "qu')
+h.s.close()
+time.sleep(0.1)
+check(c.cmd("query-status")["return"]["running"], "a half message and a hang-up leave the VM running")
+
+# A hundred clients at once: each is greeted or refused with an error, none hangs.
+many, greeted, refused = [], 0, 0
+for i in range(100):
+    s = socket.socket(socket.AF_UNIX); s.settimeout(10); s.connect(path); many.append(s)
+for s in many:
+    data = s.recv(4096).decode()
+    if '"QMP"' in data: greeted += 1
+    elif "too many QMP clients" in data: refused += 1
+for s in many: s.close()
+check(greeted + refused == 100 and greeted >= 60, "100 clients: %d greeted, %d refused with an error" % (greeted, refused))
+time.sleep(0.2)
+check(Client().cmd("query-status")["return"]["running"], "a new client is served afterwards")
+
+check(c.cmd("system_reset") == {"return": {}}, "system_reset")
+e = c.event("RESET")
+check(e and e["data"]["reason"] == "host-qmp-system-reset", "RESET event")
+time.sleep(0.5)
+check(c.cmd("query-status")["return"]["running"], "running after the reset")
+check(c.cmd("quit") == {"return": {}}, "quit")
+e = c.event("SHUTDOWN")
+check(e and e["data"] == {"guest": False, "reason": "host-qmp-quit"}, "SHUTDOWN event")
+PY
+# If the client died before its quit, do not wait for ever.
+for _ in $(seq 100); do kill -0 "$pid" 2>/dev/null || break; sleep 0.05; done
+kill "$pid" 2>/dev/null
+wait "$pid"
+rc=$?
+expect_rc "quit" 0
+[ ! -e "$sock" ] && ok "the socket file is removed at exit" || not_ok "the socket file stayed"
+if grep -q "Machine Check Exception" "$TMP/serve.out" && grep -q "physical_address: 0x0000000000702000" "$TMP/serve.out"; then
+	ok "the guest handled the injected machine check and CPER record"
+else
+	not_ok "the guest did not report the injected errors"
+fi
+
+# Socket file rules.
+: >"$TMP/plain"
+run_rasvm run --qmp "$TMP/plain"
+expect_rc "--qmp over a regular file" 71
+expect_has "--qmp over a regular file" err "exists and is not a socket"
+python3 -c "import socket,sys; s=socket.socket(socket.AF_UNIX); s.bind(sys.argv[1])" "$TMP/stale.sock"
+run_rasvm run --qmp "$TMP/stale.sock" --scenario exit:0
+expect_rc "--qmp over a stale socket" 0
+run_rasvm run --qmp "$TMP/$(printf 'x%.0s' $(seq 120))"
+expect_rc "--qmp path too long" 71
+
+# rasvm ctl
+(cd "$TMP" && exec "$RASVM" run --scenario serve --qmp "$sock") >/dev/null 2>&1 &
+pid=$!
+for _ in $(seq 500); do [ -S "$sock" ] && break; sleep 0.01; done
+sleep 0.2
+run_rasvm ctl "$sock" query-status
+expect_rc "ctl query-status" 0
+expect_has "ctl query-status" out '"status": "running"'
+run_rasvm ctl "$sock" x-inject-host-memory-error '{"gpa": "zero"}'
+expect_rc "ctl with a QMP error" 1
+expect_has "ctl with a QMP error" err "GenericError: Invalid parameter type for 'gpa'"
+run_rasvm ctl "$sock" query-status '{broken'
+expect_rc "ctl with bad JSON" 64
+(cd "$TMP" && exec "$RASVM" ctl "$sock" --watch 2) >"$TMP/watch" 2>&1 &
+wpid=$!
+sleep 0.5
+"$RASVM" ctl "$sock" x-inject-host-memory-error '{"gpa": 7340032}' >/dev/null
+wait "$wpid"
+if grep -q '"event":"MEMORY_FAILURE"' "$TMP/watch"; then ok "ctl --watch prints events"; else not_ok "ctl --watch printed no MEMORY_FAILURE"; fi
+run_rasvm ctl "$sock" inject-nmi
+for _ in $(seq 100); do kill -0 "$pid" 2>/dev/null || break; sleep 0.05; done
+kill "$pid" 2>/dev/null
+wait "$pid"
+rc=$?
+expect_rc "serve stops on a bare NMI" 0
+run_rasvm ctl "$TMP/nobody.sock" query-status
+expect_rc "ctl without a server" 66
+expect_has "ctl without a server" err "is rasvm running with --qmp"
+finish
