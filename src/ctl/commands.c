@@ -115,7 +115,10 @@ static json_t *cmd_inject_ghes(struct vm *vm, json_t *a, const char **cls, char 
 		return FAIL("'cper' is not base64");
 	}
 	char why[192];
+	/* Notifying may interrupt a vCPU: keep them from being rebuilt meanwhile. */
+	pthread_rwlock_rdlock(&vm->vcpu_lock);
 	int r = vm->ras ? ghes_inject_raw(vm->ras, id, blk, (size_t)n, why, sizeof(why)) : -ENOENT;
+	pthread_rwlock_unlock(&vm->vcpu_lock);
 	free(blk);
 	if (r == -EINVAL)
 		return FAIL("the CPER record is invalid: %s", why);

@@ -97,6 +97,8 @@ static void notify(struct ras *ras, unsigned id, struct vcpu *vcpu)
 	struct vm *vm = ras->vm;
 
 	ras->ghes[id].notifications++;
+	if (!vm->vcpu)
+		return; /* between boots: the record waits in its block for the guest */
 	switch (id) {
 	case RAS_SOURCE_SYNC:
 		/* The vCPU that touched the page, else the boot vCPU. */

@@ -165,6 +165,15 @@ static void deliver(struct ras *ras, struct vcpu *vcpu, struct poison_entry *e, 
 	enum ras_route route = ras_route(ras->policy, ar, ras->sources.mask, ras->amd_guest);
 	struct vm *vm = ras->vm;
 
+	/* Between boots (a reset, or the end of the run) there is no vCPU to interrupt: GHES
+	 * records still go into their blocks, but a machine check has nowhere to go. */
+	if (!vm->vcpu && route == ROUTE_MCE) {
+		ras->n.dropped++;
+		log_warn("host memory error at guest page 0x%llx arrived with no vCPU running: not reported; the page stays poisoned",
+			 (unsigned long long)e->gpa);
+		return;
+	}
+
 	log_debug("host memory error (%s) at guest page 0x%llx -> %s",
 		  ar ? "action required" : "action optional", (unsigned long long)e->gpa,
 		  ras_route_name(route));
