@@ -72,5 +72,14 @@ enum mce_result mce_inject(int fd, const struct mce_record *r, const char **why)
 	}
 	struct kvm_x86_mce m = { .status = r->status, .addr = r->addr, .misc = r->misc,
 				 .mcg_status = r->mcg_status, .bank = (uint8_t)r->bank };
-	return ioctl(fd, KVM_X86_SET_MCE, &m) < 0 ? MCE_FAILED : MCE_INJECTED;
+	if (ioctl(fd, KVM_X86_SET_MCE, &m) < 0)
+		return MCE_FAILED;
+	/* A machine check takes a CPU out of HLT, but KVM leaves a halted vCPU blocked with the
+	 * exception queued: make it runnable, so the handler runs now and returns after HLT. */
+	struct kvm_mp_state mp;
+	if (uc && ioctl(fd, KVM_GET_MP_STATE, &mp) == 0 && mp.mp_state == KVM_MP_STATE_HALTED) {
+		mp.mp_state = KVM_MP_STATE_RUNNABLE;
+		ioctl(fd, KVM_SET_MP_STATE, &mp);
+	}
+	return MCE_INJECTED;
 }
