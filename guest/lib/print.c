@@ -7,6 +7,8 @@
 #define UART_LSR 5
 #define LSR_THRE 0x20
 
+/* Holder's APIC id + 1, or 0. A machine check or NMI that interrupts a print on the same
+ * CPU prints right away instead of waiting for itself. */
 static volatile int print_lock;
 
 void serial_init(void)
@@ -16,14 +18,21 @@ void serial_init(void)
 
 static void put_raw(const char *s, size_t n)
 {
-	while (__atomic_exchange_n(&print_lock, 1, __ATOMIC_ACQUIRE))
+	int me = (int)ras_cpu() + 1, free = 0;
+	int nested = __atomic_load_n(&print_lock, __ATOMIC_ACQUIRE) == me;
+
+	while (!nested && !__atomic_compare_exchange_n(&print_lock, &free, me, 0, __ATOMIC_ACQUIRE,
+						       __ATOMIC_RELAXED)) {
+		free = 0;
 		cpu_relax();
+	}
 	for (size_t i = 0; i < n; i++) {
 		while (!(inb(PORT_COM1 + UART_LSR) & LSR_THRE))
 			cpu_relax();
 		outb(PORT_COM1, (uint8_t)s[i]);
 	}
-	__atomic_store_n(&print_lock, 0, __ATOMIC_RELEASE);
+	if (!nested)
+		__atomic_store_n(&print_lock, 0, __ATOMIC_RELEASE);
 }
 
 struct out {

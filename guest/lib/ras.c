@@ -20,18 +20,23 @@
 
 struct guest_ras ras;
 static uint8_t offline[OFFLINE_PAGES / 8];
-static volatile int ras_lock;
-static struct gcper_result rec; /* large: static, used under ras_lock */
+/*
+ * One lock and one record buffer per source, as Linux keeps per-source state: a machine
+ * check or an NMI can interrupt the SCI handler on the same CPU, and a handler that waited
+ * for a lock its own CPU holds would wait for ever. The #MC handler takes no lock at all.
+ */
+static volatile int source_lock[GHES_MAX];
+static struct gcper_result rec[GHES_MAX]; /* large: static, used under source_lock */
 
-static void lock(void)
+static void lock(int i)
 {
-	while (__atomic_exchange_n(&ras_lock, 1, __ATOMIC_ACQUIRE))
+	while (__atomic_exchange_n(&source_lock[i], 1, __ATOMIC_ACQUIRE))
 		cpu_relax();
 }
 
-static void unlock(void)
+static void unlock(int i)
 {
-	__atomic_store_n(&ras_lock, 0, __ATOMIC_RELEASE);
+	__atomic_store_n(&source_lock[i], 0, __ATOMIC_RELEASE);
 }
 
 int page_is_offline(uint64_t pfn)
@@ -46,10 +51,10 @@ static int memory_failure(uint64_t pfn, struct trap_frame *f, int quiet)
 	int dirty = pfn == (USER_DATA >> 12) && ras.task_running;
 	int kill = dirty && f && (f->cs & 3) == 3;
 
-	if (!page_is_offline(pfn)) {
-		if (pfn < OFFLINE_PAGES)
-			offline[pfn / 8] |= (uint8_t)(1u << (pfn % 8));
-		ras.offlined++;
+	if (pfn < OFFLINE_PAGES) {
+		uint8_t bit = (uint8_t)(1u << (pfn % 8));
+		if (!(__atomic_fetch_or(&offline[pfn / 8], bit, __ATOMIC_ACQ_REL) & bit))
+			__atomic_add_fetch(&ras.offlined, 1, __ATOMIC_ACQ_REL);
 	}
 	if (kill && !quiet)
 		printf("Memory failure: 0x%lx: Sending SIGBUS to task:1 due to hardware memory corruption\n", pfn);
@@ -74,7 +79,6 @@ static void machine_check(struct trap_frame *f)
 	unsigned banks = (unsigned)(cap & 0xff);
 	int found = 0, user = (f->cs & 3) == 3;
 
-	lock();
 	for (unsigned b = 0; b < banks; b++) {
 		uint64_t st = rdmsr(MCI_STATUS(b));
 		if (!(st & MCI_VAL))
@@ -99,13 +103,11 @@ static void machine_check(struct trap_frame *f)
 		int kill = memory_failure(addr >> 12, f, ras.quiet);
 		if (kill) {
 			wrmsr(MSR_MCG_STATUS, 0);
-			unlock();
 			kill_task(f);
 			return;
 		}
 	}
 	wrmsr(MSR_MCG_STATUS, 0); /* MCIP off: the next machine check may come */
-	unlock();
 	if (found && !user && !ras.serving) {
 		if (!ras.kernel_fixup)
 			ucall_assert(__FILE__, __LINE__, "machine check in kernel code without a fixup: fatal");
@@ -116,17 +118,18 @@ static void machine_check(struct trap_frame *f)
 int ghes_process(const struct ghes_source *src, struct trap_frame *f)
 {
 	const char *why = "";
-	int kill = 0;
+	int kill = 0, i = (int)(src - ras.sources);
+	struct gcper_result *rp = &rec[i];
 
-	lock();
+	lock(i);
 	uint64_t block = *(volatile uint64_t *)(uintptr_t)src->address_reg;
 	const uint8_t *b = (const uint8_t *)(uintptr_t)block;
 	if (get_le(b, 4) == 0) {
-		unlock();
+		unlock(i);
 		return 0; /* nothing recorded: not ours */
 	}
-	unsigned seq = ++ras.ghes_events;
-	int r = gcper_read(b, src->block_length, &rec, &why);
+	unsigned seq = (unsigned)__atomic_add_fetch(&ras.ghes_events, 1, __ATOMIC_ACQ_REL);
+	int r = gcper_read(b, src->block_length, rp, &why);
 	if (r < 0) {
 		printf("{%u}[Hardware Error]: GHES source %u: invalid error status block: %s\n", seq,
 		       src->id, why);
@@ -136,29 +139,29 @@ int ghes_process(const struct ghes_source *src, struct trap_frame *f)
 			printf("{%u}[Hardware Error]: Hardware error from APEI Generic Hardware Error Source: %u\n",
 			       seq, src->id);
 			printf("{%u}[Hardware Error]: event severity: %s\n", seq,
-			       rec.severity == 0 ? "recoverable" : rec.severity == 1 ? "fatal"
-							   : rec.severity == 2 ? "corrected" : "info");
+			       rp->severity == 0 ? "recoverable" : rp->severity == 1 ? "fatal"
+							   : rp->severity == 2 ? "corrected" : "info");
 		}
-		uint32_t n = rec.mem_count < GCPER_MAX_MEM ? rec.mem_count : GCPER_MAX_MEM;
+		uint32_t n = rp->mem_count < GCPER_MAX_MEM ? rp->mem_count : GCPER_MAX_MEM;
 		for (uint32_t i = 0; i < n; i++) {
 			if (!ras.quiet) {
 				printf("{%u}[Hardware Error]:  Error %u, type: recoverable\n", seq, i);
 				printf("{%u}[Hardware Error]:   section_type: memory error\n", seq);
-				printf("{%u}[Hardware Error]:   physical_address: 0x%016lx\n", seq, rec.mem_addr[i]);
+				printf("{%u}[Hardware Error]:   physical_address: 0x%016lx\n", seq, rp->mem_addr[i]);
 			}
 			if (ras.on_record)
-				ras.on_record(rec.mem_addr[i]);
+				ras.on_record(rp->mem_addr[i]);
 			ras.ghes_records++;
-			ras.last_addr = rec.mem_addr[i];
-			kill |= memory_failure(rec.mem_addr[i] >> 12, f, ras.quiet);
+			ras.last_addr = rp->mem_addr[i];
+			kill |= memory_failure(rp->mem_addr[i] >> 12, f, ras.quiet);
 		}
 	}
 	/* As Linux: clear block_status, then acknowledge (read, AND preserve, OR write). */
 	*(volatile uint32_t *)(uintptr_t)block = 0;
 	uint64_t ack = *(volatile uint64_t *)(uintptr_t)src->ack_reg;
 	*(volatile uint64_t *)(uintptr_t)src->ack_reg = (ack & src->ack_preserve) | src->ack_write;
-	ras.acks++;
-	unlock();
+	__atomic_add_fetch(&ras.acks, 1, __ATOMIC_ACQ_REL);
+	unlock(i);
 	if (kill)
 		kill_task(f);
 	return 1;
