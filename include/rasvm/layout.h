@@ -35,9 +35,9 @@
 
 /* ---- I/O ports ---- */
 #define PORT_COM1                 0x03f8 /* 8250 UART, 8 registers */
-#define PORT_TEST                 0x0510 /* test port: 32-bit OUT of the GPA of a 32-byte ucall block */
-#define PORT_POWER                0x0514 /* power-off port: 8-bit OUT of the guest's exit code (0-63) */
-#define PORT_RESET                0x0515 /* reset port, the FADT's RESET_REG: 8-bit OUT of RESET_VALUE resets the guest */
+#define PORT_TEST                 0x0530 /* test port: 32-bit OUT of the GPA of a 32-byte ucall block (not 0x510-0x51b: QEMU fw_cfg) */
+#define PORT_POWER                0x0534 /* power-off port: 8-bit OUT of the guest's exit code (0-63) */
+#define PORT_RESET                0x0535 /* reset port, the FADT's RESET_REG: 8-bit OUT of RESET_VALUE resets the guest */
 #define PORT_MARK                 0x00e9 /* timestamp port: any 8-bit OUT records the time (latency benchmarks); below 0x100 so a handler can reach it with an immediate */
 #define RESET_VALUE               0x06 /* what the guest writes to PORT_RESET (FADT RESET_VALUE) */
 
