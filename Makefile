@@ -59,6 +59,7 @@ GUEST_OBJS := \
 	guest/lib/cper.o \
 	guest/lib/cpu.o \
 	guest/lib/hest.o \
+	guest/lib/multiboot.o \
 	guest/lib/print.o \
 	guest/lib/ras.o \
 	guest/lib/string.o \

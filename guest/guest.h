@@ -167,6 +167,9 @@ struct boot_info {
 };
 int boot_info_read(const void *page, struct boot_info *bi);
 
+/* lib/multiboot.c: the boot-info page from a multiboot loader's information (start.S) */
+void multiboot_boot_info(uint32_t mbi);
+
 /* main.c: every vCPU calls this from start.S */
 void guest_main(uint64_t cpu, const void *boot_info) __attribute__((noreturn));
 

@@ -7,6 +7,99 @@
 #include "rasvm/layout.h"
 #include "guest.h"
 
+/*
+ * Multiboot 1 header (Multiboot Specification 0.6.96, 3.1): flags bit 1 asks for the memory
+ * map, bit 16 says the address fields below are valid, so a loader needs no ELF support
+ * (QEMU refuses ELF64 otherwise).
+ */
+#define MB_MAGIC 0x1badb002
+#define MB_FLAGS 0x00010002
+	.section .multiboot, "a"
+	.balign 4
+multiboot_header:
+	.long	MB_MAGIC
+	.long	MB_FLAGS
+	.long	-(MB_MAGIC + MB_FLAGS)
+	.long	multiboot_header	/* header_addr */
+	.long	0x100000		/* load_addr: the start of the text segment */
+	.long	_edata			/* load_end_addr */
+	.long	_end			/* bss_end_addr */
+	.long	multiboot_entry		/* entry_addr */
+
+/*
+ * Multiboot entry: 32-bit protected mode, paging off, EBX = multiboot information. Build
+ * identity page tables for 4 GiB, enter long mode, make the boot-info page rasvm would have
+ * given (multiboot.c), then continue at _start as vCPU 0.
+ */
+	.section .text.entry, "ax"
+	.code32
+	.globl multiboot_entry
+multiboot_entry:
+	cli
+	mov	%ebx, %esi
+	/* 2048 page-directory entries of 2 MiB, present + writable + PS */
+	mov	$mb_pd, %edi
+	xor	%ecx, %ecx
+1:	mov	%ecx, %eax
+	shl	$21, %eax
+	or	$0x83, %eax
+	mov	%eax, (%edi,%ecx,8)
+	inc	%ecx
+	cmp	$2048, %ecx
+	jne	1b
+	xor	%ecx, %ecx
+2:	mov	%ecx, %eax
+	shl	$12, %eax
+	add	$mb_pd + 3, %eax
+	mov	%eax, mb_pdpt(,%ecx,8)
+	inc	%ecx
+	cmp	$4, %ecx
+	jne	2b
+	movl	$mb_pdpt + 3, mb_pml4
+	mov	$mb_pml4, %eax
+	mov	%eax, %cr3
+	mov	%cr4, %eax
+	or	$0x20, %eax		/* PAE */
+	mov	%eax, %cr4
+	mov	$0xc0000080, %ecx	/* EFER */
+	rdmsr
+	or	$0x100, %eax		/* LME */
+	wrmsr
+	mov	%cr0, %eax
+	or	$0x80000001, %eax	/* PG | PE */
+	mov	%eax, %cr0
+	lgdt	mb_gdt_ptr
+	ljmp	$0x08, $multiboot_entry64
+
+	.code64
+multiboot_entry64:
+	mov	$0x10, %eax
+	mov	%eax, %ds
+	mov	%eax, %es
+	mov	%eax, %ss
+	lea	guest_stacks + (1 << GUEST_STACK_SHIFT), %rsp
+	mov	%esi, %edi
+	call	multiboot_boot_info
+	xor	%edi, %edi
+	mov	$LAYOUT_BOOT_INFO, %esi
+	jmp	_start
+
+	.section .rodata
+	.balign 8
+mb_gdt:
+	.quad	0
+	.quad	0x00af9b000000ffff	/* 0x08: 64-bit code */
+	.quad	0x00cf93000000ffff	/* 0x10: data */
+mb_gdt_ptr:
+	.word	3 * 8 - 1
+	.long	mb_gdt
+
+	.section .bss
+	.balign 4096
+mb_pml4:	.skip 4096
+mb_pdpt:	.skip 4096
+mb_pd:		.skip 4 * 4096
+
 	.section .text.entry, "ax"
 	.globl _start
 	.code64
