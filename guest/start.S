@@ -36,6 +36,9 @@ multiboot_header:
 	.globl multiboot_entry
 multiboot_entry:
 	cli
+	/* First instruction after the firmware: a mark (QEMU's isa-debugcon can time it). */
+	mov	$'M', %al
+	outb	%al, $PORT_MARK
 	mov	%ebx, %esi
 	/* 2048 page-directory entries of 2 MiB, present + writable + PS */
 	mov	$mb_pd, %edi

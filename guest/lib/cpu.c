@@ -95,8 +95,14 @@ void cpu_init_tables(uint64_t cpu)
 			 : "m"(g), "m"(i), "r"((uint64_t)pml4)
 			 : "rax", "memory");
 	/* Only vCPU 0 runs user tasks, so only it needs the TSS (one TSS is busy per CPU). */
-	if (cpu == 0)
+	if (cpu == 0) {
 		__asm__ volatile("ltr %w0" ::"r"(TSS_SEL));
+		/* The 8259s: KVM wires every ISA line to them, and a BIOS (SeaBIOS under QEMU)
+		 * leaves them programmed with the timer on vector 8, where an exception lives.
+		 * The guest uses the IOAPIC only, as any APIC-mode OS: mask them. */
+		outb(0x21, 0xff);
+		outb(0xa1, 0xff);
+	}
 	uint64_t cr4;
 	__asm__ volatile("mov %%cr4, %0" : "=r"(cr4));
 	__asm__ volatile("mov %0, %%cr4" ::"r"(cr4 | CR4_MCE)); /* take machine checks */
@@ -145,10 +151,6 @@ void irq_route(unsigned gsi, unsigned vector, trap_handler h)
 {
 	trap_set_handler(vector, h);
 	trap_set_handler(SPURIOUS_VECTOR, spurious);
-	/* KVM wires every ISA line to the 8259s too, which reach LINT0 as ExtINT with their
-	 * power-on vector base 0: mask them, as any OS using the IOAPIC does. */
-	outb(0x21, 0xff);
-	outb(0xa1, 0xff);
 	lapic_write(0xf0, 0x100 | SPURIOUS_VECTOR); /* SVR: APIC software enable */
 	/* IOAPIC redirection entry (82093AA 3.2.4): fixed, physical, edge, active high, to APIC 0. */
 	ioapic_write(0x10 + 2 * gsi + 1, 0);

@@ -57,6 +57,7 @@ void ras_exit(struct vm *vm)
 		return;
 	ghes_exit(ras);
 	free(ras->timing.sample_ns);
+	free(ras->timing.mark_ns);
 	poison_free(&ras->table);
 	pthread_mutex_destroy(&ras->lock);
 	free(ras);
@@ -313,6 +314,8 @@ void ras_stats(struct ras *ras, FILE *f)
 	fprintf(f, "ras_first_error_ns %llu\n", (unsigned long long)t->first_error_ns);
 	fprintf(f, "ras_last_ack_ns %llu\n", (unsigned long long)t->last_ack_ns);
 	fprintf(f, "ras_latency_samples %u\n", t->samples);
+	for (uint32_t i = 0; i < t->marks; i++)
+		fprintf(f, "ras_mark_ns %llu\n", (unsigned long long)t->mark_ns[i]);
 	if (t->samples) {
 		qsort(t->sample_ns, t->samples, sizeof(*t->sample_ns), cmp_u64);
 		fprintf(f, "ras_latency_median_ns %llu\n", (unsigned long long)t->sample_ns[t->samples / 2]);
@@ -365,6 +368,14 @@ void ras_mark(struct vm *vm, uint64_t t_ns)
 	struct ras_timing *t = &ras->timing;
 
 	pthread_mutex_lock(&ras->lock);
+	if (t->marks == t->marks_cap && t->marks_cap < RAS_LATENCY_SAMPLES_MAX) {
+		uint32_t cap = t->marks_cap ? t->marks_cap * 2 : 1024;
+		uint64_t *p = realloc(t->mark_ns, cap * sizeof(*p));
+		if (p)
+			t->mark_ns = p, t->marks_cap = cap;
+	}
+	if (t->marks < t->marks_cap)
+		t->mark_ns[t->marks++] = t_ns;
 	if (t->pending_ns && t->pending_ns < t_ns) {
 		if (t->samples == t->cap && t->cap < RAS_LATENCY_SAMPLES_MAX) {
 			uint32_t cap = t->cap ? t->cap * 2 : 1024;

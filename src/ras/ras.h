@@ -72,6 +72,8 @@ struct ras_timing {
 	uint64_t *sample_ns;
 	uint32_t samples, cap;
 	uint64_t first_error_ns, last_ack_ns;
+	uint64_t *mark_ns;        /* every mark, for benchmarks that time from their own clock */
+	uint32_t marks, marks_cap;
 };
 
 struct ras {
