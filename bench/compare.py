@@ -35,11 +35,7 @@ class Vm:
         self.out, self.first = b"", None
         self.dbg, self.dbg_events = None, []
         if debugcon:
-            for _ in range(500):
-                try:
-                    self.dbg = socket.socket(socket.AF_UNIX); self.dbg.connect(debugcon); break
-                except OSError:
-                    self.dbg = None; time.sleep(0.002)
+            self.dbg = connect(debugcon, 2500)
     def pump(self, timeout):
         fds = [self.p.stdout] + ([self.dbg] if self.dbg else [])
         r, _, _ = select.select(fds, [], [], timeout)
@@ -73,13 +69,21 @@ class Vm:
     def stop(self):
         self.p.kill(); self.p.wait()
 
+def connect(path, tries=500):
+    """A Unix socket the VMM creates a moment after it starts."""
+    for _ in range(tries):
+        s = socket.socket(socket.AF_UNIX)
+        try:
+            s.connect(path)
+            return s
+        except OSError:
+            s.close()
+            time.sleep(0.01)
+    raise RuntimeError("nothing listens at " + path)
+
 class Qmp:
     def __init__(self, path):
-        for _ in range(500):
-            try:
-                self.s = socket.socket(socket.AF_UNIX); self.s.connect(path); break
-            except OSError:
-                time.sleep(0.01)
+        self.s = connect(path)
         self.f = self.s.makefile("rwb")
         self.f.readline()
         self.cmd("qmp_capabilities")
@@ -94,11 +98,7 @@ class Qmp:
 
 class Hmp:
     def __init__(self, path):
-        for _ in range(500):
-            try:
-                self.s = socket.socket(socket.AF_UNIX); self.s.connect(path); break
-            except OSError:
-                time.sleep(0.01)
+        self.s = connect(path)
         self.s.settimeout(0.2)
     def cmd(self, line):
         """False once QEMU is gone (a guest that cannot take a machine check dies)."""
