@@ -19,6 +19,7 @@
 #include <stdatomic.h>
 #include <stdbool.h>
 #include <stdint.h>
+#include <stdio.h>
 
 #include "acpi/hest.h"
 #include "ras/mce.h"
@@ -127,7 +128,6 @@ void ghes_exit(struct ras *ras);
 void ghes_reset(struct ras *ras);
 
 /* "key value" lines for --stats: counters, latency percentiles, storm timing. */
-#include <stdio.h>
 void ras_stats(struct ras *ras, FILE *f);
 
 /* Print the summary of what happened (rasvm: lines on stderr). */
