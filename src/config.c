@@ -222,6 +222,12 @@ static int parse_u64(const char *s, uint64_t *out)
 	return 0;
 }
 
+/* A byte count: plain bytes (4096, 0x1000), or with a unit (4K, 64KiB). */
+static int parse_bytes(const char *s, uint64_t *out)
+{
+	return parse_u64(s, out) && config_parse_size(s, out) ? -EINVAL : 0;
+}
+
 /* Accepts "--name VALUE" and "--name=VALUE"; *i advances past what was used. */
 static bool take(int argc, char *const argv[], int *i, const char *name, const char **val,
 		 int *missing)
@@ -272,7 +278,7 @@ static int parse_machine_option(int argc, char *const argv[], int *i, struct con
 				    missing ? "" : v);
 	} else if (take(argc, argv, i, "--ras-block-size", &v, &missing)) {
 		/* Sizes here are bytes unless suffixed (4K, 64K): blocks are small. */
-		if (missing || (parse_u64(v, &n) && config_parse_size(v, &n)) || n > UINT32_MAX)
+		if (missing || parse_bytes(v, &n) || n > UINT32_MAX)
 			return fail(err, errlen, "--ras-block-size '%s' is not a size; use e.g. 4K",
 				    missing ? "" : v);
 		c->ras.block_length = (uint32_t)n;
@@ -441,7 +447,7 @@ static int parse_cper_decode_option(int argc, char *const argv[], int *i, struct
 	uint64_t n;
 
 	if (take(argc, argv, i, "--block-length", &v, &missing)) {
-		if (missing || (parse_u64(v, &n) && config_parse_size(v, &n)) || n == 0)
+		if (missing || parse_bytes(v, &n) || n == 0)
 			return fail(err, errlen, "--block-length '%s' is not a size", missing ? "" : v);
 		c->block_length = n;
 	} else if (take(argc, argv, i, "--source", &v, &missing)) {
