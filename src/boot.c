@@ -51,13 +51,20 @@ uint64_t now_ns(void)
 	return (uint64_t)ts.tv_sec * 1000000000ULL + (uint64_t)ts.tv_nsec;
 }
 
-void vm_end(struct vm *vm, enum vm_outcome outcome, int exit_code, const char *fmt, ...)
+bool vm_end(struct vm *vm, enum vm_outcome outcome, int exit_code, const char *fmt, ...)
 {
 	va_list ap;
+	bool won = false;
 
 	pthread_mutex_lock(&vm->lock);
 	if (vm->outcome == VM_RUNNING) {
+		won = true;
 		vm->outcome = outcome;
+		/* No guest instruction runs after the end, as on hardware: a vCPU that ended the
+		 * run must not re-enter the guest while the main thread is still on its way to
+		 * vcpus_stop() (on a loaded host that takes milliseconds, and a guest touching
+		 * a poisoned page would take the same error again and again meanwhile). */
+		atomic_store(&vm->stopping, true);
 		vm->exit_code = exit_code;
 		va_start(ap, fmt);
 		vsnprintf(vm->reason, sizeof(vm->reason), fmt, ap);
@@ -67,6 +74,7 @@ void vm_end(struct vm *vm, enum vm_outcome outcome, int exit_code, const char *f
 			pthread_kill(vm->main_thread, SIG_MAIN_WAKE);
 	}
 	pthread_mutex_unlock(&vm->lock);
+	return won;
 }
 
 /* The ACPI tables, and the GHES status blocks they point to, emptied. */
@@ -258,7 +266,10 @@ static int run_once(struct vm *vm, const struct image *img, bool first)
 				: r == -EBUSY ? "rasvm's GHES status blocks cannot be poisoned by the simulator"
 					      : strerror(-r));
 	}
-	atomic_store(&vm->stopping, false);
+	/* Stopping again only if something (a signal, the control socket) ended the run already. */
+	pthread_mutex_lock(&vm->lock);
+	atomic_store(&vm->stopping, vm->outcome != VM_RUNNING);
+	pthread_mutex_unlock(&vm->lock);
 	if (vcpus_start(vm)) {
 		vcpus_stop(vm);
 		code = EXIT_OS;

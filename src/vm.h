@@ -106,8 +106,9 @@ struct vm {
 int vm_pause(struct vm *vm);
 void vm_resume(struct vm *vm);
 
-/* Record how the VM ended (first caller wins) and wake the main thread. */
-void vm_end(struct vm *vm, enum vm_outcome outcome, int exit_code, const char *fmt, ...)
+/* Record how the VM ended (first caller wins: true for it), stop vCPUs from entering the
+ * guest again, and wake the main thread. */
+bool vm_end(struct vm *vm, enum vm_outcome outcome, int exit_code, const char *fmt, ...)
 	__attribute__((format(printf, 4, 5)));
 uint64_t now_ns(void);
 

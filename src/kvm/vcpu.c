@@ -277,6 +277,9 @@ static void *vcpu_thread(void *arg)
 		park(v);
 		if (req & VCPU_REQ_HANG_PROBE)
 			hang_probe(v);
+		/* What ran above (a machine check the guest cannot take, say) may have ended the run. */
+		if (atomic_load(&vm->stopping))
+			break;
 		int r = ioctl(v->fd, KVM_RUN, 0);
 		if (r < 0) {
 			if (errno == EINTR || errno == EAGAIN) {

@@ -118,8 +118,9 @@ static bool inject_mce(struct ras *ras, struct vcpu *v, const struct mce_record 
 			 v->index, (unsigned long long)r->addr);
 		return true;
 	case MCE_NEEDS_RESET:
-		ras->n.resets++;
-		vm_end(ras->vm, VM_RESET, 0, "resetting the guest: vcpu %u: %s", v->index, why);
+		/* Count the reset once: other errors may still arrive before the VM stops. */
+		if (vm_end(ras->vm, VM_RESET, 0, "resetting the guest: vcpu %u: %s", v->index, why))
+			ras->n.resets++;
 		return false;
 	default:
 		ras->n.lost++;
