@@ -317,6 +317,11 @@ int boot_run(const struct config *cfg)
 	sigaddset(&mask, SIGTERM);
 	sigaddset(&mask, SIG_MAIN_WAKE);
 	pthread_sigmask(SIG_BLOCK, &mask, &old);
+	/* A shell starts background jobs with SIGINT ignored, and an ignored signal is dropped
+	 * when sent even though it is blocked here: take both back, as QEMU does, so `kill -INT`
+	 * stops a VM however it was started. Blocked, the default action never runs. */
+	signal(SIGINT, SIG_DFL);
+	signal(SIGTERM, SIG_DFL);
 
 	if (config_check_host(cfg, host_ram(), UINT_MAX /* KVM's limit is checked once it is open */, err, sizeof(err))) {
 		log_err("%s", err);
