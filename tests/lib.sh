@@ -66,4 +66,25 @@ expect_order() {
 	ok "$name: $# lines in order"
 }
 
+# wait_for FILE TEXT [SECONDS]: until FILE holds TEXT (fixed string); false after SECONDS
+# (30). Generous, as every wait here: CPL0 guest code is emulated on these hosts and CI
+# machines are shared, so a guest may take seconds to get where a fast host takes a blink.
+wait_for() {
+	local deadline=$((SECONDS + ${3:-30}))
+	until grep -qF -- "$2" "$1" 2>/dev/null; do
+		[ "$SECONDS" -lt "$deadline" ] || return 1
+		sleep 0.01
+	done
+}
+
+# reap PID [SECONDS]: wait for a background rasvm to end and set $rc; after SECONDS (30) it
+# is killed (rc 137), so a run that never ends fails its checks instead of hanging the suite.
+reap() {
+	local deadline=$((SECONDS + ${2:-30}))
+	while kill -0 "$1" 2>/dev/null && [ "$SECONDS" -lt "$deadline" ]; do sleep 0.05; done
+	kill -KILL "$1" 2>/dev/null
+	wait "$1"
+	rc=$?
+}
+
 finish() { exit "$failed"; }

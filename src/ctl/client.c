@@ -133,6 +133,7 @@ int cli_ctl(const struct config *cfg)
 	if (cfg->ctl_watch) {
 		clock_gettime(CLOCK_MONOTONIC, &until);
 		until.tv_sec += cfg->ctl_watch;
+		log_info("ctl: watching events from %s for %u s", cfg->path, cfg->ctl_watch);
 		json_decref(reply(c, &until, true)); /* prints events until the time is up */
 		code = 0;
 		goto out;

@@ -13,7 +13,7 @@ sock=$TMP/vm.qmp
 head -c 100 "$TMP/good.bin" >"$TMP/bad.bin"
 (cd "$TMP" && exec "$RASVM" run --scenario serve --qmp "$sock" -v) >"$TMP/serve.out" 2>"$TMP/serve.err" &
 pid=$!
-for _ in $(seq 500); do [ -S "$sock" ] && grep -q "SYNC 11" "$TMP/serve.err" && break; sleep 0.01; done
+wait_for "$TMP/serve.err" "SYNC 11" || not_ok "the serve scenario never got ready"
 if [ "$(stat -c %a "$sock")" = 600 ]; then ok "socket mode 0600"; else not_ok "socket mode $(stat -c %a "$sock")"; fi
 
 python3 - "$sock" "$TMP/good.bin" "$TMP/bad.bin" <<'PY'
@@ -61,7 +61,7 @@ class Client:
         if id is not None: req["id"] = id
         self.send(req)
         return self.reply()
-    def event(self, name, timeout=5):
+    def event(self, name, timeout=30):
         end = time.time() + timeout
         while time.time() < end:
             for e in self.events:
@@ -125,9 +125,14 @@ r = c.cmd("x-inject-mce", {"cpu": 3, "bank": 9, "status": "0x8000000000000000", 
 check("error" in r and "vCPU" in r["error"]["desc"], "x-inject-mce to a missing vCPU refused")
 r = c.cmd("x-inject-host-memory-error", {"gpa": 0xd0000000})
 check("error" in r and "not guest RAM" in r["error"]["desc"], "injection outside RAM refused")
-time.sleep(0.5)
-q = c.cmd("query-ras")["return"]
-n = q["counters"]
+# The guest acknowledges in its own time: poll until it has (or give up after 30 s).
+end = time.time() + 30
+while True:
+    q = c.cmd("query-ras")["return"]
+    n = q["counters"]
+    if n["acknowledged"] >= 2 or time.time() > end:
+        break
+    time.sleep(0.05)
 check(q["policy"] == "both" and len(q["sources"]) == 3, "query-ras: policy and sources")
 check(n["received"] >= 2 and n["lost"] == 0 and n["delivered-mce"] >= 1 and n["acknowledged"] >= 2, "query-ras counters: %s" % n)
 pages = {p["gpa"]: p["state"] for p in q["poisoned-pages"]}
@@ -183,11 +188,7 @@ check(c.cmd("quit") == {"return": {}}, "quit")
 e = c.event("SHUTDOWN")
 check(e and e["data"] == {"guest": False, "reason": "host-qmp-quit"}, "SHUTDOWN event")
 PY
-# If the client died before its quit, do not wait for ever.
-for _ in $(seq 100); do kill -0 "$pid" 2>/dev/null || break; sleep 0.05; done
-kill "$pid" 2>/dev/null
-wait "$pid"
-rc=$?
+reap "$pid" # killed if the client died before its quit
 expect_rc "quit" 0
 [ ! -e "$sock" ] && ok "the socket file is removed at exit" || not_ok "the socket file stayed"
 if grep -q "Machine Check Exception" "$TMP/serve.out" && grep -q "physical_address: 0x0000000000702000" "$TMP/serve.out"; then
@@ -208,10 +209,9 @@ run_rasvm run --qmp "$TMP/$(printf 'x%.0s' $(seq 120))"
 expect_rc "--qmp path too long" 71
 
 # rasvm ctl
-(cd "$TMP" && exec "$RASVM" run --scenario serve --qmp "$sock") >/dev/null 2>&1 &
+(cd "$TMP" && exec "$RASVM" run --scenario serve --qmp "$sock" -v) >/dev/null 2>"$TMP/serve2.err" &
 pid=$!
-for _ in $(seq 500); do [ -S "$sock" ] && break; sleep 0.01; done
-sleep 0.2
+wait_for "$TMP/serve2.err" "SYNC 11" || not_ok "the second serve run never got ready"
 run_rasvm ctl "$sock" query-status
 expect_rc "ctl query-status" 0
 expect_has "ctl query-status" out '"status": "running"'
@@ -220,17 +220,15 @@ expect_rc "ctl with a QMP error" 1
 expect_has "ctl with a QMP error" err "GenericError: Invalid parameter type for 'gpa'"
 run_rasvm ctl "$sock" query-status '{broken'
 expect_rc "ctl with bad JSON" 64
-(cd "$TMP" && exec "$RASVM" ctl "$sock" --watch 2) >"$TMP/watch" 2>&1 &
+(cd "$TMP" && exec "$RASVM" ctl "$sock" --watch 3) >"$TMP/watch" 2>&1 &
 wpid=$!
-sleep 0.5
+# Inject only once the watcher is listening (it says so after the negotiation).
+wait_for "$TMP/watch" "watching events" || not_ok "ctl --watch never started watching"
 "$RASVM" ctl "$sock" x-inject-host-memory-error '{"gpa": 7340032}' >/dev/null
 wait "$wpid"
 if grep -q '"event":"MEMORY_FAILURE"' "$TMP/watch"; then ok "ctl --watch prints events"; else not_ok "ctl --watch printed no MEMORY_FAILURE"; fi
 run_rasvm ctl "$sock" inject-nmi
-for _ in $(seq 100); do kill -0 "$pid" 2>/dev/null || break; sleep 0.05; done
-kill "$pid" 2>/dev/null
-wait "$pid"
-rc=$?
+reap "$pid"
 expect_rc "serve stops on a bare NMI" 0
 run_rasvm ctl "$TMP/nobody.sock" query-status
 expect_rc "ctl without a server" 66

@@ -25,12 +25,14 @@ done
 
 # The wait scenario idles until stopped.
 for sig in TERM:143 INT:130; do
+	rm -f "$TMP/err" # the last round's SYNC 1 must not count for this one
 	(cd "$TMP" && exec "$RASVM" run --scenario wait -v) >"$TMP/out" 2>"$TMP/err" &
 	pid=$!
-	for _ in $(seq 500); do grep -q "SYNC 1" "$TMP/err" && break; sleep 0.01; done
+	# The signal must come after rasvm took it over: a background job starts with SIGINT
+	# ignored, and one sent before rasvm blocked it would be discarded.
+	wait_for "$TMP/err" "SYNC 1" || not_ok "SIG${sig%:*}: the guest never reached SYNC 1"
 	kill -"${sig%:*}" "$pid"
-	wait "$pid"
-	rc=$?
+	reap "$pid"
 	expect_rc "SIG${sig%:*}" "${sig#*:}"
 	expect_has "SIG${sig%:*}" err "stopped by SIG${sig%:*}"
 done
