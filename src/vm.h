@@ -48,6 +48,13 @@ enum vm_outcome {
 #define VCPU_REQ_SIM_TOUCH  (1u << 3) /* the simulator: this vCPU touches vcpu->touch_gpa */
 #define VCPU_PENDING_MCE    16
 
+/* A machine check waiting for its vCPU's thread (KVM wants vCPU ioctls there). primary: a
+ * page's own report, after which that thread decides on the broadcast to the other vCPUs. */
+struct pending_mce {
+	struct mce_record record;
+	bool primary;
+};
+
 struct vcpu {
 	struct vm *vm;
 	unsigned index;
@@ -60,7 +67,7 @@ struct vcpu {
 	_Atomic unsigned halted_noirq_ticks;
 	uint64_t last_rip; /* at the last hang probe, for the report */
 	struct sigbus_ring sigbus; /* action-required SIGBUS stashed by the handler */
-	struct mce_record pending_mce[VCPU_PENDING_MCE]; /* under ras->lock */
+	struct pending_mce pending_mce[VCPU_PENDING_MCE]; /* under ras->lock */
 	unsigned pending_mce_count;
 	_Atomic uint64_t touch_gpa; /* with VCPU_REQ_SIM_TOUCH */
 };

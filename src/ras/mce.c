@@ -49,6 +49,25 @@ static int read_msr(int fd, uint32_t index, uint64_t *value)
 	return 0;
 }
 
+bool mce_lmce_enabled(uint64_t mcg_cap, uint64_t feature_control, uint64_t mcg_ext_ctl)
+{
+	const uint64_t on = FEATURE_CONTROL_LOCKED | FEATURE_CONTROL_LMCE_ON;
+
+	return (mcg_cap & MCG_LMCE_P) && (feature_control & on) == on &&
+	       (mcg_ext_ctl & MCG_EXT_CTL_LMCE_EN);
+}
+
+bool mce_vcpu_lmce_enabled(int fd, uint64_t mcg_cap)
+{
+	uint64_t feature_control, ext_ctl;
+
+	/* Without LMCE_P the guest cannot have enabled it: spare the two ioctls. */
+	if (!(mcg_cap & MCG_LMCE_P) || read_msr(fd, MSR_IA32_FEATURE_CONTROL, &feature_control) ||
+	    read_msr(fd, MSR_IA32_MCG_EXT_CTL, &ext_ctl))
+		return false;
+	return mce_lmce_enabled(mcg_cap, feature_control, ext_ctl);
+}
+
 enum mce_result mce_inject(int fd, const struct mce_record *r, const char **why)
 {
 	uint64_t mcg_status = 0;

@@ -11,6 +11,8 @@
 #include <stdbool.h>
 #include <stdint.h>
 
+#include "kvm/x86/cpu.h" /* MCG_CAP bits */
+
 /* IA32_MCi_STATUS (SDM 16.3.2.2) */
 #define MCI_STATUS_VAL    (1ULL << 63)
 #define MCI_STATUS_OVER   (1ULL << 62)
@@ -29,12 +31,18 @@
 #define MCG_STATUS_RIPV   (1ULL << 0)
 #define MCG_STATUS_EIPV   (1ULL << 1)
 #define MCG_STATUS_MCIP   (1ULL << 2)
+#define MCG_STATUS_LMCES  (1ULL << 3) /* this machine check was signalled to this CPU only */
 /* IA32_MCi_MISC address mode (SDM 16.3.2.4): physical address, LSB in bits 5:0 */
 #define MCI_MISC_ADDR_PHYS (2ULL << 6)
 #define MCE_BANK          9 /* the bank QEMU uses, so guests tuned for QEMU see the same */
 #define MCE_BROADCAST_BANK 1
 
 #define MSR_IA32_MCG_STATUS 0x17a
+/* Local machine checks (SDM 16.3.1.5): delivered to one CPU only when MCG_CAP.LMCE_P is set,
+ * firmware set and locked IA32_FEATURE_CONTROL.LMCE_ON (kvm/x86/cpu.h), and the OS set
+ * IA32_MCG_EXT_CTL.LMCE_EN. */
+#define MSR_IA32_MCG_EXT_CTL     0x4d0
+#define MCG_EXT_CTL_LMCE_EN      (1ULL << 0)
 #define MSR_IA32_MC0_STATUS 0x401 /* + 4 * bank */
 #define CR4_MCE (1ULL << 6)
 
@@ -47,6 +55,11 @@ struct mce_record {
 void mce_encode(bool action_required, bool amd, uint64_t gpa, unsigned lsb, struct mce_record *r);
 /* What the other vCPUs of an Intel guest see when one takes a machine check. */
 void mce_encode_broadcast(struct mce_record *r);
+
+/* Whether a machine check goes to this CPU alone (pure; the three registers above). */
+bool mce_lmce_enabled(uint64_t mcg_cap, uint64_t feature_control, uint64_t mcg_ext_ctl);
+/* The same, read from the vCPU whose fd this is (its thread); false if KVM cannot say. */
+bool mce_vcpu_lmce_enabled(int vcpu_fd, uint64_t mcg_cap);
 
 enum mce_result {
 	MCE_INJECTED,

@@ -92,15 +92,15 @@ void ras_reset(struct vm *vm)
 	sim_reset(vm);
 }
 
-/* Queue a machine check for a vCPU's own thread to inject (KVM wants vCPU ioctls there). */
-static void queue_mce(struct vcpu *v, const struct mce_record *r)
+/* Queue a machine check for a vCPU's own thread to inject. */
+static void queue_mce(struct vcpu *v, const struct mce_record *r, bool primary)
 {
 	if (v->pending_mce_count == VCPU_PENDING_MCE) {
 		v->vm->ras->n.lost++;
 		log_err("vcpu %u: too many machine checks waiting; one lost", v->index);
 		return;
 	}
-	v->pending_mce[v->pending_mce_count++] = *r;
+	v->pending_mce[v->pending_mce_count++] = (struct pending_mce){ .record = *r, .primary = primary };
 	vcpu_request(v, VCPU_REQ_MCE);
 }
 
@@ -129,28 +129,41 @@ static bool inject_mce(struct ras *ras, struct vcpu *v, const struct mce_record 
 	}
 }
 
-/* Deliver one page by machine check: to the vCPU that touched it (AR) or vCPU 0 (AO),
- * plus the broadcast an Intel guest expects on the others. */
+/* A page's own machine check, on v's thread. An Intel family-6 CPU signals it to every CPU
+ * (the others see the broadcast) unless the guest turned on local machine checks, which
+ * apply to action-required errors only (SDM 16.3.1.5; QEMU decides the same way). */
+static bool inject_primary(struct ras *ras, struct vcpu *v, struct mce_record r)
+{
+	struct vm *vm = ras->vm;
+	bool local = (r.status & MCI_STATUS_AR) && mce_vcpu_lmce_enabled(v->fd, vm->mcg_cap);
+
+	if (local)
+		r.mcg_status |= MCG_STATUS_LMCES;
+	if (!inject_mce(ras, v, &r))
+		return false;
+	if (!ras->intel_broadcast || local)
+		return true;
+	mce_encode_broadcast(&r);
+	for (unsigned i = 0; i < vm->ncpus; i++)
+		if (&vm->vcpu[i] != v)
+			queue_mce(&vm->vcpu[i], &r, false);
+	return true;
+}
+
+/* Deliver one page by machine check: to the vCPU that touched it (AR) or vCPU 0 (AO). */
 static void deliver_mce(struct ras *ras, struct vcpu *self, struct vcpu *target, uint64_t gpa,
 			bool ar)
 {
-	struct vm *vm = ras->vm;
 	struct mce_record r;
 
 	mce_encode(ar, ras->amd_guest, gpa, 12, &r);
 	if (target == self) {
-		if (!inject_mce(ras, self, &r))
-			return;
+		if (!inject_primary(ras, self, r))
+			return; /* the guest is being reset instead */
 	} else {
-		queue_mce(target, &r);
+		queue_mce(target, &r, true);
 	}
 	ras->n.via_mce++;
-	if (!ras->intel_broadcast)
-		return;
-	mce_encode_broadcast(&r);
-	for (unsigned i = 0; i < vm->ncpus; i++)
-		if (&vm->vcpu[i] != target)
-			queue_mce(&vm->vcpu[i], &r);
 }
 
 /* MEMORY_FAILURE, with QEMU's schema, for the control socket. */
@@ -285,9 +298,11 @@ void ras_vcpu_requests(struct vcpu *v, unsigned req)
 
 	if ((req & VCPU_REQ_MCE) && ras) {
 		pthread_mutex_lock(&ras->lock);
-		for (unsigned i = 0; i < v->pending_mce_count; i++)
-			if (!inject_mce(ras, v, &v->pending_mce[i]))
+		for (unsigned i = 0; i < v->pending_mce_count; i++) {
+			const struct pending_mce *p = &v->pending_mce[i];
+			if (!(p->primary ? inject_primary(ras, v, p->record) : inject_mce(ras, v, &p->record)))
 				break;
+		}
 		v->pending_mce_count = 0;
 		pthread_mutex_unlock(&ras->lock);
 	}
@@ -354,9 +369,9 @@ int ras_inject_mce(struct vm *vm, unsigned cpu, const struct mce_record *r, bool
 	pthread_mutex_lock(&ras->lock);
 	for (unsigned i = 0; vm->vcpu && i < vm->ncpus; i++) {
 		if (i == cpu)
-			queue_mce(&vm->vcpu[i], r);
+			queue_mce(&vm->vcpu[i], r, false); /* raw, as given: no LMCE decision */
 		else if (broadcast)
-			queue_mce(&vm->vcpu[i], &b);
+			queue_mce(&vm->vcpu[i], &b, false);
 	}
 	pthread_mutex_unlock(&ras->lock);
 	pthread_rwlock_unlock(&vm->vcpu_lock);

@@ -86,6 +86,22 @@ static void test_mce_encodings(void **state)
 	assert_int_equal(r.mcg_status, MCG_STATUS_MCIP | MCG_STATUS_RIPV);
 }
 
+/* SDM 16.3.1.5: local only with all three of LMCE_P, FEATURE_CONTROL locked with LMCE_ON,
+ * and MCG_EXT_CTL.LMCE_EN; any one missing means the broadcast. */
+static void test_lmce_rule(void **state)
+{
+	const uint64_t cap = 10 | MCG_SER_P | MCG_LMCE_P;
+	const uint64_t fc = FEATURE_CONTROL_LOCKED | FEATURE_CONTROL_LMCE_ON;
+	(void)state;
+	assert_true(mce_lmce_enabled(cap, fc, MCG_EXT_CTL_LMCE_EN));
+	assert_true(mce_lmce_enabled(cap, fc | (1ULL << 2), MCG_EXT_CTL_LMCE_EN)); /* + VMX bits */
+	assert_false(mce_lmce_enabled(cap & ~MCG_LMCE_P, fc, MCG_EXT_CTL_LMCE_EN));
+	assert_false(mce_lmce_enabled(cap, FEATURE_CONTROL_LMCE_ON, MCG_EXT_CTL_LMCE_EN)); /* unlocked */
+	assert_false(mce_lmce_enabled(cap, FEATURE_CONTROL_LOCKED, MCG_EXT_CTL_LMCE_EN));
+	assert_false(mce_lmce_enabled(cap, fc, 0));
+	assert_false(mce_lmce_enabled(cap, fc, 2)); /* a reserved bit is not LMCE_EN */
+}
+
 static void test_poison_table(void **state)
 {
 	struct poison_table t;
@@ -119,6 +135,7 @@ int main(void)
 	const struct CMUnitTest tests[] = {
 		cmocka_unit_test(test_policy_table),
 		cmocka_unit_test(test_mce_encodings),
+		cmocka_unit_test(test_lmce_rule),
 		cmocka_unit_test(test_poison_table),
 	};
 	return cmocka_run_group_tests(tests, NULL, NULL);

@@ -94,8 +94,10 @@ int x86_vm_init(struct vm *vm)
 	unsigned banks = (unsigned)kvm_check_extension(vm->kvm_fd, KVM_CAP_MCE);
 	if (banks > RASVM_MCE_BANKS)
 		banks = RASVM_MCE_BANKS;
-	/* Keep only what KVM can emulate; without SER_P a guest cannot recover, so say so. */
-	vm->mcg_cap = banks | (supported & (MCG_CTL_P | MCG_SER_P));
+	/* Keep only what KVM can emulate; without SER_P a guest cannot recover, so say so.
+	 * LMCE_P: KVM offers it on Intel hosts only; a guest that enables it gets action-
+	 * required errors on the CPU that hit them alone, without the broadcast. */
+	vm->mcg_cap = banks | (supported & (MCG_CTL_P | MCG_SER_P | MCG_LMCE_P));
 	if (!(supported & MCG_SER_P))
 		log_warn("KVM does not offer MCG_SER_P: guests will treat every machine check as fatal");
 	return 0;
@@ -190,6 +192,22 @@ static int set_long_mode(struct vm *vm, struct vcpu *vcpu)
 	return ioctl(vcpu->fd, KVM_SET_FPU, &fpu) < 0 ? -errno : 0;
 }
 
+/* Firmware's part of local machine checks (SDM 16.3.1.5): allow them and lock the MSR,
+ * as a BIOS does, so the guest can turn them on in IA32_MCG_EXT_CTL. */
+static int set_feature_control(struct vm *vm, struct vcpu *vcpu)
+{
+	struct {
+		struct kvm_msrs hdr;
+		struct kvm_msr_entry e;
+	} m = { .hdr.nmsrs = 1,
+		.e = { .index = MSR_IA32_FEATURE_CONTROL,
+		       .data = FEATURE_CONTROL_LOCKED | FEATURE_CONTROL_LMCE_ON } };
+
+	if (!(vm->mcg_cap & MCG_LMCE_P))
+		return 0;
+	return ioctl(vcpu->fd, KVM_SET_MSRS, &m) == 1 ? 0 : -EINVAL;
+}
+
 int x86_vcpu_init(struct vm *vm, struct vcpu *vcpu)
 {
 	const char *what;
@@ -200,6 +218,8 @@ int x86_vcpu_init(struct vm *vm, struct vcpu *vcpu)
 	} else if (ioctl(vcpu->fd, KVM_X86_SETUP_MCE, &vm->mcg_cap) < 0) {
 		r = -errno;
 		what = "KVM_X86_SETUP_MCE";
+	} else if ((r = set_feature_control(vm, vcpu))) {
+		what = "KVM_SET_MSRS(IA32_FEATURE_CONTROL)";
 	} else if ((r = set_lapic(vcpu))) {
 		what = "KVM_SET_LAPIC";
 	} else if ((r = set_long_mode(vm, vcpu))) {

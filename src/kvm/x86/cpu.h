@@ -16,6 +16,10 @@
 #define MCG_SER_P          (1ULL << 24) /* software error recovery: required for any recovery */
 #define MCG_LMCE_P         (1ULL << 27) /* local machine check */
 #define RASVM_MCE_BANKS    10          /* as QEMU: errors go into bank 9 */
+/* IA32_FEATURE_CONTROL (Intel SDM Vol. 4 Table 2-2), set by firmware: rasvm sets it */
+#define MSR_IA32_FEATURE_CONTROL 0x3a
+#define FEATURE_CONTROL_LOCKED   (1ULL << 0)
+#define FEATURE_CONTROL_LMCE_ON  (1ULL << 20) /* local machine checks allowed */
 
 /* CPUID.01H:EDX feature bits (Intel SDM Vol. 2A, Table 3-11) */
 #define CPUID_1_EDX_MCE    (1u << 7)
