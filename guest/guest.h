@@ -25,6 +25,12 @@
 #define TASK_EXITED       1
 #define TASK_KILLED       2
 #define MSR_IA32_MCG_CAP  0x179 /* Intel SDM Vol. 3B 16.3.1.1 */
+#define MCG_LMCE_P        (1ULL << 27)
+#define MSR_IA32_FEATURE_CONTROL 0x3a /* SDM Vol. 4 Table 2-2: bit 0 lock, bit 20 LMCE on */
+#define FEATURE_CONTROL_LOCKED   (1ULL << 0)
+#define FEATURE_CONTROL_LMCE_ON  (1ULL << 20)
+#define MSR_IA32_MCG_EXT_CTL     0x4d0 /* SDM Vol. 3B 16.3.1.5 */
+#define MCG_EXT_CTL_LMCE_EN      (1ULL << 0)
 #define GUEST_EXIT_UNKNOWN_SCENARIO 3 /* exit code for a --scenario the guest does not have */
 
 #include "rasvm/layout.h"

@@ -57,8 +57,9 @@ static void check_cpu(uint64_t cpu)
 	GUEST_ASSERT((cap & 0xff) == 10);
 	GUEST_ASSERT(cap & (1u << 24)); /* MCG_SER_P */
 	if (cpu == 0)
-		printf("MCE: CPUID MCE and MCA set, MCG_CAP 0x%lx: %u banks, CTL_P %u, SER_P %u\n", cap,
-		       (unsigned)(cap & 0xff), (unsigned)(cap >> 8) & 1, (unsigned)(cap >> 24) & 1);
+		printf("MCE: CPUID MCE and MCA set, MCG_CAP 0x%lx: %u banks, CTL_P %u, SER_P %u, LMCE_P %u\n",
+		       cap, (unsigned)(cap & 0xff), (unsigned)(cap >> 8) & 1, (unsigned)(cap >> 24) & 1,
+		       (unsigned)(cap >> 27) & 1);
 }
 
 /* Every vCPU checks in; the boot vCPU waits for all of them. */

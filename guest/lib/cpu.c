@@ -106,6 +106,12 @@ void cpu_init_tables(uint64_t cpu)
 	uint64_t cr4;
 	__asm__ volatile("mov %%cr4, %0" : "=r"(cr4));
 	__asm__ volatile("mov %0, %%cr4" ::"r"(cr4 | CR4_MCE)); /* take machine checks */
+	/* Local machine checks, as Linux's intel_init_lmce(): when the CPU offers them and the
+	 * firmware allowed them, ask for them, so an error reaches only the CPU that hit it. */
+	if ((rdmsr(MSR_IA32_MCG_CAP) & MCG_LMCE_P) &&
+	    (rdmsr(MSR_IA32_FEATURE_CONTROL) & (FEATURE_CONTROL_LOCKED | FEATURE_CONTROL_LMCE_ON)) ==
+		    (FEATURE_CONTROL_LOCKED | FEATURE_CONTROL_LMCE_ON))
+		wrmsr(MSR_IA32_MCG_EXT_CTL, rdmsr(MSR_IA32_MCG_EXT_CTL) | MCG_EXT_CTL_LMCE_EN);
 }
 
 void trap_set_handler(unsigned vector, trap_handler h)
