@@ -103,6 +103,12 @@ static inline void wrmsr(uint32_t msr, uint64_t v)
 	__asm__ volatile("wrmsr" ::"c"(msr), "a"((uint32_t)v), "d"((uint32_t)(v >> 32)));
 }
 void trap_set_handler(unsigned vector, trap_handler h);
+/* Call with interrupts off after checking the condition waited for: enables them and halts
+ * until an interrupt, NMI or machine check, then returns (interrupts on) for the re-check.
+ * The sti shadow keeps maskable interrupts off the gap before the hlt, but not an NMI or a
+ * machine check: trap_dispatch resumes one that lands on the hlt after it, so its wake-up
+ * is not slept through. */
+void cpu_idle(void);
 void trap_dispatch(struct trap_frame *f);
 
 /* lib/acpi.c: find the RSDP by scanning, verify every table; returns tables found or -1 */

@@ -120,8 +120,22 @@ void trap_set_handler(unsigned vector, trap_handler h)
 		handlers[vector] = h;
 }
 
+/* cpu_idle: sti; hlt; ret, the hlt labelled so trap_dispatch can recognise it. */
+extern const char cpu_idle_hlt[];
+__asm__(".text\n"
+	".globl cpu_idle\n"
+	"cpu_idle:\n"
+	"\tsti\n"
+	"cpu_idle_hlt:\n"
+	"\thlt\n"
+	"\tret\n");
+
 void trap_dispatch(struct trap_frame *f)
 {
+	/* Interrupted before the hlt of cpu_idle (an NMI or #MC in the sti shadow): skip it,
+	 * so the caller re-checks what the handler may just have changed. */
+	if (f->rip == (uint64_t)(uintptr_t)cpu_idle_hlt)
+		f->rip++; /* hlt is one byte */
 	if (f->vector < 256 && handlers[f->vector]) {
 		handlers[f->vector](f);
 		return;
