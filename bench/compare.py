@@ -252,6 +252,11 @@ for name, a, b in rows:
     fb = "%.3f [%.3f-%.3f]" % (b["median"], b["min"], b["max"]) if b else "-"
     r = ratio(a and a["median"], b and b["median"])
     print("%-42s %24s %24s %8s" % (name, fa, fb, "%.3f" % r if r else "-"))
+# A latency figure stands on every error measured: say so when a guest stopped answering.
+for v in ("rasvm", "qemu"):
+    if lat[v] is None or lat[v]["n"] < N:
+        print("  %s: only %d of %d latency samples (the guest stopped answering)"
+              % (v, lat[v]["n"] if lat[v] else 0, N))
 fw = res["qemu_firmware_ms"]
 if fw:
     print("%-42s %24s %24s" % ("  of which QEMU's firmware (ms)", "0 (none)", "%.3f [%.3f-%.3f]" % (fw["median"], fw["min"], fw["max"])))
