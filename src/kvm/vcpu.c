@@ -186,9 +186,10 @@ static bool handle_exit(struct vcpu *v)
 	}
 }
 
-/* KVM_RUN failed with EFAULT: on hosts where a PROT_NONE page faults instead of exiting as
- * MMIO, this is the guest touching a page the simulator poisoned. Newer kernels say where
- * (KVM_EXIT_MEMORY_FAULT, exit union: u64 flags, u64 gpa, u64 size). */
+/* KVM_RUN failed with EFAULT: a native (not emulated) access reached a page the simulator
+ * made PROT_NONE. Kernels that fill KVM_EXIT_MEMORY_FAULT say where (exit union: u64 flags,
+ * u64 gpa, u64 size); otherwise an instruction fetch is found from RIP, and a data access
+ * cannot be placed: every page the simulator holds is reported (docs/ras.md). */
 static bool handle_efault(struct vcpu *v)
 {
 	if (v->run->exit_reason == KVM_EXIT_MEMORY_FAULT) {
@@ -196,7 +197,7 @@ static bool handle_efault(struct vcpu *v)
 		if (sim_touch(v->vm, mf[1]))
 			return true;
 	}
-	return sim_touch_unknown(v->vm);
+	return fetch_from_poison(v) || sim_touch_unknown(v->vm);
 }
 
 /* While the VM is paused (stop), wait here, outside KVM_RUN. */
