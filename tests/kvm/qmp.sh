@@ -4,7 +4,7 @@
 # SHUTDOWN, RAS_GHES_ACK), bad input (malformed JSON, unknown commands, wrong or missing
 # arguments, a message over 64 KiB, a half message then a hang-up, 100 clients at once)
 # answered with QMP errors or a dropped connection while the VM keeps running; socket file
-# rules; and rasvm ctl.
+# rules; rasvm ctl; and an error sent the moment the serve scenario is ready.
 . "$(dirname "$0")/../lib.sh"
 require_kvm
 
@@ -230,6 +230,42 @@ if grep -q '"event":"MEMORY_FAILURE"' "$TMP/watch"; then ok "ctl --watch prints 
 run_rasvm ctl "$sock" inject-nmi
 reap "$pid"
 expect_rc "serve stops on a bare NMI" 0
+# An error sent the moment the guest says it is ready (it is still printing, and has not
+# reached its idle loop) is reported too: the guest must not sleep through a machine check
+# that arrived before its hlt. The client is connected beforehand to make the window small.
+python3 - "$RASVM" "$TMP/early.sock" <<'PY'
+import os, socket, subprocess, sys, time
+rasvm, sock = sys.argv[1], sys.argv[2]
+p = subprocess.Popen([rasvm, "run", "--scenario", "serve", "--qmp", sock],
+                     stdout=subprocess.PIPE, stderr=subprocess.DEVNULL)
+def reported():
+    for _ in range(3000):
+        try:
+            s = socket.socket(socket.AF_UNIX); s.connect(sock); break
+        except OSError:
+            time.sleep(0.01)
+    f = s.makefile("rwb")
+    f.readline(); f.write(b'{"execute": "qmp_capabilities"}\n'); f.flush(); f.readline()
+    out, end = b"", time.time() + 60
+    while b"serve: ready" not in out and time.time() < end:
+        out += os.read(p.stdout.fileno(), 1) or b"?"
+    f.write(b'{"execute": "x-inject-host-memory-error", "arguments": {"gpa": 8388608, "action-required": true}}\n')
+    f.flush()
+    os.set_blocking(p.stdout.fileno(), False)
+    end = time.time() + 30
+    while b"1 error(s) handled so far" not in out and time.time() < end:
+        try:
+            out += os.read(p.stdout.fileno(), 4096)
+        except BlockingIOError:
+            time.sleep(0.01)
+    return b"1 error(s) handled so far" in out
+try:
+    good = reported()
+except Exception as e:  # a broken harness must fail the check, not skip it
+    print("# " + repr(e)); good = False
+print(("ok - " if good else "not ok - ") + "an error sent as the serve scenario starts is reported")
+p.kill(); p.wait()
+PY
 run_rasvm ctl "$TMP/nobody.sock" query-status
 expect_rc "ctl without a server" 66
 expect_has "ctl without a server" err "is rasvm running with --qmp"
