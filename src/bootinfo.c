@@ -4,13 +4,8 @@
 #include <errno.h>
 #include <string.h>
 
+#include "le.h"
 #include "rasvm/layout.h"
-
-static void put_le(uint8_t *p, uint64_t v, int width)
-{
-	for (int i = 0; i < width; i++)
-		p[i] = (uint8_t)(v >> (8 * i));
-}
 
 int bootinfo_write(struct guest_mem *mem, unsigned cpus, const char *scenario, uint64_t rsdp,
 		   unsigned resets)
@@ -27,19 +22,19 @@ int bootinfo_write(struct guest_mem *mem, unsigned cpus, const char *scenario, u
 	if (!p || n > BOOTINFO_E820_MAX || strlen(scenario) >= BOOTINFO_SCENARIO_LEN)
 		return -EINVAL;
 	memset(p, 0, 4096);
-	put_le(p + BOOTINFO_OFF_MAGIC, BOOTINFO_MAGIC, 4);
-	put_le(p + BOOTINFO_OFF_VERSION, BOOTINFO_VERSION, 4);
-	put_le(p + BOOTINFO_OFF_CPUS, cpus, 4);
-	put_le(p + BOOTINFO_OFF_E820_COUNT, n, 4);
-	put_le(p + BOOTINFO_OFF_RAM_SIZE, mem->size, 8);
-	put_le(p + BOOTINFO_OFF_RSDP, rsdp, 8);
-	put_le(p + BOOTINFO_OFF_RESETS, resets, 4);
+	le_put(p + BOOTINFO_OFF_MAGIC, BOOTINFO_MAGIC, 4);
+	le_put(p + BOOTINFO_OFF_VERSION, BOOTINFO_VERSION, 4);
+	le_put(p + BOOTINFO_OFF_CPUS, cpus, 4);
+	le_put(p + BOOTINFO_OFF_E820_COUNT, n, 4);
+	le_put(p + BOOTINFO_OFF_RAM_SIZE, mem->size, 8);
+	le_put(p + BOOTINFO_OFF_RSDP, rsdp, 8);
+	le_put(p + BOOTINFO_OFF_RESETS, resets, 4);
 	memcpy(p + BOOTINFO_OFF_SCENARIO, scenario, strlen(scenario));
 	for (unsigned i = 0; i < n; i++) {
 		uint8_t *e = p + BOOTINFO_OFF_E820 + i * BOOTINFO_E820_ENTRY_SIZE;
-		put_le(e, e820[i].addr, 8);
-		put_le(e + 8, e820[i].size, 8);
-		put_le(e + 16, e820[i].type, 4);
+		le_put(e, e820[i].addr, 8);
+		le_put(e + 8, e820[i].size, 8);
+		le_put(e + 16, e820[i].type, 4);
 	}
 	return 0;
 }

@@ -5,6 +5,7 @@
 #include <string.h>
 
 #include "acpi/spec.h"
+#include "le.h"
 
 void acpi_buf_init(struct acpi_buf *b, uint8_t *data, size_t cap, uint64_t gpa)
 {
@@ -37,8 +38,8 @@ static size_t put_le(struct acpi_buf *b, uint64_t v, size_t width)
 	size_t off;
 	uint8_t *p = reserve(b, width, &off);
 
-	for (size_t i = 0; p && i < width; i++)
-		p[i] = (uint8_t)(v >> (8 * i));
+	if (p)
+		le_put(p, v, (unsigned)width);
 	return off;
 }
 
@@ -96,8 +97,7 @@ static void set_le(struct acpi_buf *b, size_t off, uint64_t v, size_t width)
 		b->overflow = true;
 		return;
 	}
-	for (size_t i = 0; i < width; i++)
-		b->data[off + i] = (uint8_t)(v >> (8 * i));
+	le_put(b->data + off, v, (unsigned)width);
 }
 
 void acpi_set8(struct acpi_buf *b, size_t off, uint8_t v) { set_le(b, off, v, 1); }

@@ -8,6 +8,7 @@
 
 #include "acpi/spec.h"
 #include "errmsg.h"
+#include "le.h"
 
 /* Section types, UEFI 2.10 N.2.2 Table N-6, as wire bytes. */
 const struct cper_guid CPER_SEC_PLATFORM_MEM = { { 0x14, 0x11, 0xbc, 0xa5, 0x64, 0x6f, 0xde, 0x4e,
@@ -20,20 +21,6 @@ const struct cper_guid CPER_SEC_PROC_GENERIC = { { 0xad, 0xcc, 0x76, 0x98, 0xb4,
 						   0xb6, 0x5e, 0x16, 0xf1, 0x93, 0xc4, 0xf3, 0xdb } };
 const struct cper_guid CPER_SEC_PROC_IA = { { 0xb0, 0xa0, 0x3e, 0xdc, 0x44, 0xa1, 0x97, 0x47,
 					      0xb9, 0x5b, 0x53, 0xfa, 0x24, 0x2b, 0x6e, 0x1d } };
-
-static uint64_t get(const uint8_t *p, unsigned width)
-{
-	uint64_t v = 0;
-	for (unsigned i = 0; i < width; i++)
-		v |= (uint64_t)p[i] << (8 * i);
-	return v;
-}
-
-static void put(uint8_t *p, uint64_t v, unsigned width)
-{
-	for (unsigned i = 0; i < width; i++)
-		p[i] = (uint8_t)(v >> (8 * i));
-}
 
 static int hexdigit(char c)
 {
@@ -87,7 +74,7 @@ uint64_t cper_timestamp(const struct cper_time *t)
 	/* UEFI N.2.1.1: seconds, minutes, hours, flags (bit 0 precise), day, month, year, century */
 	uint8_t b[8] = { bcd(t->second), bcd(t->minute), bcd(t->hour), t->precise ? 1 : 0,
 			 bcd(t->day), bcd(t->month), bcd(t->year % 100), bcd(t->year / 100) };
-	return get(b, 8);
+	return le_get(b, 8);
 }
 
 int cper_begin(struct cper_writer *w, uint8_t *buf, size_t cap)
@@ -138,13 +125,13 @@ static uint8_t *add_entry(struct cper_writer *w, const struct cper_guid *type, u
 	uint8_t *e = w->buf + w->len;
 	memset(e, 0, GEDE_SIZE_V3 + len);
 	memcpy(e + GEDE_OFF_SECTION_TYPE, type->b, 16);
-	put(e + GEDE_OFF_SEVERITY, severity, 4);
-	put(e + GEDE_OFF_REVISION, GEDE_REVISION, 2);
+	le_put(e + GEDE_OFF_SEVERITY, severity, 4);
+	le_put(e + GEDE_OFF_REVISION, GEDE_REVISION, 2);
 	e[GEDE_OFF_VALIDATION] = time ? GEDE_VALID_TIMESTAMP : 0;
 	e[GEDE_OFF_FLAGS] = w->entries == 0 ? GEDE_FLAG_PRIMARY : 0;
-	put(e + GEDE_OFF_DATA_LENGTH, len, 4);
+	le_put(e + GEDE_OFF_DATA_LENGTH, len, 4);
 	if (time)
-		put(e + GEDE_OFF_TIMESTAMP, cper_timestamp(time), 8);
+		le_put(e + GEDE_OFF_TIMESTAMP, cper_timestamp(time), 8);
 	w->len += GEDE_SIZE_V3 + len;
 	w->entries++;
 	if (severity == CPER_SEV_RECOVERABLE || severity == CPER_SEV_FATAL)
@@ -165,9 +152,9 @@ int cper_add_memory(struct cper_writer *w, uint32_t severity, const struct cper_
 	if (!s)
 		return err;
 	uint64_t valid = MEM_VALID_PA | MEM_VALID_ERROR_TYPE | (m->address_mask ? MEM_VALID_PA_MASK : 0);
-	put(s + MEM_OFF_VALIDATION, valid, 8);
-	put(s + MEM_OFF_PA, m->physical_address, 8);
-	put(s + MEM_OFF_PA_MASK, m->address_mask, 8);
+	le_put(s + MEM_OFF_VALIDATION, valid, 8);
+	le_put(s + MEM_OFF_PA, m->physical_address, 8);
+	le_put(s + MEM_OFF_PA_MASK, m->address_mask, 8);
 	s[MEM_OFF_ERROR_TYPE] = m->error_type;
 	return 0;
 }
@@ -182,17 +169,17 @@ int cper_add_arm(struct cper_writer *w, uint32_t severity, const struct cper_arm
 
 	if (!s)
 		return err;
-	put(s + ARM_OFF_VALIDATION, ARM_VALID_MPIDR, 4);
-	put(s + ARM_OFF_ERR_INFO_NUM, 1, 2);
-	put(s + ARM_OFF_SECTION_LENGTH, ARM_HEADER_SIZE + ARM_INFO_SIZE, 4);
-	put(s + ARM_OFF_MPIDR, a->mpidr, 8);
-	put(s + ARM_OFF_MIDR, a->midr, 8);
+	le_put(s + ARM_OFF_VALIDATION, ARM_VALID_MPIDR, 4);
+	le_put(s + ARM_OFF_ERR_INFO_NUM, 1, 2);
+	le_put(s + ARM_OFF_SECTION_LENGTH, ARM_HEADER_SIZE + ARM_INFO_SIZE, 4);
+	le_put(s + ARM_OFF_MPIDR, a->mpidr, 8);
+	le_put(s + ARM_OFF_MIDR, a->midr, 8);
 	uint8_t *info = s + ARM_HEADER_SIZE;
 	info[ARM_INFO_OFF_VERSION] = 0;
 	info[ARM_INFO_OFF_LENGTH] = ARM_INFO_SIZE;
-	put(info + ARM_INFO_OFF_VALIDATION, a->physical_address ? ARM_INFO_VALID_PHYS_ADDR : 0, 2);
+	le_put(info + ARM_INFO_OFF_VALIDATION, a->physical_address ? ARM_INFO_VALID_PHYS_ADDR : 0, 2);
 	info[ARM_INFO_OFF_TYPE] = a->info_type;
-	put(info + ARM_INFO_OFF_PHYS_ADDR, a->physical_address, 8);
+	le_put(info + ARM_INFO_OFF_PHYS_ADDR, a->physical_address, 8);
 	return 0;
 }
 
@@ -216,8 +203,8 @@ static int check_body(const uint8_t *type, const uint8_t *body, uint64_t len, ch
 				 i, (unsigned long long)len, ARM_HEADER_SIZE);
 			return -EINVAL;
 		}
-		uint64_t n = get(body + ARM_OFF_ERR_INFO_NUM, 2);
-		uint64_t slen = get(body + ARM_OFF_SECTION_LENGTH, 4);
+		uint64_t n = le_get(body + ARM_OFF_ERR_INFO_NUM, 2);
+		uint64_t slen = le_get(body + ARM_OFF_SECTION_LENGTH, 4);
 		if (slen < ARM_HEADER_SIZE + n * ARM_INFO_SIZE || slen > len) {
 			snprintf(why, whylen,
 				 "section %u: ARM section_length %llu does not hold its %llu error info entries within the %llu-byte section",
@@ -252,11 +239,11 @@ int cper_finish(struct cper_writer *w)
 	uint32_t status = (w->ue ? GESB_UE_VALID : 0) | (w->ce ? GESB_CE_VALID : 0) |
 			  (w->ue > 1 ? GESB_MULTIPLE_UE : 0) | (w->ce > 1 ? GESB_MULTIPLE_CE : 0) |
 			  (w->entries << GESB_ENTRY_COUNT_SHIFT);
-	put(w->buf + GESB_OFF_BLOCK_STATUS, status, 4);
-	put(w->buf + GESB_OFF_RAW_OFFSET, 0, 4);
-	put(w->buf + GESB_OFF_RAW_LENGTH, 0, 4);
-	put(w->buf + GESB_OFF_DATA_LENGTH, w->len - GESB_SIZE, 4);
-	put(w->buf + GESB_OFF_SEVERITY, w->severity, 4);
+	le_put(w->buf + GESB_OFF_BLOCK_STATUS, status, 4);
+	le_put(w->buf + GESB_OFF_RAW_OFFSET, 0, 4);
+	le_put(w->buf + GESB_OFF_RAW_LENGTH, 0, 4);
+	le_put(w->buf + GESB_OFF_DATA_LENGTH, w->len - GESB_SIZE, 4);
+	le_put(w->buf + GESB_OFF_SEVERITY, w->severity, 4);
 	return (int)w->len;
 }
 
@@ -270,11 +257,11 @@ int cper_check(const uint8_t *p, size_t len, size_t block_length, struct cper_bl
 		return invalid(why, whylen,
 			       "block is %zu bytes, shorter than the 20-byte Generic Error Status Block",
 			       len);
-	uint32_t status = (uint32_t)get(p + GESB_OFF_BLOCK_STATUS, 4);
-	uint64_t raw_off = get(p + GESB_OFF_RAW_OFFSET, 4);
-	uint64_t raw_len = get(p + GESB_OFF_RAW_LENGTH, 4);
-	uint64_t data_len = get(p + GESB_OFF_DATA_LENGTH, 4);
-	uint32_t sev = (uint32_t)get(p + GESB_OFF_SEVERITY, 4);
+	uint32_t status = (uint32_t)le_get(p + GESB_OFF_BLOCK_STATUS, 4);
+	uint64_t raw_off = le_get(p + GESB_OFF_RAW_OFFSET, 4);
+	uint64_t raw_len = le_get(p + GESB_OFF_RAW_LENGTH, 4);
+	uint64_t data_len = le_get(p + GESB_OFF_DATA_LENGTH, 4);
+	uint32_t sev = (uint32_t)le_get(p + GESB_OFF_SEVERITY, 4);
 
 	if (status == 0) {
 		snprintf(why, whylen, "block_status is 0: no error recorded");
@@ -311,18 +298,18 @@ int cper_check(const uint8_t *p, size_t len, size_t block_length, struct cper_bl
 			return invalid(why, whylen,
 				       "%llu bytes after section %u are too few for another entry: sections must fill data_length exactly",
 				       (unsigned long long)left, i ? i - 1 : 0);
-		uint64_t rev = get(e + GEDE_OFF_REVISION, 2);
+		uint64_t rev = le_get(e + GEDE_OFF_REVISION, 2);
 		uint64_t hdr = (rev >> 8) >= 3 ? GEDE_SIZE_V3 : GEDE_SIZE_V2;
 		if (hdr > left)
 			return invalid(why, whylen,
 				       "section %u: its revision 0x%llx header is %llu bytes, past data_length",
 				       i, (unsigned long long)rev, (unsigned long long)hdr);
-		uint64_t body = get(e + GEDE_OFF_DATA_LENGTH, 4);
+		uint64_t body = le_get(e + GEDE_OFF_DATA_LENGTH, 4);
 		if (body > left - hdr)
 			return invalid(why, whylen,
 				       "section %u: error_data_length %llu runs past data_length (%llu bytes left)",
 				       i, (unsigned long long)body, (unsigned long long)(left - hdr));
-		uint32_t ssev = (uint32_t)get(e + GEDE_OFF_SEVERITY, 4);
+		uint32_t ssev = (uint32_t)le_get(e + GEDE_OFF_SEVERITY, 4);
 		if (ssev > CPER_SEV_NONE)
 			return invalid(why, whylen, "section %u: error_severity %u is not 0-3", i, ssev);
 		int r = check_body(e + GEDE_OFF_SECTION_TYPE, e + hdr, body, why, whylen, i);
@@ -349,12 +336,12 @@ int cper_section(const uint8_t *p, const struct cper_block_info *info, unsigned 
 		return -ENOENT;
 	for (unsigned n = 0;; n++) {
 		const uint8_t *e = p + off;
-		uint16_t rev = (uint16_t)get(e + GEDE_OFF_REVISION, 2);
+		uint16_t rev = (uint16_t)le_get(e + GEDE_OFF_REVISION, 2);
 		size_t hdr = (rev >> 8) >= 3 ? GEDE_SIZE_V3 : GEDE_SIZE_V2;
-		uint32_t body = (uint32_t)get(e + GEDE_OFF_DATA_LENGTH, 4);
+		uint32_t body = (uint32_t)le_get(e + GEDE_OFF_DATA_LENGTH, 4);
 		if (n == i) {
 			memcpy(s->type.b, e + GEDE_OFF_SECTION_TYPE, 16);
-			s->severity = (uint32_t)get(e + GEDE_OFF_SEVERITY, 4);
+			s->severity = (uint32_t)le_get(e + GEDE_OFF_SEVERITY, 4);
 			s->revision = rev;
 			s->validation = e[GEDE_OFF_VALIDATION];
 			s->flags = e[GEDE_OFF_FLAGS];
@@ -425,25 +412,25 @@ static void format_section(struct text *t, const struct cper_section_info *s, un
 	}
 	line(t, " ", "Error %u, type: %s", i, cper_severity_name(s->severity));
 	if (guid_eq(s->type.b, &CPER_SEC_PLATFORM_MEM)) {
-		uint64_t v = get(b + MEM_OFF_VALIDATION, 8);
+		uint64_t v = le_get(b + MEM_OFF_VALIDATION, 8);
 		line(t, "  ", "section_type: memory error");
 		if (v & MEM_VALID_ERROR_STATUS)
-			line(t, "  ", "error_status: 0x%016llx", (unsigned long long)get(b + MEM_OFF_ERROR_STATUS, 8));
+			line(t, "  ", "error_status: 0x%016llx", (unsigned long long)le_get(b + MEM_OFF_ERROR_STATUS, 8));
 		if (v & MEM_VALID_PA)
-			line(t, "  ", "physical_address: 0x%016llx", (unsigned long long)get(b + MEM_OFF_PA, 8));
+			line(t, "  ", "physical_address: 0x%016llx", (unsigned long long)le_get(b + MEM_OFF_PA, 8));
 		if (v & MEM_VALID_PA_MASK)
 			line(t, "  ", "physical_address_mask: 0x%016llx",
-			     (unsigned long long)get(b + MEM_OFF_PA_MASK, 8));
+			     (unsigned long long)le_get(b + MEM_OFF_PA_MASK, 8));
 		if (v & MEM_VALID_ERROR_TYPE)
 			line(t, "  ", "error_type: %u, %s", b[MEM_OFF_ERROR_TYPE],
 			     cper_mem_error_type_name(b[MEM_OFF_ERROR_TYPE]));
 	} else if (guid_eq(s->type.b, &CPER_SEC_PROC_ARM)) {
 		line(t, "  ", "section_type: ARM processor error");
-		line(t, "  ", "MIDR: 0x%016llx", (unsigned long long)get(b + ARM_OFF_MIDR, 8));
-		if (get(b + ARM_OFF_VALIDATION, 4) & ARM_VALID_MPIDR)
+		line(t, "  ", "MIDR: 0x%016llx", (unsigned long long)le_get(b + ARM_OFF_MIDR, 8));
+		if (le_get(b + ARM_OFF_VALIDATION, 4) & ARM_VALID_MPIDR)
 			line(t, "  ", "Multiprocessor Affinity Register (MPIDR): 0x%016llx",
-			     (unsigned long long)get(b + ARM_OFF_MPIDR, 8));
-		unsigned n = (unsigned)get(b + ARM_OFF_ERR_INFO_NUM, 2);
+			     (unsigned long long)le_get(b + ARM_OFF_MPIDR, 8));
+		unsigned n = (unsigned)le_get(b + ARM_OFF_ERR_INFO_NUM, 2);
 		for (unsigned k = 0; k < n; k++) {
 			const uint8_t *info = b + ARM_HEADER_SIZE + k * ARM_INFO_SIZE;
 			static const char *const types[] = { "cache error", "TLB error", "bus error",
@@ -451,9 +438,9 @@ static void format_section(struct text *t, const struct cper_section_info *s, un
 			line(t, "  ", "Error info structure %u:", k);
 			line(t, "  ", " error_type: %u, %s", info[ARM_INFO_OFF_TYPE],
 			     info[ARM_INFO_OFF_TYPE] < 4 ? types[info[ARM_INFO_OFF_TYPE]] : "unknown");
-			if (get(info + ARM_INFO_OFF_VALIDATION, 2) & ARM_INFO_VALID_PHYS_ADDR)
+			if (le_get(info + ARM_INFO_OFF_VALIDATION, 2) & ARM_INFO_VALID_PHYS_ADDR)
 				line(t, "  ", " physical fault address: 0x%016llx",
-				     (unsigned long long)get(info + ARM_INFO_OFF_PHYS_ADDR, 8));
+				     (unsigned long long)le_get(info + ARM_INFO_OFF_PHYS_ADDR, 8));
 		}
 	} else {
 		const char *name = guid_eq(s->type.b, &CPER_SEC_PCIE)           ? "PCIe error"

@@ -11,19 +11,11 @@
 #include <errno.h>
 
 #include "dev/device.h"
+#include "le.h"
 #include "ras/sim.h"
 #include "log.h"
 #include "rasvm/layout.h"
 #include "vm.h"
-
-static uint64_t get_le(const uint8_t *p, unsigned width)
-{
-	uint64_t v = 0;
-
-	for (unsigned i = 0; i < width; i++)
-		v |= (uint64_t)p[i] << (8 * i);
-	return v;
-}
 
 /* Copy a NUL-terminated guest string into out, replacing what is not printable. */
 static void read_guest_string(struct vm *vm, uint64_t gpa, char *out, size_t outlen)
@@ -65,7 +57,7 @@ static void testport_pio(struct vm *vm, struct vcpu *vcpu, uint16_t offset, bool
 			 size);
 		return;
 	}
-	uint64_t gpa = get_le(data, 4);
+	uint64_t gpa = le_get(data, 4);
 	const uint8_t *blk = mem_gpa_to_hva(&vm->mem, gpa, UCALL_SIZE);
 	if (blk && sim_is_poisoned(vm, gpa, UCALL_SIZE)) {
 		log_warn("vcpu %u: test port block at 0x%llx is on a poisoned page; ignored", vcpu->index,
@@ -80,8 +72,8 @@ static void testport_pio(struct vm *vm, struct vcpu *vcpu, uint16_t offset, bool
 	/* Copy once, so the guest cannot change the block between checks and use. */
 	uint8_t u[UCALL_SIZE];
 	memcpy(u, blk, sizeof(u));
-	uint32_t cmd = (uint32_t)get_le(u, 4);
-	uint64_t a0 = get_le(u + 8, 8), a1 = get_le(u + 16, 8), a2 = get_le(u + 24, 8);
+	uint32_t cmd = (uint32_t)le_get(u, 4);
+	uint64_t a0 = le_get(u + 8, 8), a1 = le_get(u + 16, 8), a2 = le_get(u + 24, 8);
 	char s1[UCALL_STRING_MAX], s2[UCALL_STRING_MAX];
 
 	switch (cmd) {
@@ -98,8 +90,8 @@ static void testport_pio(struct vm *vm, struct vcpu *vcpu, uint16_t offset, bool
 				 vcpu->index, (unsigned long long)a0);
 		/* The answer goes back into the block, re-checked: the guest may have moved it. */
 		uint8_t *out = mem_gpa_to_hva(&vm->mem, gpa + 24, 8);
-		for (int i = 0; out && i < 8; i++)
-			out[i] = (uint8_t)((uint64_t)r >> (8 * i));
+		if (out)
+			le_put(out, (uint64_t)r, 8);
 		break;
 	}
 	case UCALL_DONE:

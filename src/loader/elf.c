@@ -1,3 +1,4 @@
+
 // SPDX-License-Identifier: MIT
 #include "loader/elf.h"
 
@@ -9,18 +10,10 @@
 #include <string.h>
 
 #include "errmsg.h"
+#include "le.h"
 #include "rasvm/layout.h"
 
 /* Fields are read byte by byte: the file is untrusted and need not be aligned. */
-static uint64_t le(const uint8_t *p, size_t width)
-{
-	uint64_t v = 0;
-
-	for (size_t i = 0; i < width; i++)
-		v |= (uint64_t)p[i] << (8 * i);
-	return v;
-}
-
 struct segment {
 	uint64_t offset, filesz, vaddr, paddr, memsz;
 	uint32_t flags;
@@ -28,13 +21,13 @@ struct segment {
 
 static void read_phdr(const uint8_t *p, uint32_t *type, struct segment *s)
 {
-	*type = (uint32_t)le(p + offsetof(Elf64_Phdr, p_type), 4);
-	s->flags = (uint32_t)le(p + offsetof(Elf64_Phdr, p_flags), 4);
-	s->offset = le(p + offsetof(Elf64_Phdr, p_offset), 8);
-	s->vaddr = le(p + offsetof(Elf64_Phdr, p_vaddr), 8);
-	s->paddr = le(p + offsetof(Elf64_Phdr, p_paddr), 8);
-	s->filesz = le(p + offsetof(Elf64_Phdr, p_filesz), 8);
-	s->memsz = le(p + offsetof(Elf64_Phdr, p_memsz), 8);
+	*type = (uint32_t)le_get(p + offsetof(Elf64_Phdr, p_type), 4);
+	s->flags = (uint32_t)le_get(p + offsetof(Elf64_Phdr, p_flags), 4);
+	s->offset = le_get(p + offsetof(Elf64_Phdr, p_offset), 8);
+	s->vaddr = le_get(p + offsetof(Elf64_Phdr, p_vaddr), 8);
+	s->paddr = le_get(p + offsetof(Elf64_Phdr, p_paddr), 8);
+	s->filesz = le_get(p + offsetof(Elf64_Phdr, p_filesz), 8);
+	s->memsz = le_get(p + offsetof(Elf64_Phdr, p_memsz), 8);
 }
 
 #define fail(err, errlen, ...) errmsg(err, errlen, -ENOEXEC, __VA_ARGS__)
@@ -85,12 +78,12 @@ int elf_load(const uint8_t *img, size_t len, struct guest_mem *mem, uint64_t *en
 	if (img[EI_VERSION] != EV_CURRENT)
 		return fail(err, errlen, "ELF version %u, need %u", img[EI_VERSION], EV_CURRENT);
 
-	uint64_t type = le(img + offsetof(Elf64_Ehdr, e_type), 2);
-	uint64_t machine = le(img + offsetof(Elf64_Ehdr, e_machine), 2);
-	uint64_t e_entry = le(img + offsetof(Elf64_Ehdr, e_entry), 8);
-	uint64_t phoff = le(img + offsetof(Elf64_Ehdr, e_phoff), 8);
-	uint64_t phentsize = le(img + offsetof(Elf64_Ehdr, e_phentsize), 2);
-	uint64_t phnum = le(img + offsetof(Elf64_Ehdr, e_phnum), 2);
+	uint64_t type = le_get(img + offsetof(Elf64_Ehdr, e_type), 2);
+	uint64_t machine = le_get(img + offsetof(Elf64_Ehdr, e_machine), 2);
+	uint64_t e_entry = le_get(img + offsetof(Elf64_Ehdr, e_entry), 8);
+	uint64_t phoff = le_get(img + offsetof(Elf64_Ehdr, e_phoff), 8);
+	uint64_t phentsize = le_get(img + offsetof(Elf64_Ehdr, e_phentsize), 2);
+	uint64_t phnum = le_get(img + offsetof(Elf64_Ehdr, e_phnum), 2);
 
 	if (type != ET_EXEC)
 		return fail(err, errlen, "ELF type %llu, need ET_EXEC (a statically linked executable)",

@@ -17,19 +17,12 @@
 #include "acpi/cper.h"
 #include "acpi/spec.h"
 #include "kvm/vcpu.h"
+#include "le.h"
 #include "log.h"
 #include "ras/ras.h"
 #include "rasvm/layout.h"
 #include "ctl/qmp.h"
 #include "vm.h"
-
-static uint64_t le(const uint8_t *p, unsigned n)
-{
-	uint64_t v = 0;
-	for (unsigned i = 0; i < n; i++)
-		v |= (uint64_t)p[i] << (8 * i);
-	return v;
-}
 
 int ghes_init(struct ras *ras)
 {
@@ -269,11 +262,10 @@ bool ghes_mmio(struct vm *vm, struct vcpu *vcpu, uint64_t gpa, bool is_write, ui
 	bool valid = g && g->enabled && len <= 8 && (off % 8) + len <= 8;
 	if (!is_write) {
 		uint64_t v = !valid ? 0 : is_ack ? g->ack : g->block_gpa;
-		for (unsigned i = 0; i < len; i++)
-			data[i] = (uint8_t)(v >> (shift + 8 * i));
+		le_put(data, v >> shift, len);
 	} else if (valid && is_ack) {
 		/* Linux writes (ack & preserve) | write: bit 0 set means "done with the block". */
-		uint64_t v = le(data, len) << shift;
+		uint64_t v = le_get(data, len) << shift;
 		if ((v & GHES_ACK_WRITE) && !g->ack)
 			acknowledged(ras, id, vcpu);
 	} else {

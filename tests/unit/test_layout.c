@@ -9,6 +9,7 @@
 #include <stdlib.h>
 #include <cmocka.h>
 
+#include "bytes.h"
 #include "kvm/x86/cpu.h"
 #include "rasvm/layout.h"
 
@@ -51,22 +52,14 @@ static void test_bootinfo_fits(void **state)
 	assert_true(BOOTINFO_OFF_RSDP + 8 <= BOOTINFO_OFF_SCENARIO);
 }
 
-static uint64_t rd64(const uint8_t *p)
-{
-	uint64_t v = 0;
-	for (int i = 0; i < 8; i++)
-		v |= (uint64_t)p[i] << (8 * i);
-	return v;
-}
-
 /* Walk the boot page tables the way the MMU does for a few addresses. */
 static uint64_t translate(const uint8_t *ram, uint64_t va)
 {
-	uint64_t pml4e = rd64(ram + LAYOUT_BOOT_PML4 + 8 * ((va >> 39) & 511));
+	uint64_t pml4e = rd(ram + LAYOUT_BOOT_PML4 + 8 * ((va >> 39) & 511), 8);
 	assert_true(pml4e & 1);
-	uint64_t pdpte = rd64(ram + (pml4e & ~0xfffULL) + 8 * ((va >> 30) & 511));
+	uint64_t pdpte = rd(ram + (pml4e & ~0xfffULL) + 8 * ((va >> 30) & 511), 8);
 	assert_true(pdpte & 1);
-	uint64_t pde = rd64(ram + (pdpte & ~0xfffULL) + 8 * ((va >> 21) & 511));
+	uint64_t pde = rd(ram + (pdpte & ~0xfffULL) + 8 * ((va >> 21) & 511), 8);
 	assert_true((pde & 0x83) == 0x83); /* present, writable, 2 MiB page */
 	return (pde & ~0x1fffffULL) | (va & 0x1fffff);
 }
@@ -81,8 +74,8 @@ static void test_boot_tables(void **state)
 	const uint64_t probes[] = { 0, 0x100000, 0x12345678, LAYOUT_LAPIC + 0x20, LAYOUT_BOOT_MAPPED - 1 };
 	for (size_t i = 0; i < sizeof(probes) / sizeof(probes[0]); i++)
 		assert_int_equal(translate(ram, probes[i]), probes[i]);
-	assert_int_equal(rd64(ram + LAYOUT_BOOT_GDT + ENTRY_SEL_CODE), 0x00af9b000000ffffULL);
-	assert_int_equal(rd64(ram + LAYOUT_BOOT_GDT + ENTRY_SEL_DATA), 0x00cf93000000ffffULL);
+	assert_int_equal(rd(ram + LAYOUT_BOOT_GDT + ENTRY_SEL_CODE, 8), 0x00af9b000000ffffULL);
+	assert_int_equal(rd(ram + LAYOUT_BOOT_GDT + ENTRY_SEL_DATA, 8), 0x00cf93000000ffffULL);
 	free(ram);
 }
 

@@ -8,6 +8,7 @@
 #include <sys/ioctl.h>
 
 #include "kvm/kvm.h"
+#include "le.h"
 #include "log.h"
 #include "rasvm/layout.h"
 #include "vm.h"
@@ -40,12 +41,6 @@
 
 #define CPUID_MAX_ENTRIES 256
 
-static void put64(uint8_t *p, uint64_t v)
-{
-	for (int i = 0; i < 8; i++)
-		p[i] = (uint8_t)(v >> (8 * i));
-}
-
 void x86_write_boot_tables(struct guest_mem *mem)
 {
 	uint8_t *gdt = mem_gpa_to_hva(mem, LAYOUT_BOOT_GDT, 24);
@@ -55,17 +50,17 @@ void x86_write_boot_tables(struct guest_mem *mem)
 
 	/* Descriptors (SDM Vol. 3A 3.4.5): null; code: L=1, P, DPL0, type execute/read;
 	 * data: G, D/B, P, DPL0, type read/write. */
-	put64(gdt + 0, 0);
-	put64(gdt + 8, 0x00af9b000000ffffULL);
-	put64(gdt + 16, 0x00cf93000000ffffULL);
+	le_put(gdt + 0, 0, 8);
+	le_put(gdt + 8, 0x00af9b000000ffffULL, 8);
+	le_put(gdt + 16, 0x00cf93000000ffffULL, 8);
 
 	memset(pml4, 0, 4096);
 	memset(pdpt, 0, 4096);
-	put64(pml4, LAYOUT_BOOT_PDPT | PTE_P | PTE_RW);
+	le_put(pml4, LAYOUT_BOOT_PDPT | PTE_P | PTE_RW, 8);
 	for (uint64_t g = 0; g < 4; g++) {
-		put64(pdpt + 8 * g, (LAYOUT_BOOT_PD + g * 4096) | PTE_P | PTE_RW);
+		le_put(pdpt + 8 * g, (LAYOUT_BOOT_PD + g * 4096) | PTE_P | PTE_RW, 8);
 		for (uint64_t i = 0; i < 512; i++)
-			put64(pd + g * 4096 + 8 * i, ((g << 30) + (i << 21)) | PTE_P | PTE_RW | PTE_PS);
+			le_put(pd + g * 4096 + 8 * i, ((g << 30) + (i << 21)) | PTE_P | PTE_RW | PTE_PS, 8);
 	}
 }
 
