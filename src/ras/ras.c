@@ -56,8 +56,8 @@ void ras_exit(struct vm *vm)
 	if (!ras)
 		return;
 	ghes_exit(ras);
-	free(ras->timing.sample_ns);
-	free(ras->timing.mark_ns);
+	free(ras->timing.latency.ns);
+	free(ras->timing.marks.ns);
 	poison_free(&ras->table);
 	pthread_mutex_destroy(&ras->lock);
 	free(ras);
@@ -329,15 +329,16 @@ void ras_stats(struct ras *ras, FILE *f)
 	fprintf(f, "ras_overflowed %llu\n", (unsigned long long)ras->n.overflowed);
 	fprintf(f, "ras_first_error_ns %llu\n", (unsigned long long)t->first_error_ns);
 	fprintf(f, "ras_last_ack_ns %llu\n", (unsigned long long)t->last_ack_ns);
-	fprintf(f, "ras_latency_samples %u\n", t->samples);
-	for (uint32_t i = 0; i < t->marks; i++)
-		fprintf(f, "ras_mark_ns %llu\n", (unsigned long long)t->mark_ns[i]);
-	if (t->samples) {
-		qsort(t->sample_ns, t->samples, sizeof(*t->sample_ns), cmp_u64);
-		fprintf(f, "ras_latency_median_ns %llu\n", (unsigned long long)t->sample_ns[t->samples / 2]);
+	const struct ns_series *lat = &t->latency;
+	fprintf(f, "ras_latency_samples %u\n", lat->count);
+	for (uint32_t i = 0; i < t->marks.count; i++)
+		fprintf(f, "ras_mark_ns %llu\n", (unsigned long long)t->marks.ns[i]);
+	if (lat->count) {
+		qsort(lat->ns, lat->count, sizeof(*lat->ns), cmp_u64);
+		fprintf(f, "ras_latency_median_ns %llu\n", (unsigned long long)lat->ns[lat->count / 2]);
 		fprintf(f, "ras_latency_p99_ns %llu\n",
-			(unsigned long long)t->sample_ns[(t->samples * 99ULL) / 100]);
-		fprintf(f, "ras_latency_max_ns %llu\n", (unsigned long long)t->sample_ns[t->samples - 1]);
+			(unsigned long long)lat->ns[(lat->count * 99ULL) / 100]);
+		fprintf(f, "ras_latency_max_ns %llu\n", (unsigned long long)lat->ns[lat->count - 1]);
 	}
 	pthread_mutex_unlock(&ras->lock);
 }
@@ -378,30 +379,28 @@ int ras_inject_mce(struct vm *vm, unsigned cpu, const struct mce_record *r, bool
 	return 0;
 }
 
+/* Keep v unless the series is full (or out of memory: a benchmark figure, not RAS state). */
+static void series_add(struct ns_series *s, uint64_t v)
+{
+	if (s->count == s->cap && s->cap < RAS_LATENCY_SAMPLES_MAX) {
+		uint32_t cap = s->cap ? s->cap * 2 : 1024;
+		uint64_t *p = realloc(s->ns, cap * sizeof(*p));
+		if (p)
+			s->ns = p, s->cap = cap;
+	}
+	if (s->count < s->cap)
+		s->ns[s->count++] = v;
+}
+
 void ras_mark(struct vm *vm, uint64_t t_ns)
 {
 	struct ras *ras = vm->ras;
 	struct ras_timing *t = &ras->timing;
 
 	pthread_mutex_lock(&ras->lock);
-	if (t->marks == t->marks_cap && t->marks_cap < RAS_LATENCY_SAMPLES_MAX) {
-		uint32_t cap = t->marks_cap ? t->marks_cap * 2 : 1024;
-		uint64_t *p = realloc(t->mark_ns, cap * sizeof(*p));
-		if (p)
-			t->mark_ns = p, t->marks_cap = cap;
-	}
-	if (t->marks < t->marks_cap)
-		t->mark_ns[t->marks++] = t_ns;
-	if (t->pending_ns && t->pending_ns < t_ns) {
-		if (t->samples == t->cap && t->cap < RAS_LATENCY_SAMPLES_MAX) {
-			uint32_t cap = t->cap ? t->cap * 2 : 1024;
-			uint64_t *p = realloc(t->sample_ns, cap * sizeof(*p));
-			if (p)
-				t->sample_ns = p, t->cap = cap;
-		}
-		if (t->samples < t->cap)
-			t->sample_ns[t->samples++] = t_ns - t->pending_ns;
-	}
+	series_add(&t->marks, t_ns);
+	if (t->pending_ns && t->pending_ns < t_ns)
+		series_add(&t->latency, t_ns - t->pending_ns);
 	t->pending_ns = 0;
 	pthread_mutex_unlock(&ras->lock);
 }

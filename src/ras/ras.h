@@ -68,13 +68,17 @@ struct ras_counters {
 
 /* Timing for make bench: SIGBUS to the guest handler's first instruction (PORT_MARK). */
 #define RAS_LATENCY_SAMPLES_MAX 1000000
+/* A growing list of nanosecond values, at most RAS_LATENCY_SAMPLES_MAX kept. */
+struct ns_series {
+	uint64_t *ns;
+	uint32_t count, cap;
+};
+
 struct ras_timing {
 	uint64_t pending_ns;      /* SIGBUS time of the error whose handler has not run yet */
-	uint64_t *sample_ns;
-	uint32_t samples, cap;
+	struct ns_series latency; /* SIGBUS -> handler's first instruction */
 	uint64_t first_error_ns, last_ack_ns;
-	uint64_t *mark_ns;        /* every mark, for benchmarks that time from their own clock */
-	uint32_t marks, marks_cap;
+	struct ns_series marks;   /* every mark, for benchmarks that time from their own clock */
 };
 
 struct ras {
