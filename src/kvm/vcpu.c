@@ -145,13 +145,13 @@ static bool handle_exit(struct vcpu *v)
 		uint64_t gpa = run->mmio.phys_addr;
 		if (ghes_mmio(vm, v, gpa, run->mmio.is_write, run->mmio.data, run->mmio.len))
 			return true;
-		/* A poisoned page shows up here on nested KVM: the read completes with all ones,
-		 * and the machine check or NMI the SIGBUS leads to arrives right after it. */
+		/* A poisoned page shows up here when KVM emulates the access: the read completes
+		 * with all ones, and the machine check or NMI the SIGBUS leads to comes right after. */
+		bool poisoned = sim_touch(vm, gpa);
 		if (!run->mmio.is_write)
-			memset(run->mmio.data, 0xff, sizeof(run->mmio.data));
-		if (sim_touch(vm, gpa))
+			memset(run->mmio.data, poisoned ? 0xff : 0, sizeof(run->mmio.data));
+		if (poisoned)
 			return true;
-		memset(run->mmio.data, 0, sizeof(run->mmio.data));
 		log_debug("vcpu %u: %s of unclaimed MMIO 0x%llx ignored", v->index,
 			  run->mmio.is_write ? "write" : "read", (unsigned long long)gpa);
 		return true;

@@ -126,7 +126,8 @@ static void flush(struct ras *ras, unsigned id, struct vcpu *vcpu)
 		/* A client's block goes out as it is, alone. */
 		memset(g->block, 0, ras->sources.block_length);
 		memcpy(g->block, first->raw, first->raw_len);
-		g->in_block_records = (first->raw[0] | first->raw[1] << 8) >> GESB_ENTRY_COUNT_SHIFT & GESB_ENTRY_COUNT_MAX;
+		g->in_block_records = (uint32_t)(le_get(first->raw, 4) >> GESB_ENTRY_COUNT_SHIFT) &
+				      GESB_ENTRY_COUNT_MAX;
 		if (!g->in_block_records)
 			g->in_block_records = 1; /* QEMU-made blocks count 0 entries */
 		free(first->raw);
