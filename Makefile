@@ -39,6 +39,7 @@ VMM_OBJS := \
 	src/kvm/mem.o \
 	src/kvm/vcpu.o \
 	src/kvm/x86/cpu.o \
+	src/kvm/x86/ras_ops.o \
 	src/loader/elf.o \
 	src/log.o \
 	src/platform.o \
@@ -49,7 +50,8 @@ VMM_OBJS := \
 	src/ras/ras.o \
 	src/ras/sigbus.o \
 	src/ras/sim.o \
-	src/stats.o
+	src/stats.o \
+	src/vm.o
 
 # The freestanding test guest (guest/), linked at 1 MiB and embedded into rasvm.
 GUEST_OBJS := \

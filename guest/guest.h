@@ -174,6 +174,7 @@ struct boot_info {
 	uint64_t ram_size;
 	char scenario[64];
 	uint32_t resets;
+	uint32_t mcg_cap;
 	uint32_t e820_count;
 	struct { uint64_t addr, size; uint32_t type; } e820[32];
 };

@@ -1,8 +1,9 @@
 // SPDX-License-Identifier: MIT
 /*
  * The boot narrative, in order: what needs no KVM first (kernel file, guest RAM, loading,
- * tables), then KVM (VM, vCPUs), devices, run, and the unwinding in reverse with labels
- * named after what they undo.
+ * tables), then KVM, the vCPU array, the lifecycle, RAS, devices, the control socket; then
+ * boots (a KVM VM and vCPU threads each) until the VM ends; and the unwinding in reverse with
+ * labels named after what they undo. How a run ends or restarts is decided in vm.c.
  */
 #include "boot.h"
 
@@ -25,6 +26,7 @@
 #include "kvm/kvm.h"
 #include "kvm/vcpu.h"
 #include "kvm/x86/cpu.h"
+#include "kvm/x86/ras_ops.h"
 #include "loader/elf.h"
 #include "log.h"
 #include "ctl/qmp.h"
@@ -39,62 +41,21 @@
 /* The test guest, embedded by src/guest_image.S. */
 extern const uint8_t guest_image_start[], guest_image_end[];
 
-/* A hang is reported when every vCPU was halted with interrupts off this many ticks running. */
+/* The main thread's watchdog tick: how often it looks for a hung guest. */
 #define WATCHDOG_TICK_MS 250
-#define HANG_TICKS 4
 
-uint64_t now_ns(void)
-{
-	struct timespec ts;
-
-	clock_gettime(CLOCK_MONOTONIC, &ts);
-	return (uint64_t)ts.tv_sec * 1000000000ULL + (uint64_t)ts.tv_nsec;
-}
-
-bool vm_end(struct vm *vm, enum vm_outcome outcome, int exit_code, const char *fmt, ...)
-{
-	va_list ap;
-	bool won = false;
-
-	pthread_mutex_lock(&vm->lock);
-	if (vm->outcome == VM_RUNNING) {
-		won = true;
-		vm->outcome = outcome;
-		/* No guest instruction runs after the end, as on hardware: a vCPU that ended the
-		 * run must not re-enter the guest while the main thread is still on its way to
-		 * vcpus_stop() (on a loaded host that takes milliseconds, and a guest touching
-		 * a poisoned page would take the same error again and again meanwhile). */
-		atomic_store(&vm->stopping, true);
-		vm->exit_code = exit_code;
-		va_start(ap, fmt);
-		vsnprintf(vm->reason, sizeof(vm->reason), fmt, ap);
-		va_end(ap);
-		/* The main thread ends runs itself too (signals, hangs); it needs no wake-up. */
-		if (!pthread_equal(pthread_self(), vm->main_thread))
-			pthread_kill(vm->main_thread, SIG_MAIN_WAKE);
-	}
-	pthread_mutex_unlock(&vm->lock);
-	return won;
-}
-
-/* The ACPI tables, and the GHES status blocks they point to, emptied. */
+/* The ACPI tables (the GHES status blocks they point to are ras/ghes.c's to empty). */
 static int build_firmware(struct vm *vm, uint64_t *rsdp)
 {
-	const struct config *cfg = vm->cfg;
 	struct acpi_tables t;
 	uint8_t *area = mem_gpa_to_hva(&vm->mem, LAYOUT_ACPI_BASE, LAYOUT_ACPI_END - LAYOUT_ACPI_BASE);
-	int r = platform_build_acpi(cfg, area, &t);
+	int r = platform_build_acpi(vm->cfg, area, &t);
 
 	if (r) {
 		log_err("building the ACPI tables failed: %s", strerror(-r));
 		return r;
 	}
 	*rsdp = LAYOUT_ACPI_BASE + t.rsdp_off;
-	/* The status blocks start empty on every boot; the registers are rasvm's (ras/ghes.c). */
-	uint64_t blocks = ghes_region_size(&cfg->ras) - GHES_REGION_BLOCKS;
-	uint8_t *b = mem_gpa_to_hva(&vm->mem, LAYOUT_ERROR_REGION + GHES_REGION_BLOCKS, blocks);
-	if (cfg->ras.mask && b)
-		memset(b, 0, blocks);
 	return 0;
 }
 
@@ -159,62 +120,37 @@ static uint64_t host_ram(void)
 	return pages > 0 && size > 0 ? (uint64_t)pages * (uint64_t)size : UINT64_MAX;
 }
 
-static int outcome_exit_code(const struct vm *vm)
+static int outcome_exit_code(enum vm_outcome o, int exit_code)
 {
-	switch (vm->outcome) {
-	case VM_POWER_OFF: return vm->exit_code;
+	switch (o) {
+	case VM_POWER_OFF: return exit_code;
 	case VM_TRIPLE_FAULT: return EXIT_GUEST_TRIPLE_FAULT;
 	case VM_HUNG: return EXIT_GUEST_HUNG;
 	case VM_ASSERT: return EXIT_GUEST_ASSERT;
 	case VM_BAD_EXIT_CODE: return EXIT_GUEST_BAD_CODE;
 	case VM_KVM_ERROR: return EXIT_GUEST_KVM_ERROR;
-	case VM_SIGNAL: return vm->exit_code;
+	case VM_SIGNAL: return exit_code;
 	case VM_HOST_MEMORY: return EXIT_HOST_MEMORY;
 	case VM_QUIT: return 0;
 	default: return EXIT_INTERNAL;
 	}
 }
 
-/* True when every vCPU has been halted with interrupts off for HANG_TICKS probes. */
-static bool all_hung(struct vm *vm)
-{
-	for (unsigned i = 0; i < vm->ncpus; i++)
-		if (atomic_load(&vm->vcpu[i].halted_noirq_ticks) < HANG_TICKS)
-			return false;
-	return true;
-}
-
-/* The main thread's part while vCPUs run: wait for the end, a signal, or a hang. */
+/* The main thread's part while vCPUs run: wait until an end or reset is asked, taking
+ * signals, action-optional host errors and the hang watchdog on the way. */
 static void supervise(struct vm *vm)
 {
-	sigset_t set;
-	struct timespec tick = { .tv_sec = 0, .tv_nsec = WATCHDOG_TICK_MS * 1000000L };
-
-	sigemptyset(&set);
-	sigaddset(&set, SIGINT);
-	sigaddset(&set, SIGTERM);
-	sigaddset(&set, SIG_MAIN_WAKE);
-	for (;;) {
-		int sig = sigtimedwait(&set, NULL, &tick);
+	while (!vm_leaving(vm)) {
+		int sig = vm_wait(vm, WATCHDOG_TICK_MS);
 		/* Action-optional host memory errors are handled here, off the signal path. */
 		ras_drain(vm, NULL);
 		if (sig == SIGINT || sig == SIGTERM)
 			vm_end(vm, VM_SIGNAL, sig == SIGINT ? EXIT_SIGINT : EXIT_SIGTERM,
 			       "stopped by %s", sig == SIGINT ? "SIGINT" : "SIGTERM");
-		pthread_mutex_lock(&vm->lock);
-		bool running = vm->outcome == VM_RUNNING;
-		pthread_mutex_unlock(&vm->lock);
-		if (!running)
-			return;
-		if (sig < 0 && all_hung(vm)) {
+		if (!vm_leaving(vm) && !vm_is_paused(vm) && vcpus_hung(vm, now_ns()))
 			vm_end(vm, VM_HUNG, 0,
-			       "guest hung: every vCPU halted with interrupts disabled for %d ms (vcpu 0 at rip 0x%llx)",
-			       WATCHDOG_TICK_MS * HANG_TICKS, (unsigned long long)vm->vcpu[0].last_rip);
-			return;
-		}
-		if (sig < 0)
-			for (unsigned i = 0; i < vm->ncpus; i++)
-				vcpu_request(&vm->vcpu[i], VCPU_REQ_HANG_PROBE);
+			       "guest hung: every vCPU halted with interrupts disabled (vcpu 0 at rip 0x%llx)",
+			       (unsigned long long)atomic_load(&vm->vcpu[0].last_rip));
 	}
 }
 
@@ -236,68 +172,110 @@ static int load_guest(struct vm *vm, const struct image *img)
 	return 0;
 }
 
-/* One boot of the guest on a fresh KVM VM, run until it ends; the VM is gone afterwards.
- * The first boot's guest was loaded before KVM was opened; a reset loads it again. */
-static int run_once(struct vm *vm, const struct image *img, bool first)
+/* Once the vCPUs stopped for good: why, and where they were when it went wrong. */
+static void log_end(struct vm *vm)
 {
-	int code = first ? 0 : load_guest(vm, img), r;
+	char why[256];
+	enum vm_outcome o = vm_outcome(vm, NULL, why, sizeof(why));
 
-	if (code)
-		return code;
+	if (o == VM_OUTCOME_NONE)
+		return; /* a reset: run_boots says why */
+	if (o == VM_POWER_OFF || o == VM_QUIT) {
+		log_debug("%s", why);
+		return;
+	}
+	log_err("%s", why);
+	if (o != VM_SIGNAL)
+		vcpus_report(vm);
+}
+
+/* One boot of the guest on a fresh KVM VM, run until an end or a reset is asked; the KVM VM
+ * is gone afterwards. Returns 0, or an exit code when the boot could not even start. */
+static int run_once(struct vm *vm)
+{
+	int code = EXIT_INTERNAL, r;
+
 	r = kvm_vm_create(vm);
 	if (r)
 		return r == -ENOTSUP ? EXIT_NO_KVM : EXIT_INTERNAL;
-	code = EXIT_INTERNAL;
-	pthread_rwlock_wrlock(&vm->vcpu_lock);
-	r = x86_vm_init(vm) || vcpus_create(vm);
-	pthread_rwlock_unlock(&vm->vcpu_lock);
-	if (r)
+	if (vcpus_create(vm))
 		goto destroy_vcpus;
-	if (first && ras_init(vm)) {
-		log_err("cannot set up guest RAS: out of memory");
+	bootinfo_set_mcg_cap(&vm->mem, atomic_load(&vm->mcg_cap));
+	serial_reset(&vm->serial);
+	/* Nothing starts if an end was asked while the machine was built (a signal, quit). */
+	if (!vm_boot_begin(vm)) {
+		log_end(vm);
+		code = 0;
 		goto destroy_vcpus;
 	}
-	/* --poison: the simulated host has lost these pages by the time the guest runs. */
-	for (unsigned i = 0; first && i < vm->cfg->poison_count; i++) {
-		const struct poison_request *p = &vm->cfg->poison[i];
-		if ((r = sim_poison(vm, p->gpa, p->action_optional, p->lsb)))
-			log_err("--poison 0x%llx: %s", (unsigned long long)p->gpa,
-				r == -EFAULT ? "not guest RAM"
-				: r == -EBUSY ? "rasvm's GHES status blocks cannot be poisoned by the simulator"
-					      : strerror(-r));
-	}
-	/* Stopping again only if something (a signal, the control socket) ended the run already. */
-	pthread_mutex_lock(&vm->lock);
-	atomic_store(&vm->stopping, vm->outcome != VM_RUNNING);
-	pthread_mutex_unlock(&vm->lock);
 	if (vcpus_start(vm)) {
+		vm_end(vm, VM_INTERNAL, 0, "cannot start the vCPU threads");
 		vcpus_stop(vm);
 		code = EXIT_OS;
 		goto destroy_vcpus;
 	}
 	supervise(vm);
 	vcpus_stop(vm);
-	code = outcome_exit_code(vm);
-	if (vm->outcome == VM_RESET) {
-		log_info("%s", vm->reason);
-	} else if (vm->outcome == VM_POWER_OFF || vm->outcome == VM_QUIT) {
-		log_debug("%s", vm->reason);
-	} else {
-		log_err("%s", vm->reason);
-		vcpus_report(vm);
-	}
+	log_end(vm);
+	code = 0;
 destroy_vcpus:
-	pthread_rwlock_wrlock(&vm->vcpu_lock);
+	if (code && code != EXIT_OS)
+		vm_end(vm, VM_INTERNAL, 0, "the VM could not be built");
 	vcpus_destroy(vm);
-	x86_vm_exit(vm);
-	pthread_rwlock_unlock(&vm->vcpu_lock);
 	kvm_vm_destroy(vm);
 	return code;
 }
 
+/* --poison: the simulated host has lost these pages by the time the guest first runs. */
+static void poison_at_start(struct vm *vm)
+{
+	for (unsigned i = 0; i < vm->cfg->poison_count; i++) {
+		const struct poison_request *p = &vm->cfg->poison[i];
+		int r = sim_poison(vm, p->gpa, p->action_optional, p->lsb);
+		if (r)
+			log_err("--poison 0x%llx: %s", (unsigned long long)p->gpa,
+				r == -EFAULT ? "not guest RAM (the whole granule must be)"
+				: r == -EBUSY ? "rasvm's GHES status blocks cannot be poisoned by the simulator"
+					      : strerror(-r));
+	}
+}
+
+/* Boots until the VM ends: each reset replaces the poisoned pages, reloads the guest and
+ * starts a new KVM VM. Returns the exit code. */
+static int run_boots(struct vm *vm, const struct image *img)
+{
+	enum vm_reset_cause cause;
+	char reason[256];
+	int code;
+
+	for (;;) {
+		code = run_once(vm);
+		if (code || !vm_boot_finish(vm, &cause, reason, sizeof(reason)))
+			break;
+		log_info("%s", reason);
+		ras_reset(vm);
+		vm->resets++;
+		qmp_event(vm, "RESET", json_pack("{s:b,s:s}", "guest", cause != VM_RESET_CONTROL,
+						  "reason", cause == VM_RESET_CONTROL ? "host-qmp-system-reset"
+						  : "guest-reset"));
+		if ((code = load_guest(vm, img)))
+			break;
+	}
+	int guest_code;
+	enum vm_outcome o = vm_outcome(vm, &guest_code, NULL, 0);
+	if (code)
+		return code;
+	qmp_event(vm, "SHUTDOWN", json_pack("{s:b,s:s}", "guest", o == VM_POWER_OFF,
+					    "reason", o == VM_POWER_OFF ? "guest-shutdown"
+					    : o == VM_QUIT ? "host-qmp-quit"
+					    : o == VM_SIGNAL ? "host-signal" : "guest-panic"));
+	return outcome_exit_code(o, guest_code);
+}
+
 int boot_run(const struct config *cfg)
 {
-	struct vm vm = { .cfg = cfg, .kvm_fd = -1, .vm_fd = -1, .ncpus = cfg->cpus };
+	struct vm vm = { .cfg = cfg, .kvm_fd = -1, .vm_fd = -1, .ncpus = cfg->cpus,
+			 .life = { .wake_fd = -1, .signal_fd = -1 } };
 	struct image img;
 	char err[256];
 	uint8_t *ram = NULL;
@@ -305,17 +283,11 @@ int boot_run(const struct config *cfg)
 	sigset_t mask, old;
 
 	log_verbose = cfg->verbose;
-	pthread_mutex_init(&vm.lock, NULL);
-	pthread_mutex_init(&vm.sim_lock, NULL);
-	pthread_mutex_init(&vm.pause_lock, NULL);
-	pthread_cond_init(&vm.pause_cond, NULL);
-	pthread_rwlock_init(&vm.vcpu_lock, NULL);
-	vm.main_thread = pthread_self();
-	/* SIGINT/SIGTERM/SIG_MAIN_WAKE are taken with sigtimedwait() by the main thread only. */
+	/* SIGINT/SIGTERM are taken through a signalfd by the main thread only: blocked in every
+	 * thread (the others inherit the mask). */
 	sigemptyset(&mask);
 	sigaddset(&mask, SIGINT);
 	sigaddset(&mask, SIGTERM);
-	sigaddset(&mask, SIG_MAIN_WAKE);
 	pthread_sigmask(SIG_BLOCK, &mask, &old);
 	/* A shell starts background jobs with SIGINT ignored, and an ignored signal is dropped
 	 * when sent even though it is blocked here: take both back, as QEMU does, so `kill -INT`
@@ -347,48 +319,53 @@ int boot_run(const struct config *cfg)
 		code = EXIT_INTERNAL;
 		goto unmap_ram;
 	}
+	if (mem_track_init(&vm.mem) || sim_init(&vm)) {
+		code = EXIT_OS;
+		goto free_tracking;
+	}
 	/* A bad kernel file is reported before KVM is even opened. */
 	code = load_guest(&vm, &img);
 	if (code)
-		goto unmap_ram;
+		goto free_tracking;
 
 	vm.kvm_fd = kvm_open();
 	if (vm.kvm_fd < 0) {
 		code = EXIT_NO_KVM;
-		goto unmap_ram;
+		goto free_tracking;
 	}
 	if (config_check_host(cfg, host_ram(), kvm_max_vcpus(vm.kvm_fd), err, sizeof(err))) {
 		log_err("%s", err);
 		code = EXIT_USAGE;
 		goto close_kvm;
 	}
-	if (vcpu_signals_init() || sigbus_init(&vm)) {
-		code = EXIT_INTERNAL;
+	code = EXIT_INTERNAL;
+	if (x86_vm_init(&vm))
 		goto close_kvm;
+	if (vcpus_alloc(&vm)) {
+		code = EXIT_OS;
+		goto exit_arch;
+	}
+	if (vm_life_init(&vm)) {
+		code = EXIT_OS;
+		goto free_vcpus;
+	}
+	if (vcpu_signals_init() || sigbus_init(&vm))
+		goto destroy_life;
+	if (ras_init(&vm, &x86_ras_ops)) {
+		log_err("cannot set up guest RAS: out of memory");
+		code = EXIT_OS;
+		goto exit_ras;
 	}
 	if (devices_init(&vm)) {
 		code = EXIT_OS;
-		goto close_kvm;
+		goto exit_ras;
 	}
 	if (cfg->qmp_path && qmp_start(&vm, cfg->qmp_path)) {
 		code = EXIT_OS;
 		goto exit_devices;
 	}
-	for (bool first = true;; first = false) {
-		code = run_once(&vm, &img, first);
-		if (vm.outcome != VM_RESET)
-			break;
-		ras_reset(&vm);
-		vm.resets++;
-		vm.outcome = VM_RUNNING;
-		qmp_event(&vm, "RESET", json_pack("{s:b,s:s}", "guest", !strstr(vm.reason, "control socket"),
-						  "reason", strstr(vm.reason, "control socket") ? "host-qmp-system-reset"
-						  : "guest-reset"));
-	}
-	qmp_event(&vm, "SHUTDOWN", json_pack("{s:b,s:s}", "guest", vm.outcome == VM_POWER_OFF,
-					     "reason", vm.outcome == VM_POWER_OFF ? "guest-shutdown"
-					     : vm.outcome == VM_QUIT ? "host-qmp-quit"
-					     : vm.outcome == VM_SIGNAL ? "host-signal" : "guest-panic"));
+	poison_at_start(&vm);
+	code = run_boots(&vm, &img);
 	ras_drain(&vm, NULL);
 	ras_summary(&vm);
 	if (cfg->stats_path)
@@ -396,20 +373,24 @@ int boot_run(const struct config *cfg)
 	qmp_stop(&vm);
 exit_devices:
 	devices_exit(&vm);
+exit_ras:
 	ras_exit(&vm);
-	sim_exit(&vm);
+destroy_life:
+	vm_life_destroy(&vm);
+free_vcpus:
+	vcpus_free(&vm);
+exit_arch:
+	x86_vm_exit(&vm);
 close_kvm:
 	close(vm.kvm_fd);
+free_tracking:
+	sim_exit(&vm);
+	mem_track_free(&vm.mem);
 unmap_ram:
 	munmap(ram, cfg->memory);
 close_image:
 	image_close(&img);
 out:
 	pthread_sigmask(SIG_SETMASK, &old, NULL);
-	pthread_mutex_destroy(&vm.sim_lock);
-	pthread_mutex_destroy(&vm.pause_lock);
-	pthread_cond_destroy(&vm.pause_cond);
-	pthread_rwlock_destroy(&vm.vcpu_lock);
-	pthread_mutex_destroy(&vm.lock);
 	return code;
 }

@@ -17,8 +17,9 @@ int bootinfo_write(struct guest_mem *mem, unsigned cpus, const char *scenario, u
 	_Static_assert(BOOTINFO_OFF_E820 + BOOTINFO_E820_MAX * BOOTINFO_E820_ENTRY_SIZE <= 4096,
 		       "the e820 copy fits the boot-info page");
 	_Static_assert(BOOTINFO_OFF_SCENARIO + BOOTINFO_SCENARIO_LEN <= BOOTINFO_OFF_RESETS &&
-			       BOOTINFO_OFF_RESETS + 4 <= BOOTINFO_OFF_E820,
-		       "scenario, then resets, then the e820 copy");
+			       BOOTINFO_OFF_RESETS + 4 <= BOOTINFO_OFF_MCG_CAP &&
+			       BOOTINFO_OFF_MCG_CAP + 4 <= BOOTINFO_OFF_E820,
+		       "scenario, then resets, MCG_CAP, then the e820 copy");
 	if (!p || n > BOOTINFO_E820_MAX || strlen(scenario) >= BOOTINFO_SCENARIO_LEN)
 		return -EINVAL;
 	memset(p, 0, 4096);
@@ -36,5 +37,15 @@ int bootinfo_write(struct guest_mem *mem, unsigned cpus, const char *scenario, u
 		le_put(e + 8, e820[i].size, 8);
 		le_put(e + 16, e820[i].type, 4);
 	}
+	return 0;
+}
+
+int bootinfo_set_mcg_cap(struct guest_mem *mem, uint64_t mcg_cap)
+{
+	uint8_t *p = mem_gpa_to_hva(mem, LAYOUT_BOOT_INFO + BOOTINFO_OFF_MCG_CAP, 4);
+
+	if (!p)
+		return -EINVAL;
+	le_put(p, (uint32_t)mcg_cap, 4); /* bits 63:32 of MCG_CAP are reserved (SDM 16.3.1.1) */
 	return 0;
 }

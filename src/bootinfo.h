@@ -12,4 +12,8 @@
 int bootinfo_write(struct guest_mem *mem, unsigned cpus, const char *scenario, uint64_t rsdp,
 		   unsigned resets);
 
+/* Once the vCPUs exist: the MCG_CAP KVM really gave them (KVM may clear bits it does not
+ * emulate, e.g. SER_P on AMD). */
+int bootinfo_set_mcg_cap(struct guest_mem *mem, uint64_t mcg_cap);
+
 #endif

@@ -30,3 +30,33 @@ DEFINE_LOG(log_err, "error: ", 1)
 DEFINE_LOG(log_warn, "warning: ", 1)
 DEFINE_LOG(log_info, "", 1)
 DEFINE_LOG(log_debug, "", log_verbose)
+
+#include <pthread.h>
+
+#include "clock.h"
+
+#define LOG_RL_WINDOW_NS 1000000000ULL
+
+bool log_rl_allow(struct log_rl *rl, unsigned *suppressed)
+{
+	static pthread_mutex_t lock = PTHREAD_MUTEX_INITIALIZER;
+	uint64_t now = now_ns();
+	bool ok;
+
+	pthread_mutex_lock(&lock);
+	if (now - rl->window_start_ns >= LOG_RL_WINDOW_NS) {
+		rl->window_start_ns = now;
+		rl->printed = 0;
+	}
+	ok = rl->printed < LOG_RL_BURST;
+	*suppressed = 0;
+	if (ok) {
+		rl->printed++;
+		*suppressed = rl->suppressed;
+		rl->suppressed = 0;
+	} else {
+		rl->suppressed++;
+	}
+	pthread_mutex_unlock(&lock);
+	return ok;
+}

@@ -1,8 +1,38 @@
 /* SPDX-License-Identifier: MIT */
 /*
- * The state of one virtual machine: plain structs, owned by boot.c, shared by the vCPU
- * threads and the devices. Everything that can change while vCPUs run is either _Atomic
- * or under vm->lock.
+ * One virtual machine: plain structs shared by the main thread, the vCPU threads, the
+ * control socket's thread and the devices, and its lifecycle (vm.c).
+ *
+ * The lifecycle is one small state machine with one owner lock (life.lock):
+ *
+ *   PRELAUNCH --vm_boot_begin--> RUNNING --(end or reset requested; main stops vCPUs)-->
+ *       vm_boot_finish: ENDED (an end was asked: power-off, quit, signal, fatal error)
+ *                     | RESETTING --vm_boot_begin--> RUNNING ...        (a reset was asked)
+ *
+ * Requests come from any thread through vm_end() and vm_reset(); an end always wins over a
+ * reset, whatever the order they arrive in, and the first end decides the outcome. Only the
+ * main thread moves the state (vm_boot_begin/vm_boot_finish), after the vCPU threads have
+ * stopped. Pausing (stop/cont) is a hold on top of RUNNING: vCPUs park outside KVM_RUN.
+ *
+ * Who may touch what while threads run:
+ *
+ *   fields                           written by                        protected by
+ *   cfg, kvm_fd, run_size, mem,      boot.c before any thread starts    immutable afterwards
+ *   ncpus, vcpu[] (the array), ras,
+ *   sim, qmp, cpuid
+ *   vm_fd, entry, resets, vcpu[i].fd  the main thread between boots      no vCPU thread runs then;
+ *   and .run                         (PRELAUNCH/RESETTING)              other threads never use
+ *                                                                        them (they ask a vCPU)
+ *   mcg_cap                          vCPU 0's set-up at each boot       _Atomic
+ *   life.*                           anyone, through vm.c               life.lock (leave: atomic)
+ *   vcpu[i].requests, .sigbus        anyone                             atomics, lock-free ring
+ *   vcpu[i] thread state, call slot  vcpu.c                             vcpu[i].lock
+ *   ras state                        ras/                               ras->lock
+ *   serial                           dev/serial.c                       serial.lock
+ *
+ * Lock order: ras->lock may be taken with nothing held or after qmp's event lock is released;
+ * life.lock and vcpu[i].lock are leaves (nothing else is taken while they are held, except
+ * that vm.c kicks vCPUs, which takes vcpu[i].lock, after dropping life.lock).
  */
 #ifndef RASVM_VM_H
 #define RASVM_VM_H
@@ -12,19 +42,22 @@
 #include <stdatomic.h>
 #include <stdbool.h>
 #include <stdint.h>
+#include <time.h>
 
+#include "clock.h"
 #include "config.h"
 #include "dev/serial.h"
 #include "kvm/mem.h"
-#include "ras/mce.h"
 #include "ras/sigbus.h"
 
 struct kvm_run;
 struct kvm_cpuid2;
+struct ras;
+struct sim;
 
-/* How a run ended; the first vm_end() wins. */
+/* How a run ended; the first vm_end() decides it. */
 enum vm_outcome {
-	VM_RUNNING,
+	VM_OUTCOME_NONE,   /* still running (or only a reset is pending) */
 	VM_POWER_OFF,      /* guest wrote PORT_POWER */
 	VM_TRIPLE_FAULT,   /* KVM_EXIT_SHUTDOWN */
 	VM_HUNG,           /* every vCPU halted with interrupts disabled */
@@ -33,46 +66,83 @@ enum vm_outcome {
 	VM_KVM_ERROR,      /* KVM could not run the guest */
 	VM_INTERNAL,       /* rasvm itself failed */
 	VM_SIGNAL,         /* SIGINT or SIGTERM */
-	VM_RESET,          /* the guest asked for a reset, or RAS had to reset it: boot again */
 	VM_HOST_MEMORY,    /* a host memory error the guest cannot be told of (--ras off) */
 	VM_QUIT,           /* the control socket's quit */
 };
 
-/* The main thread is woken with this signal (blocked everywhere, taken by sigtimedwait). */
-#define SIG_MAIN_WAKE SIGUSR2
+/* Who asked for a reset (the RESET event's "guest" and "reason" follow it). */
+enum vm_reset_cause {
+	VM_RESET_GUEST,    /* the guest wrote the FADT reset register */
+	VM_RESET_CONTROL,  /* system_reset on the control socket */
+	VM_RESET_RAS,      /* a machine check the guest could not take: the CPU would shut down */
+};
+
+enum vm_state {
+	VM_STATE_PRELAUNCH, /* built, the first boot's vCPUs not started yet */
+	VM_STATE_RUNNING,   /* vCPU threads run the guest (or park, while paused) */
+	VM_STATE_RESETTING, /* between two boots: vCPUs stopped, the machine being rebuilt */
+	VM_STATE_ENDED,     /* over; the outcome says why */
+};
+
+struct vm_life {
+	pthread_mutex_t lock;
+	pthread_cond_t cond;        /* parked vCPUs and vm_pause() wait here */
+	enum vm_state state;
+	enum vm_outcome outcome;
+	int exit_code;              /* with VM_POWER_OFF: the guest's code; VM_SIGNAL: 130/143 */
+	char reason[256];           /* human-readable, for the final log line */
+	bool reset_pending;
+	enum vm_reset_cause reset_cause;
+	char reset_reason[256];
+	bool paused;                /* stop: vCPUs hold outside KVM_RUN until cont */
+	unsigned threads;           /* vCPU threads of this boot that are running */
+	unsigned parked;            /* of those, how many hold because of the pause */
+	atomic_bool leave;          /* an end or reset is pending: no vCPU enters the guest again */
+	int wake_fd;                /* eventfd the main thread waits on (written from signal handlers too) */
+	int signal_fd;              /* SIGINT and SIGTERM, taken by the main thread only */
+};
 
 /* Requests to a vCPU thread, set by anyone, consumed by the vCPU after a kick. */
 #define VCPU_REQ_HANG_PROBE (1u << 0) /* sample halted-with-interrupts-off state */
-#define VCPU_REQ_NMI        (1u << 1) /* inject an NMI (GHES sync source) */
-#define VCPU_REQ_MCE        (1u << 2) /* inject vcpu->pending_mce[] */
+#define VCPU_REQ_NMI        (1u << 1) /* inject an NMI (GHES sync source, inject-nmi) */
+#define VCPU_REQ_RAS        (1u << 2) /* RAS work for this vCPU: machine checks waiting */
 #define VCPU_REQ_SIM_TOUCH  (1u << 3) /* the simulator: this vCPU touches vcpu->touch_gpa */
-#define VCPU_PENDING_MCE    16
+#define VCPU_REQ_IRQ_GED    (1u << 4) /* vCPU 0: pulse the GED's interrupt line */
+#define VCPU_REQ_CALL       (1u << 5) /* run vcpu->call (vcpu_call) */
 
-/* A machine check waiting for its vCPU's thread (KVM wants vCPU ioctls there). primary: a
- * page's own report, after which that thread decides on the broadcast to the other vCPUs. */
-struct pending_mce {
-	struct mce_record record;
-	bool primary;
-};
+/* A function run on a vCPU's own thread for another thread (KVM wants vCPU ioctls there). */
+typedef int (*vcpu_fn)(struct vcpu *v, void *arg);
 
 struct vcpu {
 	struct vm *vm;
 	unsigned index;
+	/* Per boot (see the table above). */
 	int fd;
 	struct kvm_run *run;
+	/* The thread, and whether it can be signalled: under lock, so a kick never reaches a
+	 * thread that has already ended. */
+	pthread_mutex_t lock;
+	pthread_cond_t call_done;
 	pthread_t thread;
-	bool thread_started;
-	_Atomic unsigned requests;
-	/* Ticks in a row this vCPU was found halted with RFLAGS.IF clear. */
-	_Atomic unsigned halted_noirq_ticks;
-	uint64_t last_rip; /* at the last hang probe, for the report */
-	struct sigbus_ring sigbus; /* action-required SIGBUS stashed by the handler */
-	struct pending_mce pending_mce[VCPU_PENDING_MCE]; /* under ras->lock */
-	unsigned pending_mce_count;
-	_Atomic uint64_t touch_gpa; /* with VCPU_REQ_SIM_TOUCH */
-};
+	bool thread_alive;   /* signals may be sent to it */
+	bool joinable;       /* started and not joined yet */
+	/* vcpu_call's slot, under lock. */
+	vcpu_fn call_fn;
+	void *call_arg;
+	int call_result;
+	bool call_pending;
+	uint64_t call_seq, call_done_seq;
 
-struct ras;
+	_Atomic unsigned requests;
+	_Atomic uint64_t last_exit_ns;     /* when the guest last exited to rasvm (kicks aside): hang probes skip busy vCPUs */
+	_Atomic unsigned halted_noirq_probes; /* probes in a row that found it halted with RFLAGS.IF clear */
+	_Atomic uint64_t last_rip;         /* at the last hang probe, for the report */
+	_Atomic uint64_t touch_gpa;        /* with VCPU_REQ_SIM_TOUCH */
+	timer_t poll_timer;                /* the thread's one-shot kick timer (vcpu_poll_later) */
+	bool has_poll_timer;
+	uint64_t last_probe_ns;            /* the main thread's last hang probe of it */
+	struct sigbus_ring sigbus;         /* action-required SIGBUS stashed by the handler */
+};
 
 struct vm {
 	const struct config *cfg;
@@ -80,43 +150,58 @@ struct vm {
 	int vm_fd;
 	size_t run_size;           /* mmap size of struct kvm_run */
 	struct guest_mem mem;
-	uint64_t entry;
+	uint64_t entry;            /* where the boot vCPU starts (the loader says) */
 	unsigned ncpus;
 	struct vcpu *vcpu;
 	struct kvm_cpuid2 *cpuid;  /* KVM_GET_SUPPORTED_CPUID, adjusted per vCPU */
-	uint64_t mcg_cap;          /* programmed into every vCPU with KVM_X86_SETUP_MCE */
+	_Atomic uint64_t mcg_cap;  /* what the guest's MCG_CAP really reads (vCPU 0, read back) */
 	struct serial serial;
-
-	pthread_t main_thread;     /* woken by vm_end() */
-	pthread_mutex_t lock;
-	enum vm_outcome outcome;
-	int exit_code;             /* with VM_POWER_OFF: the guest's code */
-	char reason[256];          /* human-readable, for the final log line */
-	atomic_bool stopping;
-
+	struct vm_life life;
 	_Atomic uint64_t first_testport_ns; /* CLOCK_MONOTONIC of the first PORT_TEST write */
 	struct ras *ras;           /* guest RAS state, lives across resets */
-	void *sim;                 /* the host poison simulator's pages (ras/sim.c) */
-	pthread_mutex_t sim_lock;
+	struct sim *sim;           /* the host poison simulator (ras/sim.c) */
 	unsigned resets;           /* boots after the first, told to the guest in the boot info */
 	void *qmp;                 /* the control socket (ctl/qmp.c), NULL without --qmp */
-	/* vCPUs are rebuilt at resets: other threads use vm->vcpu under this (read) lock. */
-	pthread_rwlock_t vcpu_lock;
-	/* stop/cont: vCPUs park outside KVM_RUN while paused. */
-	pthread_mutex_t pause_lock;
-	pthread_cond_t pause_cond;
-	bool paused;
-	unsigned parked;
 };
 
-/* Pause every vCPU (outside KVM_RUN) and wait for them; resume. 0 or -ETIMEDOUT. */
-int vm_pause(struct vm *vm);
-void vm_resume(struct vm *vm);
+/* ---- The lifecycle (vm.c) ---- */
 
-/* Record how the VM ended (first caller wins: true for it), stop vCPUs from entering the
- * guest again, and wake the main thread. */
+/* Set up the lock, the wake-up eventfd and the signalfd for SIGINT/SIGTERM (which the caller
+ * has blocked in every thread). 0 or -errno. */
+int vm_life_init(struct vm *vm);
+void vm_life_destroy(struct vm *vm);
+
+/* Ask for the end: the first caller decides the outcome and gets true; later calls (and a
+ * pending reset) give way. vCPUs stop entering the guest at once, the main thread wakes. */
 bool vm_end(struct vm *vm, enum vm_outcome outcome, int exit_code, const char *fmt, ...)
 	__attribute__((format(printf, 4, 5)));
-uint64_t now_ns(void);
+/* Ask for a reset: 1 when this call asked for it, 0 when a reset was on its way already (the
+ * same one), -1 when the VM is ending (an end always wins). */
+int vm_reset(struct vm *vm, enum vm_reset_cause cause, const char *fmt, ...)
+	__attribute__((format(printf, 3, 4)));
+/* stop / cont: hold every vCPU outside KVM_RUN and wait for them (0, or -ETIMEDOUT after 2 s;
+ * -ESHUTDOWN when the VM is ending); let them go. Return whether the state changed. */
+int vm_pause(struct vm *vm, bool *changed);
+void vm_resume(struct vm *vm, bool *changed);
+bool vm_is_paused(struct vm *vm);
+enum vm_state vm_state(struct vm *vm);
+/* True once an end or a reset is pending: vCPU threads leave their loop. Lock-free. */
+bool vm_leaving(struct vm *vm);
+/* Wake the main thread. Async-signal-safe. */
+void vm_wake(struct vm *vm);
+
+/* Main thread only. Wait up to timeout_ms for a wake-up or a signal; returns SIGINT or
+ * SIGTERM when one arrived, else 0. */
+int vm_wait(struct vm *vm, int timeout_ms);
+/* Main thread only: start a boot (PRELAUNCH/RESETTING -> RUNNING); false if an end was
+ * asked meanwhile, and then nothing starts. */
+bool vm_boot_begin(struct vm *vm);
+/* Main thread only, after every vCPU thread of the boot stopped: ENDED (returns false) or
+ * RESETTING (returns true; *cause and reason tell who asked). */
+bool vm_boot_finish(struct vm *vm, enum vm_reset_cause *cause, char *reason, size_t len);
+/* The outcome once ENDED. */
+enum vm_outcome vm_outcome(struct vm *vm, int *exit_code, char *reason, size_t len);
+/* QEMU's RunState name for query-status. */
+const char *vm_status_name(struct vm *vm);
 
 #endif

@@ -55,7 +55,7 @@
 
 /* ---- Boot-info page, little-endian, at LAYOUT_BOOT_INFO ---- */
 #define BOOTINFO_MAGIC            0x56534152 /* "RASV" at offset 0 */
-#define BOOTINFO_VERSION          2 /* layout version at offset 4 */
+#define BOOTINFO_VERSION          3 /* layout version at offset 4 (3 added MCG_CAP) */
 #define BOOTINFO_OFF_MAGIC        0 /* u32 BOOTINFO_MAGIC */
 #define BOOTINFO_OFF_VERSION      4 /* u32 BOOTINFO_VERSION */
 #define BOOTINFO_OFF_CPUS         8 /* u32 number of vCPUs */
@@ -65,6 +65,7 @@
 #define BOOTINFO_OFF_SCENARIO     32 /* char[64] NUL-terminated scenario name from --scenario */
 #define BOOTINFO_SCENARIO_LEN     64 /* size of the scenario field, NUL included */
 #define BOOTINFO_OFF_RESETS       96 /* u32 resets before this boot (0 on the first) */
+#define BOOTINFO_OFF_MCG_CAP      100 /* u32 the MCG_CAP every vCPU really has (read back from KVM; 0 = unknown) */
 #define BOOTINFO_OFF_E820         104 /* e820 entries: u64 addr, u64 size, u32 type, u32 zero */
 #define BOOTINFO_E820_ENTRY_SIZE  24 /* bytes per e820 entry */
 #define BOOTINFO_E820_MAX         32 /* e820 entries that fit */

@@ -41,34 +41,31 @@ static json_t *cmd_query_version(struct vm *vm, json_t *a, const char **cls, cha
 static json_t *cmd_query_status(struct vm *vm, json_t *a, const char **cls, char *desc, size_t desclen)
 {
 	(void)a, (void)cls, (void)desc, (void)desclen;
-	pthread_mutex_lock(&vm->pause_lock);
-	bool paused = vm->paused;
-	pthread_mutex_unlock(&vm->pause_lock);
-	return json_pack("{s:b,s:b,s:s}", "running", !paused, "singlestep", 0, "status",
-			 paused ? "paused" : "running");
+	const char *status = vm_status_name(vm);
+	return json_pack("{s:b,s:b,s:s}", "running", !strcmp(status, "running"), "singlestep", 0,
+			 "status", status);
 }
 
 static json_t *cmd_stop(struct vm *vm, json_t *a, const char **cls, char *desc, size_t desclen)
 {
+	bool changed;
+
 	(void)a, (void)cls;
-	pthread_mutex_lock(&vm->pause_lock);
-	bool was = vm->paused;
-	pthread_mutex_unlock(&vm->pause_lock);
-	if (vm_pause(vm))
-		return FAIL("the vCPUs did not stop within 2 s");
-	if (!was)
+	int r = vm_pause(vm, &changed);
+	if (changed)
 		qmp_event(vm, "STOP", NULL);
+	if (r == -ETIMEDOUT)
+		return FAIL("the vCPUs did not stop within 2 s");
 	return json_object();
 }
 
 static json_t *cmd_cont(struct vm *vm, json_t *a, const char **cls, char *desc, size_t desclen)
 {
+	bool changed;
+
 	(void)a, (void)cls, (void)desc, (void)desclen;
-	pthread_mutex_lock(&vm->pause_lock);
-	bool was = vm->paused;
-	pthread_mutex_unlock(&vm->pause_lock);
-	vm_resume(vm);
-	if (was)
+	vm_resume(vm, &changed);
+	if (changed)
 		qmp_event(vm, "RESUME", NULL);
 	return json_object();
 }
@@ -76,7 +73,8 @@ static json_t *cmd_cont(struct vm *vm, json_t *a, const char **cls, char *desc, 
 static json_t *cmd_system_reset(struct vm *vm, json_t *a, const char **cls, char *desc, size_t desclen)
 {
 	(void)a, (void)cls, (void)desc, (void)desclen;
-	vm_end(vm, VM_RESET, 0, "reset requested through the control socket");
+	/* As QEMU: accepted whatever the state; a VM on its way out just ends. */
+	vm_reset(vm, VM_RESET_CONTROL, "reset requested through the control socket");
 	return json_object();
 }
 
@@ -89,13 +87,10 @@ static json_t *cmd_quit(struct vm *vm, json_t *a, const char **cls, char *desc, 
 
 static json_t *cmd_inject_nmi(struct vm *vm, json_t *a, const char **cls, char *desc, size_t desclen)
 {
-	(void)a, (void)cls;
-	pthread_rwlock_rdlock(&vm->vcpu_lock);
-	bool ok = vm->vcpu != NULL;
-	if (ok)
-		vcpu_request(&vm->vcpu[0], VCPU_REQ_NMI); /* the default CPU, as QEMU on x86 */
-	pthread_rwlock_unlock(&vm->vcpu_lock);
-	return ok ? json_object() : FAIL("the VM is between boots; try again");
+	(void)a, (void)cls, (void)desc, (void)desclen;
+	/* The default CPU, as QEMU on x86; between boots it waits for the next one. */
+	vcpu_request(&vm->vcpu[0], VCPU_REQ_NMI);
+	return json_object();
 }
 
 static json_t *cmd_inject_ghes(struct vm *vm, json_t *a, const char **cls, char *desc, size_t desclen)
@@ -115,15 +110,14 @@ static json_t *cmd_inject_ghes(struct vm *vm, json_t *a, const char **cls, char 
 		return FAIL("'cper' is not base64");
 	}
 	char why[192];
-	/* Notifying may interrupt a vCPU: keep them from being rebuilt meanwhile. */
-	pthread_rwlock_rdlock(&vm->vcpu_lock);
-	int r = vm->ras ? ghes_inject_raw(vm->ras, id, blk, (size_t)n, why, sizeof(why)) : -ENOENT;
-	pthread_rwlock_unlock(&vm->vcpu_lock);
+	int r = ghes_inject_raw(vm->ras, id, blk, (size_t)n, why, sizeof(why));
 	free(blk);
 	if (r == -EINVAL)
 		return FAIL("the CPER record is invalid: %s", why);
+	if (r == -ENOMEM)
+		return FAIL("out of memory");
 	if (r)
-		return FAIL("%s", vm->ras ? why : "guest RAS is not set up");
+		return FAIL("%s", why);
 	return json_object();
 }
 
@@ -162,13 +156,14 @@ static json_t *cmd_inject_mce(struct vm *vm, json_t *a, const char **cls, char *
 	(void)cls;
 	if (cpu >= vm->ncpus)
 		return FAIL("'cpu' %llu: the VM has %u vCPU(s)", (unsigned long long)cpu, vm->ncpus);
-	if (bank >= (vm->mcg_cap & 0xff))
+	uint64_t banks = atomic_load(&vm->mcg_cap) & MCG_CAP_COUNT_MASK;
+	if (bank >= banks)
 		return FAIL("'bank' %llu: the vCPUs have %llu banks", (unsigned long long)bank,
-			    (unsigned long long)(vm->mcg_cap & 0xff));
+			    (unsigned long long)banks);
 	if (!(r.status & MCI_STATUS_VAL))
 		return FAIL("'status' lacks the VAL bit (63): KVM would refuse it");
 	if (ras_inject_mce(vm, (unsigned)cpu, &r, b && json_is_true(b)))
-		return FAIL("the VM is between boots; try again");
+		return FAIL("vcpu %llu: too many machine checks already wait", (unsigned long long)cpu);
 	return json_object();
 }
 
@@ -177,22 +172,22 @@ static json_t *cmd_query_ras(struct vm *vm, json_t *a, const char **cls, char *d
 	struct ras *ras = vm->ras;
 	static const char *const notify[] = { "nmi", "sci", "polled" };
 
-	(void)a, (void)cls;
-	if (!ras)
-		return FAIL("guest RAS is not set up");
+	(void)a, (void)cls, (void)desc, (void)desclen;
 	pthread_mutex_lock(&ras->lock);
-	json_t *sources = json_array(), *pages = json_array();
+	json_t *sources = json_array(), *pages = json_array(), *dropped = json_object();
 	for (unsigned id = 0; id < RAS_SOURCES_MAX; id++) {
 		const struct ghes_runtime *g = &ras->ghes[id];
 		if (!g->enabled)
 			continue;
 		json_array_append_new(sources,
-			json_pack("{s:i,s:s,s:s,s:I,s:I,s:b,s:i,s:i,s:I,s:I,s:I,s:I}", "id", id, "name",
+			json_pack("{s:i,s:s,s:s,s:I,s:I,s:b,s:i,s:i,s:I,s:I,s:I,s:I,s:I,s:I}", "id", id, "name",
 				  ras_source_name(id), "notification", notify[id], "block-address",
 				  (json_int_t)g->block_gpa, "block-length", (json_int_t)ras->sources.block_length,
 				  "free", g->ack != 0, "queued", (int)g->count, "queue-capacity",
-				  (int)ras->queue_cap, "records", (json_int_t)g->records, "notifications",
-				  (json_int_t)g->notifications, "acknowledged", (json_int_t)g->acks,
+				  (int)ras->queue_cap, "records", (json_int_t)ras->n.delivered_ghes[id],
+				  "blocks", (json_int_t)g->blocks, "notifications", (json_int_t)g->notifications,
+				  "blocks-acknowledged", (json_int_t)g->blocks_acked,
+				  "records-acknowledged", (json_int_t)g->records_acked,
 				  "overflowed", (json_int_t)g->overflowed));
 	}
 	for (uint32_t i = 0; i < ras->table.capacity; i++) {
@@ -205,20 +200,30 @@ static json_t *cmd_query_ras(struct vm *vm, json_t *a, const char **cls, char *d
 				  "errors", (int)e->errors, "reports", (int)e->reports));
 	}
 	const struct ras_counters *n = &ras->n;
+	static const char *const drop_keys[RAS_DROP_COUNT] = {
+		[RAS_DROP_POLICY] = "policy", [RAS_DROP_MCE_BUSY] = "mce-busy",
+		[RAS_DROP_MCE_DISABLED] = "mce-disabled", [RAS_DROP_BANK_DISABLED] = "bank-disabled",
+		[RAS_DROP_RESET] = "reset",
+	};
+	for (unsigned d = 0; d < RAS_DROP_COUNT; d++)
+		json_object_set_new(dropped, drop_keys[d], json_integer((json_int_t)n->dropped[d]));
+	uint64_t reports, accounted;
+	bool balanced = ras_check_invariant(ras, &reports, &accounted) == 0;
 	json_t *counters = json_pack(
-		"{s:I,s:I,s:I,s:I,s:{s:I,s:I,s:I},s:I,s:I,s:I,s:I,s:I,s:I,s:I}",
+		"{s:I,s:I,s:I,s:I,s:I,s:I,s:{s:I,s:I,s:I},s:I,s:I,s:I,s:I,s:I,s:o,s:I,s:I,s:I,s:I,s:I,s:I,s:I,s:I,s:b}",
 		"received", (json_int_t)(n->received_ar + n->received_ao), "action-required",
 		(json_int_t)n->received_ar, "action-optional", (json_int_t)n->received_ao,
-		"delivered-mce", (json_int_t)n->via_mce, "delivered-ghes", "sync",
-		(json_int_t)n->via_ghes[0], "async", (json_int_t)n->via_ghes[1], "polled",
-		(json_int_t)n->via_ghes[2], "acknowledged", (json_int_t)n->acknowledged, "queued",
-		(json_int_t)0, "overflowed", (json_int_t)n->overflowed, "dropped", (json_int_t)n->dropped,
-		"resets", (json_int_t)n->resets, "recovered", (json_int_t)n->recovered, "lost",
-		(json_int_t)n->lost);
-	uint64_t queued = 0;
-	for (unsigned id = 0; id < RAS_SOURCES_MAX; id++)
-		queued += ras->ghes[id].count;
-	json_object_set_new(counters, "queued", json_integer((json_int_t)queued));
+		"pages", (json_int_t)n->pages, "reports", (json_int_t)n->reports,
+		"delivered-mce", (json_int_t)n->delivered_mce, "delivered-ghes", "sync",
+		(json_int_t)n->delivered_ghes[0], "async", (json_int_t)n->delivered_ghes[1], "polled",
+		(json_int_t)n->delivered_ghes[2], "acknowledged", (json_int_t)n->records_acked,
+		"blocks-acknowledged", (json_int_t)n->blocks_acked,
+		"queued", (json_int_t)(ras_mce_queued_reports(ras) + ghes_queued_reports(ras)),
+		"overflowed", (json_int_t)n->overflowed, "dropped", (json_int_t)ras_dropped_total(n),
+		"dropped-by-reason", dropped, "lost", (json_int_t)n->lost, "escalated",
+		(json_int_t)n->escalated, "injected-mce", (json_int_t)n->raw_mce, "injected-mce-dropped",
+		(json_int_t)n->raw_mce_dropped, "injected-ghes", (json_int_t)n->raw_ghes, "resets",
+		(json_int_t)n->resets, "recovered", (json_int_t)n->recovered, "balanced", balanced);
 	json_t *ret = json_pack("{s:s,s:o,s:o,s:o}", "policy", ras_policy_name(ras->policy), "sources",
 				sources, "poisoned-pages", pages, "counters", counters);
 	pthread_mutex_unlock(&ras->lock);

@@ -55,6 +55,6 @@ void devices_pio(struct vm *vm, struct vcpu *vcpu, uint16_t port, bool is_write,
 	/* Nothing decodes this port: reads float high, as on an ISA bus. */
 	if (!is_write)
 		pio_fill(data, size, 0xff);
-	log_debug("vcpu %u: %s of unclaimed port 0x%x ignored", vcpu->index,
+	log_debug_rl("vcpu %u: %s of unclaimed port 0x%x ignored", vcpu->index,
 		  is_write ? "write" : "read", port);
 }

@@ -32,7 +32,7 @@ static void reset_pio(struct vm *vm, struct vcpu *vcpu, uint16_t offset, bool is
 		return;
 	}
 	if (data[0] == RESET_VALUE)
-		vm_end(vm, VM_RESET, 0, "the guest asked for a reset (vcpu %u)", vcpu->index);
+		vm_reset(vm, VM_RESET_GUEST, "the guest asked for a reset (vcpu %u)", vcpu->index);
 }
 
 const struct device_ops reset_device = {

@@ -4,6 +4,8 @@
 #include <errno.h>
 #include <fcntl.h>
 #include <linux/kvm.h>
+#include <signal.h>
+#include <time.h>
 #include <string.h>
 #include <sys/ioctl.h>
 #include <unistd.h>
@@ -35,24 +37,35 @@
 #define MCR_LOOP     0x10
 #define MSR_DCD_DSR_CTS 0xb0
 
-static void write_all(int fd, const char *p, size_t n)
+/* The writer thread: the only place that may block on the console. */
+static void *writer_thread(void *arg)
 {
-	while (n) {
-		ssize_t w = write(fd, p, n);
+	struct serial *s = arg;
+
+	pthread_mutex_lock(&s->lock);
+	for (;;) {
+		while (!s->len && !s->stop)
+			pthread_cond_wait(&s->cond, &s->lock);
+		if (!s->len)
+			break;
+		uint32_t n = s->len, head = s->head;
+		if (head + n > SERIAL_BUFFER)
+			n = SERIAL_BUFFER - head; /* up to the end of the ring; the rest next time */
+		s->writing = true;
+		pthread_mutex_unlock(&s->lock);
+		ssize_t w = write(s->fd, s->buf + head, n);
+		pthread_mutex_lock(&s->lock);
+		s->writing = false;
 		if (w < 0 && errno == EINTR)
 			continue;
 		if (w <= 0)
-			return; /* the console is best effort: a closed pipe must not stop the VM */
-		p += w;
-		n -= (size_t)w;
+			w = n; /* the console is best effort: a closed pipe must not stop the VM */
+		s->head = (s->head + (uint32_t)w) % SERIAL_BUFFER;
+		s->len -= (uint32_t)w;
+		pthread_cond_broadcast(&s->cond);
 	}
-}
-
-void serial_flush(struct serial *s)
-{
-	if (s->len && s->fd >= 0)
-		write_all(s->fd, s->line, s->len);
-	s->len = 0;
+	pthread_mutex_unlock(&s->lock);
+	return NULL;
 }
 
 static void update_irq(struct vm *vm, struct serial *s)
@@ -64,14 +77,21 @@ static void update_irq(struct vm *vm, struct serial *s)
 	s->irq_level = level;
 	struct kvm_irq_level irq = { .irq = IRQ_COM1, .level = level };
 	if (ioctl(vm->vm_fd, KVM_IRQ_LINE, &irq) < 0)
-		log_warn("serial: KVM_IRQ_LINE failed: %s", strerror(errno));
+		log_warn_rl("serial: KVM_IRQ_LINE failed: %s", strerror(errno));
 }
 
 static void transmit(struct serial *s, uint8_t c)
 {
-	s->line[s->len++] = (char)c;
-	if (c == '\n' || s->len == sizeof(s->line))
-		serial_flush(s);
+	if (s->fd < 0)
+		return;
+	if (s->len == SERIAL_BUFFER) {
+		s->dropped++;
+		return;
+	}
+	s->buf[(s->head + s->len) % SERIAL_BUFFER] = (char)c;
+	s->len++;
+	if (c == '\n' || s->len >= SERIAL_BUFFER / 2)
+		pthread_cond_broadcast(&s->cond);
 }
 
 static uint8_t modem_status(const struct serial *s)
@@ -150,12 +170,21 @@ void serial_pio(struct vm *vm, struct vcpu *vcpu, uint16_t offset, bool is_write
 	pthread_mutex_unlock(&s->lock);
 }
 
+void serial_reset(struct serial *s)
+{
+	pthread_mutex_lock(&s->lock);
+	s->ier = s->lcr = s->mcr = s->scr = s->dll = s->dlm = 0;
+	s->fifo_enabled = s->thr_interrupt = s->irq_level = false;
+	pthread_mutex_unlock(&s->lock);
+}
+
 static int serial_init(struct vm *vm)
 {
 	struct serial *s = &vm->serial;
 
 	memset(s, 0, sizeof(*s));
 	pthread_mutex_init(&s->lock, NULL);
+	pthread_cond_init(&s->cond, NULL);
 	s->fd = -1;
 	switch (vm->cfg->serial) {
 	case SERIAL_STDIO:
@@ -173,16 +202,57 @@ static int serial_init(struct vm *vm)
 	case SERIAL_NONE:
 		break;
 	}
+	if (s->fd >= 0) {
+		sigset_t all, old;
+		/* The writer takes no signals: they belong to the main and vCPU threads. */
+		sigfillset(&all);
+		pthread_sigmask(SIG_SETMASK, &all, &old);
+		int r = pthread_create(&s->writer, NULL, writer_thread, s);
+		pthread_sigmask(SIG_SETMASK, &old, NULL);
+		if (r) {
+			log_err("serial: cannot start the console writer: %s", strerror(r));
+			if (s->own_fd)
+				close(s->fd);
+			return -r;
+		}
+		s->writer_started = true;
+	}
 	return 0;
 }
+
+/* At exit the guest's last lines still go out, unless the console has stopped taking them
+ * for this long: then they are given up (and said so), and rasvm ends anyway. */
+#define SERIAL_DRAIN_S 5
 
 static void serial_exit(struct vm *vm)
 {
 	struct serial *s = &vm->serial;
+	struct timespec until;
+	int r = 0;
 
-	serial_flush(s);
+	if (s->writer_started) {
+		clock_gettime(CLOCK_REALTIME, &until);
+		until.tv_sec += SERIAL_DRAIN_S;
+		pthread_mutex_lock(&s->lock);
+		s->stop = true;
+		pthread_cond_broadcast(&s->cond);
+		while ((s->len || s->writing) && !r)
+			r = pthread_cond_timedwait(&s->cond, &s->lock, &until);
+		uint32_t left = s->len;
+		pthread_mutex_unlock(&s->lock);
+		if (r) {
+			pthread_cancel(s->writer); /* blocked in write(2): a cancellation point */
+			log_warn("serial: the console took no output for %d s; %u byte(s) not written",
+				 SERIAL_DRAIN_S, left);
+		}
+		pthread_join(s->writer, NULL);
+	}
+	if (s->dropped)
+		log_warn("serial: %llu byte(s) of guest output dropped: the console did not keep up",
+			 (unsigned long long)s->dropped);
 	if (s->own_fd)
 		close(s->fd);
+	pthread_cond_destroy(&s->cond);
 	pthread_mutex_destroy(&s->lock);
 }
 

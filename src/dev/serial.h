@@ -1,7 +1,8 @@
 /* SPDX-License-Identifier: MIT */
 /*
  * 8250/16550 UART on PORT_COM1, enough for a console: the registers a driver probes and
- * programs, transmit to a file descriptor, the transmit-empty interrupt on IRQ_COM1.
+ * programs, transmit to a file descriptor (through a writer thread), the transmit-empty
+ * interrupt on IRQ_COM1.
  * There is no receive path: LSR never reports data ready.
  */
 #ifndef RASVM_DEV_SERIAL_H
@@ -11,18 +12,25 @@
 #include <stdbool.h>
 #include <stdint.h>
 
-#define SERIAL_LINE_MAX 256
+/* Output waits here for the writer thread; a reader that stops reading costs the guest its
+ * console output beyond this (counted), never a stalled vCPU. */
+#define SERIAL_BUFFER (64u * 1024)
 
 struct serial {
 	pthread_mutex_t lock;
+	pthread_cond_t cond; /* the writer waits for output; serial_exit waits for it to drain */
+	pthread_t writer;
+	bool writer_started, stop, writing;
 	int fd;            /* -1: output discarded */
 	bool own_fd;       /* opened by rasvm (file:PATH), closed at exit */
+	/* Registers: reset at every boot (the interrupt controller is new then too). */
 	uint8_t ier, lcr, mcr, scr, dll, dlm;
 	bool fifo_enabled;  /* FCR bit 0: IIR then reports FIFOs, as a 16550A does */
 	bool thr_interrupt; /* THR-empty interrupt pending (cleared by reading IIR or writing THR) */
 	bool irq_level;     /* what was last sent on the IRQ line */
-	unsigned len;
-	char line[SERIAL_LINE_MAX];
+	uint32_t head, len; /* ring of SERIAL_BUFFER bytes */
+	uint64_t dropped;   /* bytes the guest sent while the ring was full */
+	char buf[SERIAL_BUFFER];
 };
 
 struct vm;
@@ -31,6 +39,7 @@ struct vcpu;
 /* Register access at offset 0-7 from PORT_COM1; size is always 1 for an 8250. */
 void serial_pio(struct vm *vm, struct vcpu *vcpu, uint16_t offset, bool is_write, uint8_t *data,
 		unsigned size);
-void serial_flush(struct serial *s);
+/* At each boot: registers as after power-on. */
+void serial_reset(struct serial *s);
 
 #endif

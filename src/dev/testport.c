@@ -1,19 +1,20 @@
 // SPDX-License-Identifier: MIT
 /*
  * The test port: the guest writes the GPA of a UCALL_SIZE-byte block to PORT_TEST and the
- * host acts on it (SYNC, DONE, ASSERT), as Linux KVM selftests' ucall does. The block and
- * the strings it points to are guest memory, so every address and length is checked.
+ * host acts on it (SYNC, DONE, ASSERT, POISON), as Linux KVM selftests' ucall does. The
+ * block and the strings it points to are guest memory: read through mem_read(), which
+ * checks every address and refuses pages known to be bad, copied once before use. Whatever
+ * the guest writes here, it can only make rasvm print (rate-limited) lines.
  */
 #include <ctype.h>
+#include <errno.h>
 #include <stdio.h>
 #include <string.h>
 
-#include <errno.h>
-
 #include "dev/device.h"
 #include "le.h"
-#include "ras/sim.h"
 #include "log.h"
+#include "ras/sim.h"
 #include "rasvm/layout.h"
 #include "vm.h"
 
@@ -27,18 +28,40 @@ static void read_guest_string(struct vm *vm, uint64_t gpa, char *out, size_t out
 		return;
 	}
 	for (; i + 1 < outlen; i++) {
-		const uint8_t *c = mem_gpa_to_hva(&vm->mem, gpa + i, 1);
-		if (c && sim_is_poisoned(vm, gpa + i, 1))
-			c = NULL;
-		if (!c) {
+		uint8_t c;
+		if (i > UINT64_MAX - gpa || mem_read(&vm->mem, gpa + i, &c, 1)) {
 			snprintf(out, outlen, "<bad address 0x%llx>", (unsigned long long)gpa);
 			return;
 		}
-		if (*c == '\0')
+		if (c == '\0')
 			break;
-		out[i] = isprint(*c) ? (char)*c : '?';
+		out[i] = isprint(c) ? (char)c : '?';
 	}
 	out[i] = '\0';
+}
+
+/* UCALL_POISON: the answer (0 or -errno) goes into the block's arg2 before the page goes bad,
+ * so a guest poisoning the page that holds its own block still gets it. */
+static void guest_poison(struct vm *vm, struct vcpu *vcpu, uint64_t blk_gpa, uint64_t target,
+			 bool ao)
+{
+	int64_t r;
+
+	if (!vm->cfg->guest_poison) {
+		r = -EPERM;
+		log_warn_rl("vcpu %u: guest asked to poison 0x%llx; rasvm runs without --guest-poison",
+			    vcpu->index, (unsigned long long)target);
+	} else {
+		r = sim_check(vm, target, 12);
+	}
+	uint8_t answer[8];
+	le_put(answer, (uint64_t)r, 8);
+	if (mem_write(&vm->mem, blk_gpa + 24, answer, sizeof(answer)))
+		log_warn_rl("vcpu %u: test port block at 0x%llx cannot take the answer", vcpu->index,
+			    (unsigned long long)blk_gpa);
+	if (r == 0 && (r = sim_poison(vm, target, ao, 12)))
+		log_err_rl("vcpu %u: poisoning 0x%llx failed: %s", vcpu->index,
+			   (unsigned long long)target, strerror((int)-r));
 }
 
 static void testport_pio(struct vm *vm, struct vcpu *vcpu, uint16_t offset, bool is_write,
@@ -53,49 +76,35 @@ static void testport_pio(struct vm *vm, struct vcpu *vcpu, uint16_t offset, bool
 	}
 	atomic_compare_exchange_strong(&vm->first_testport_ns, &expected, now_ns());
 	if (size != 4) {
-		log_warn("vcpu %u: test port written with %u bytes, expected 4; ignored", vcpu->index,
-			 size);
+		log_warn_rl("vcpu %u: test port written with %u bytes, expected 4; ignored", vcpu->index,
+			    size);
 		return;
 	}
 	uint64_t gpa = le_get(data, 4);
-	const uint8_t *blk = mem_gpa_to_hva(&vm->mem, gpa, UCALL_SIZE);
-	if (blk && sim_is_poisoned(vm, gpa, UCALL_SIZE)) {
-		log_warn("vcpu %u: test port block at 0x%llx is on a poisoned page; ignored", vcpu->index,
-			 (unsigned long long)gpa);
-		return;
-	}
-	if (!blk) {
-		log_warn("vcpu %u: test port block at 0x%llx is outside guest RAM; ignored", vcpu->index,
-			 (unsigned long long)gpa);
-		return;
-	}
 	/* Copy once, so the guest cannot change the block between checks and use. */
 	uint8_t u[UCALL_SIZE];
-	memcpy(u, blk, sizeof(u));
+	int r = mem_read(&vm->mem, gpa, u, sizeof(u));
+	if (r) {
+		log_warn_rl("vcpu %u: test port block at 0x%llx is %s; ignored", vcpu->index,
+			    (unsigned long long)gpa, r == -EHWPOISON ? "on a poisoned page" : "outside guest RAM");
+		return;
+	}
 	uint32_t cmd = (uint32_t)le_get(u, 4);
 	uint64_t a0 = le_get(u + 8, 8), a1 = le_get(u + 16, 8), a2 = le_get(u + 24, 8);
 	char s1[UCALL_STRING_MAX], s2[UCALL_STRING_MAX];
 
 	switch (cmd) {
 	case UCALL_SYNC:
-		read_guest_string(vm, a1, s1, sizeof(s1));
-		log_debug("vcpu %u: SYNC %llu %s", vcpu->index, (unsigned long long)a0, s1);
+		if (log_verbose) {
+			read_guest_string(vm, a1, s1, sizeof(s1));
+			log_debug_rl("vcpu %u: SYNC %llu %s", vcpu->index, (unsigned long long)a0, s1);
+		}
 		break;
-	case UCALL_POISON: {
-		int64_t r = -EPERM;
-		if (vm->cfg->guest_poison)
-			r = sim_poison(vm, a0, a1 & 1, 12);
-		else
-			log_warn("vcpu %u: guest asked to poison 0x%llx; rasvm runs without --guest-poison",
-				 vcpu->index, (unsigned long long)a0);
-		/* The answer goes back into the block, re-checked: the guest may have moved it. */
-		uint8_t *out = mem_gpa_to_hva(&vm->mem, gpa + 24, 8);
-		if (out)
-			le_put(out, (uint64_t)r, 8);
+	case UCALL_POISON:
+		guest_poison(vm, vcpu, gpa, a0, a1 & 1);
 		break;
-	}
 	case UCALL_DONE:
-		log_debug("vcpu %u: DONE", vcpu->index);
+		log_debug_rl("vcpu %u: DONE", vcpu->index);
 		break;
 	case UCALL_ASSERT:
 		read_guest_string(vm, a0, s1, sizeof(s1));
@@ -104,7 +113,7 @@ static void testport_pio(struct vm *vm, struct vcpu *vcpu, uint16_t offset, bool
 		       vcpu->index, s1, (unsigned long long)a1, s2);
 		break;
 	default:
-		log_warn("vcpu %u: unknown test port command %u; ignored", vcpu->index, cmd);
+		log_warn_rl("vcpu %u: unknown test port command %u; ignored", vcpu->index, cmd);
 		break;
 	}
 }

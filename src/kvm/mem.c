@@ -2,6 +2,8 @@
 #include "kvm/mem.h"
 
 #include <errno.h>
+#include <string.h>
+#include <sys/mman.h>
 
 #include "rasvm/layout.h"
 
@@ -87,4 +89,124 @@ unsigned mem_e820(const struct guest_mem *m, struct e820_entry *e, unsigned max)
 	if (m->size > m->low_size)
 		n = add(e, n, max, LAYOUT_HIGH_RAM, m->size - m->low_size, E820_RAM);
 	return n;
+}
+
+int page_bits_init(struct page_bits *b, uint64_t pages)
+{
+	size_t bytes = (size_t)((pages + 63) / 64 * 8);
+	void *p = mmap(NULL, bytes ? bytes : 8, PROT_READ | PROT_WRITE,
+		       MAP_PRIVATE | MAP_ANONYMOUS | MAP_NORESERVE, -1, 0);
+
+	if (p == MAP_FAILED)
+		return -ENOMEM;
+	*b = (struct page_bits){ .word = p, .pages = pages, .bytes = bytes ? bytes : 8 };
+	return 0;
+}
+
+void page_bits_free(struct page_bits *b)
+{
+	if (b->word)
+		munmap((void *)b->word, b->bytes);
+	*b = (struct page_bits){ 0 };
+}
+
+bool page_bits_test(const struct page_bits *b, uint64_t page)
+{
+	return b->word && page < b->pages &&
+	       (atomic_load_explicit(&b->word[page / 64], memory_order_acquire) >> (page % 64) & 1);
+}
+
+bool page_bits_set(struct page_bits *b, uint64_t page)
+{
+	if (!b->word || page >= b->pages)
+		return false;
+	uint64_t bit = 1ULL << (page % 64);
+	return atomic_fetch_or_explicit(&b->word[page / 64], bit, memory_order_acq_rel) & bit;
+}
+
+void page_bits_clear_all(struct page_bits *b)
+{
+	/* Back to untouched zero pages: clearing stays as cheap as the map is sparse. */
+	if (b->word && madvise((void *)b->word, b->bytes, MADV_DONTNEED) < 0)
+		memset((void *)b->word, 0, b->bytes);
+}
+
+uint64_t page_bits_next(const struct page_bits *b, uint64_t page)
+{
+	while (b->word && page < b->pages) {
+		uint64_t w = atomic_load(&b->word[page / 64]) >> (page % 64);
+		if (w)
+			return page + (uint64_t)__builtin_ctzll(w) < b->pages ? page + (uint64_t)__builtin_ctzll(w) : b->pages;
+		page = (page / 64 + 1) * 64;
+	}
+	return b->pages;
+}
+
+int mem_track_init(struct guest_mem *m)
+{
+	return page_bits_init(&m->bad, m->size / 4096);
+}
+
+void mem_track_free(struct guest_mem *m)
+{
+	page_bits_free(&m->bad);
+}
+
+/* Index of the page holding gpa in the host mapping, or UINT64_MAX if gpa is not RAM. */
+static uint64_t page_index(const struct guest_mem *m, uint64_t gpa)
+{
+	const uint8_t *h = mem_gpa_to_hva(m, gpa, 1);
+	return h ? (uint64_t)(h - m->hva) / 4096 : UINT64_MAX;
+}
+
+void mem_mark_bad(struct guest_mem *m, uint64_t gpa)
+{
+	uint64_t i = page_index(m, gpa);
+	if (i != UINT64_MAX)
+		page_bits_set(&m->bad, i);
+}
+
+bool mem_is_bad(const struct guest_mem *m, uint64_t gpa, uint64_t len)
+{
+	if (!len)
+		return false;
+	if (len - 1 > UINT64_MAX - gpa)
+		return true; /* wraps: no such range of RAM, treat as untouchable */
+	uint64_t first = gpa & ~0xfffULL, last = (gpa + (len - 1)) & ~0xfffULL;
+	for (uint64_t p = first;; p += 4096) {
+		uint64_t i = page_index(m, p);
+		if (i != UINT64_MAX && page_bits_test(&m->bad, i))
+			return true;
+		if (p == last)
+			return false;
+	}
+}
+
+void mem_clear_bad(struct guest_mem *m)
+{
+	page_bits_clear_all(&m->bad);
+}
+
+int mem_read(const struct guest_mem *m, uint64_t gpa, void *dst, size_t len)
+{
+	const uint8_t *h = mem_gpa_to_hva(m, gpa, len);
+
+	if (!h)
+		return -EFAULT;
+	if (mem_is_bad(m, gpa, len))
+		return -EHWPOISON;
+	memcpy(dst, h, len);
+	return 0;
+}
+
+int mem_write(struct guest_mem *m, uint64_t gpa, const void *src, size_t len)
+{
+	uint8_t *h = mem_gpa_to_hva(m, gpa, len);
+
+	if (!h)
+		return -EFAULT;
+	if (mem_is_bad(m, gpa, len))
+		return -EHWPOISON;
+	memcpy(h, src, len);
+	return 0;
 }

@@ -9,10 +9,28 @@
 #define RASVM_KVM_MEM_H
 
 #include <stdbool.h>
+#include <stdatomic.h>
 #include <stddef.h>
 #include <stdint.h>
 
 #define MEM_MAX_REGIONS 4
+
+/* A bit per 4 KiB page of guest RAM (by offset into the host mapping), set and tested
+ * without locks: vCPU threads test it on every unclaimed MMIO exit and device access. */
+struct page_bits {
+	_Atomic uint64_t *word; /* mmap'd lazily: only words in use become resident */
+	uint64_t pages;
+	size_t bytes;
+};
+
+int page_bits_init(struct page_bits *b, uint64_t pages);
+void page_bits_free(struct page_bits *b);
+bool page_bits_test(const struct page_bits *b, uint64_t page);
+/* Returns whether the bit was set before. */
+bool page_bits_set(struct page_bits *b, uint64_t page);
+void page_bits_clear_all(struct page_bits *b);
+/* The next set bit at or after page, or b->pages when there is none. */
+uint64_t page_bits_next(const struct page_bits *b, uint64_t page);
 
 struct mem_region {
 	uint64_t gpa;
@@ -26,6 +44,9 @@ struct guest_mem {
 	uint8_t *hva;      /* start of the single host mapping */
 	unsigned nregions;
 	struct mem_region region[MEM_MAX_REGIONS];
+	/* Pages rasvm must not touch itself: known poisoned (a host error named them) or taken
+	 * away by the simulator. A read of one would raise SIGBUS in rasvm (docs/ras.md). */
+	struct page_bits bad;
 };
 
 /* e820 types (ACPI 6.5 15.1, Table 15.1) */
@@ -47,6 +68,18 @@ int mem_punch(struct guest_mem *m, uint64_t gpa, uint64_t len);
 void *mem_gpa_to_hva(const struct guest_mem *m, uint64_t gpa, uint64_t len);
 /* Guest physical address of a host pointer into RAM; false when it is not guest RAM. */
 bool mem_hva_to_gpa(const struct guest_mem *m, const void *hva, uint64_t *gpa);
+/* The bad-page map (after mem_layout; allocates). 0 or -ENOMEM. */
+int mem_track_init(struct guest_mem *m);
+void mem_track_free(struct guest_mem *m);
+void mem_mark_bad(struct guest_mem *m, uint64_t gpa);
+/* Does [gpa, gpa+len) touch a bad page? (len 0: false) */
+bool mem_is_bad(const struct guest_mem *m, uint64_t gpa, uint64_t len);
+void mem_clear_bad(struct guest_mem *m);
+/* Copy between guest RAM and rasvm, for devices: -EFAULT when [gpa, gpa+len) is not in one
+ * RAM region, -EHWPOISON when it touches a bad page (nothing is copied then). */
+int mem_read(const struct guest_mem *m, uint64_t gpa, void *dst, size_t len);
+int mem_write(struct guest_mem *m, uint64_t gpa, const void *src, size_t len);
+
 /* Fill at most max entries; returns how many the map needs (may exceed max). */
 unsigned mem_e820(const struct guest_mem *m, struct e820_entry *e, unsigned max);
 

@@ -20,6 +20,13 @@
 
 #define RFLAGS_IF (1ULL << 9)
 
+/* The hang watchdog: a vCPU whose guest has not exited for HANG_QUIET_NS is probed, at most
+ * once per HANG_QUIET_NS (a probe interrupts the guest: an idle guest, whose timer never
+ * leaves the kernel, is probed once a second), and the guest is hung once every vCPU was found
+ * halted with interrupts off HANG_PROBES times in a row. */
+#define HANG_QUIET_NS (1000ULL * 1000 * 1000)
+#define HANG_PROBES   2
+
 /* The kvm_run of the vCPU this thread runs, for the kick handler. */
 static __thread struct kvm_run *volatile current_run;
 
@@ -40,26 +47,113 @@ int vcpu_signals_init(void)
 	return sigaction(SIG_VCPU_KICK, &sa, NULL) < 0 ? -errno : 0;
 }
 
-void vcpu_request(struct vcpu *vcpu, unsigned req)
-{
-	/* req 0: only make it leave KVM_RUN and look around (pause). */
-	atomic_fetch_or(&vcpu->requests, req);
-	if (vcpu->thread_started)
-		pthread_kill(vcpu->thread, SIG_VCPU_KICK);
-}
-
-int vcpus_create(struct vm *vm)
+int vcpus_alloc(struct vm *vm)
 {
 	vm->vcpu = calloc(vm->ncpus, sizeof(*vm->vcpu));
 	if (!vm->vcpu)
 		return -ENOMEM;
-	for (unsigned i = 0; i < vm->ncpus; i++)
-		vm->vcpu[i].fd = -1;
+	for (unsigned i = 0; i < vm->ncpus; i++) {
+		struct vcpu *v = &vm->vcpu[i];
+		v->vm = vm;
+		v->index = i;
+		v->fd = -1;
+		pthread_mutex_init(&v->lock, NULL);
+		pthread_cond_init(&v->call_done, NULL);
+	}
+	return 0;
+}
+
+void vcpus_free(struct vm *vm)
+{
+	for (unsigned i = 0; vm->vcpu && i < vm->ncpus; i++) {
+		pthread_mutex_destroy(&vm->vcpu[i].lock);
+		pthread_cond_destroy(&vm->vcpu[i].call_done);
+	}
+	free(vm->vcpu);
+	vm->vcpu = NULL;
+}
+
+void vcpu_kick(struct vcpu *v)
+{
+	pthread_mutex_lock(&v->lock);
+	/* The thread clears thread_alive under this lock before it ends: never a dead target. */
+	if (v->thread_alive)
+		pthread_kill(v->thread, SIG_VCPU_KICK);
+	pthread_mutex_unlock(&v->lock);
+}
+
+void vcpu_request(struct vcpu *v, unsigned req)
+{
+	atomic_fetch_or(&v->requests, req);
+	vcpu_kick(v);
+}
+
+int vcpu_call(struct vcpu *v, vcpu_fn fn, void *arg, int timeout_ms)
+{
+	struct timespec until;
+	int r = 0;
+
+	clock_gettime(CLOCK_REALTIME, &until);
+	until.tv_sec += timeout_ms / 1000;
+	until.tv_nsec += (long)(timeout_ms % 1000) * 1000000L;
+	if (until.tv_nsec >= 1000000000L)
+		until.tv_sec++, until.tv_nsec -= 1000000000L;
+	pthread_mutex_lock(&v->lock);
+	/* One call at a time per vCPU. */
+	while (v->thread_alive && v->call_pending && !r)
+		r = pthread_cond_timedwait(&v->call_done, &v->lock, &until);
+	if (!v->thread_alive || r) {
+		pthread_mutex_unlock(&v->lock);
+		return r ? -ETIMEDOUT : -EAGAIN;
+	}
+	uint64_t seq = ++v->call_seq;
+	v->call_fn = fn;
+	v->call_arg = arg;
+	v->call_pending = true;
+	atomic_fetch_or(&v->requests, VCPU_REQ_CALL);
+	pthread_kill(v->thread, SIG_VCPU_KICK);
+	while (v->call_done_seq < seq && v->thread_alive && !r)
+		r = pthread_cond_timedwait(&v->call_done, &v->lock, &until);
+	int result = v->call_done_seq >= seq ? v->call_result : r ? -ETIMEDOUT : -EAGAIN;
+	pthread_mutex_unlock(&v->lock);
+	return result;
+}
+
+/* On the vCPU thread: run the waiting call, if any. */
+static void run_call(struct vcpu *v)
+{
+	pthread_mutex_lock(&v->lock);
+	if (!v->call_pending) {
+		pthread_mutex_unlock(&v->lock);
+		return;
+	}
+	vcpu_fn fn = v->call_fn;
+	void *arg = v->call_arg;
+	pthread_mutex_unlock(&v->lock);
+	int r = fn(v, arg);
+	pthread_mutex_lock(&v->lock);
+	v->call_result = r;
+	v->call_done_seq = v->call_seq;
+	v->call_pending = false;
+	pthread_cond_broadcast(&v->call_done);
+	pthread_mutex_unlock(&v->lock);
+}
+
+void vcpu_poll_later(struct vcpu *v, uint64_t ns)
+{
+	struct itimerspec its = { .it_value = { .tv_sec = (time_t)(ns / 1000000000ULL),
+						.tv_nsec = (long)(ns % 1000000000ULL) } };
+	if (v->has_poll_timer && timer_settime(v->poll_timer, 0, &its, NULL) < 0)
+		log_warn_rl("vcpu %u: cannot arm its poll timer: %s", v->index, strerror(errno));
+}
+
+int vcpus_create(struct vm *vm)
+{
 	for (unsigned i = 0; i < vm->ncpus; i++) {
 		struct vcpu *v = &vm->vcpu[i];
 
-		v->vm = vm;
-		v->index = i;
+		atomic_store(&v->requests, 0);
+		atomic_store(&v->halted_noirq_probes, 0);
 		v->fd = ioctl(vm->vm_fd, KVM_CREATE_VCPU, (unsigned long)i);
 		if (v->fd < 0) {
 			int err = errno;
@@ -89,11 +183,34 @@ static void hang_probe(struct vcpu *v)
 	if (ioctl(v->fd, KVM_GET_MP_STATE, &mp) < 0 || ioctl(v->fd, KVM_GET_REGS, &regs) < 0)
 		return;
 	if (mp.mp_state == KVM_MP_STATE_HALTED && !(regs.rflags & RFLAGS_IF)) {
-		v->last_rip = regs.rip;
-		atomic_fetch_add(&v->halted_noirq_ticks, 1);
+		atomic_store(&v->last_rip, regs.rip);
+		atomic_fetch_add(&v->halted_noirq_probes, 1);
 	} else {
-		atomic_store(&v->halted_noirq_ticks, 0);
+		atomic_store(&v->halted_noirq_probes, 0);
 	}
+}
+
+bool vcpus_hung(struct vm *vm, uint64_t now)
+{
+	bool all = true;
+
+	for (unsigned i = 0; i < vm->ncpus; i++) {
+		struct vcpu *v = &vm->vcpu[i];
+		uint64_t last = atomic_load(&v->last_exit_ns);
+		if (now - last < HANG_QUIET_NS) {
+			/* It left KVM_RUN lately: running, not hung. */
+			atomic_store(&v->halted_noirq_probes, 0);
+			all = false;
+			continue;
+		}
+		if (atomic_load(&v->halted_noirq_probes) < HANG_PROBES)
+			all = false;
+		if (now - v->last_probe_ns >= HANG_QUIET_NS) {
+			v->last_probe_ns = now;
+			vcpu_request(v, VCPU_REQ_HANG_PROBE);
+		}
+	}
+	return all;
 }
 
 static void handle_io(struct vcpu *v)
@@ -150,10 +267,9 @@ static bool handle_exit(struct vcpu *v)
 		bool poisoned = sim_touch(vm, gpa);
 		if (!run->mmio.is_write)
 			memset(run->mmio.data, poisoned ? 0xff : 0, sizeof(run->mmio.data));
-		if (poisoned)
-			return true;
-		log_debug("vcpu %u: %s of unclaimed MMIO 0x%llx ignored", v->index,
-			  run->mmio.is_write ? "write" : "read", (unsigned long long)gpa);
+		if (!poisoned)
+			log_debug_rl("vcpu %u: %s of unclaimed MMIO 0x%llx ignored", v->index,
+				     run->mmio.is_write ? "write" : "read", (unsigned long long)gpa);
 		return true;
 	}
 	case KVM_EXIT_SHUTDOWN: {
@@ -200,56 +316,72 @@ static bool handle_efault(struct vcpu *v)
 	return fetch_from_poison(v) || sim_touch_unknown(v->vm);
 }
 
-/* While the VM is paused (stop), wait here, outside KVM_RUN. */
-static void park(struct vcpu *v)
-{
-	struct vm *vm = v->vm;
-
-	pthread_mutex_lock(&vm->pause_lock);
-	if (vm->paused && !atomic_load(&vm->stopping)) {
-		vm->parked++;
-		atomic_store(&v->halted_noirq_ticks, 0);
-		pthread_cond_broadcast(&vm->pause_cond);
-		while (vm->paused && !atomic_load(&vm->stopping))
-			pthread_cond_wait(&vm->pause_cond, &vm->pause_lock);
-		vm->parked--;
-	}
-	pthread_mutex_unlock(&vm->pause_lock);
-}
-
-int vm_pause(struct vm *vm)
-{
-	struct timespec until;
-	int r = 0;
-
-	pthread_mutex_lock(&vm->pause_lock);
-	vm->paused = true;
-	pthread_mutex_unlock(&vm->pause_lock);
-	pthread_rwlock_rdlock(&vm->vcpu_lock);
-	for (unsigned i = 0; vm->vcpu && i < vm->ncpus; i++)
-		vcpu_request(&vm->vcpu[i], 0);
-	pthread_rwlock_unlock(&vm->vcpu_lock);
-	clock_gettime(CLOCK_REALTIME, &until);
-	until.tv_sec += 2;
-	pthread_mutex_lock(&vm->pause_lock);
-	while (vm->parked < vm->ncpus && !atomic_load(&vm->stopping) && !r)
-		r = pthread_cond_timedwait(&vm->pause_cond, &vm->pause_lock, &until);
-	pthread_mutex_unlock(&vm->pause_lock);
-	return r ? -ETIMEDOUT : 0;
-}
-
-void vm_resume(struct vm *vm)
-{
-	pthread_mutex_lock(&vm->pause_lock);
-	vm->paused = false;
-	pthread_cond_broadcast(&vm->pause_cond);
-	pthread_mutex_unlock(&vm->pause_lock);
-}
-
 static bool sigbus_pending(const struct vcpu *v)
 {
 	return atomic_load(&v->sigbus.write) != atomic_load(&v->sigbus.read) ||
 	       atomic_load(&v->sigbus.overflow);
+}
+
+/* Everything asked of this vCPU, on its thread, before it enters the guest again. */
+static void do_work(struct vcpu *v)
+{
+	struct vm *vm = v->vm;
+
+	/* A host memory error this vCPU ran into is handled before it runs on. */
+	if (sigbus_pending(v))
+		ras_drain(vm, v);
+	unsigned req = atomic_exchange(&v->requests, 0);
+	if (req & (VCPU_REQ_RAS | VCPU_REQ_NMI | VCPU_REQ_IRQ_GED))
+		ras_vcpu_work(v, req);
+	if (req & VCPU_REQ_SIM_TOUCH)
+		sim_touch(vm, atomic_load(&v->touch_gpa));
+	if (req & VCPU_REQ_HANG_PROBE)
+		hang_probe(v);
+	if (req & VCPU_REQ_CALL)
+		run_call(v);
+}
+
+/* While the VM is paused (stop), hold here, outside KVM_RUN, still doing what is asked. */
+static void park(struct vcpu *v)
+{
+	struct vm_life *l = &v->vm->life;
+
+	pthread_mutex_lock(&l->lock);
+	if (!l->paused || atomic_load(&l->leave)) {
+		pthread_mutex_unlock(&l->lock);
+		return;
+	}
+	l->parked++;
+	pthread_cond_broadcast(&l->cond);
+	while (l->paused && !atomic_load(&l->leave)) {
+		if (atomic_load(&v->requests) & (VCPU_REQ_CALL | VCPU_REQ_RAS)) {
+			pthread_mutex_unlock(&l->lock);
+			do_work(v);
+			pthread_mutex_lock(&l->lock);
+			continue;
+		}
+		/* Woken by resume, an end or reset, or (bounded) to look for requests again. */
+		struct timespec until;
+		clock_gettime(CLOCK_REALTIME, &until);
+		until.tv_nsec += 20 * 1000000L;
+		if (until.tv_nsec >= 1000000000L)
+			until.tv_sec++, until.tv_nsec -= 1000000000L;
+		pthread_cond_timedwait(&l->cond, &l->lock, &until);
+	}
+	l->parked--;
+	pthread_mutex_unlock(&l->lock);
+	atomic_store(&v->last_exit_ns, now_ns());
+}
+
+static void make_poll_timer(struct vcpu *v)
+{
+	struct sigevent sev = { .sigev_notify = SIGEV_THREAD_ID, .sigev_signo = SIG_VCPU_KICK };
+
+	sev._sigev_un._tid = gettid();
+	v->has_poll_timer = timer_create(CLOCK_MONOTONIC, &sev, &v->poll_timer) == 0;
+	if (!v->has_poll_timer)
+		log_warn("vcpu %u: no poll timer (%s): paced machine checks wait for the next exit",
+			 v->index, strerror(errno));
 }
 
 static void *vcpu_thread(void *arg)
@@ -260,42 +392,52 @@ static void *vcpu_thread(void *arg)
 
 	current_run = v->run;
 	sigbus_set_thread_vcpu(v);
+	make_poll_timer(v);
+	atomic_store(&v->last_exit_ns, now_ns());
 	/* The kick and SIGBUS reach this thread; SIGINT and SIGTERM belong to the main thread. */
 	sigemptyset(&set);
 	sigaddset(&set, SIG_VCPU_KICK);
 	sigaddset(&set, SIGBUS);
 	pthread_sigmask(SIG_UNBLOCK, &set, NULL);
 
-	while (!atomic_load(&vm->stopping)) {
-		/* A host memory error this vCPU ran into is handled before it runs on. */
-		if (sigbus_pending(v))
-			ras_drain(vm, v);
-		unsigned req = atomic_exchange(&v->requests, 0);
-		if (req & (VCPU_REQ_MCE | VCPU_REQ_NMI))
-			ras_vcpu_requests(v, req);
-		if (req & VCPU_REQ_SIM_TOUCH)
-			sim_touch(vm, atomic_load(&v->touch_gpa));
+	while (!vm_leaving(vm)) {
+		do_work(v);
 		park(v);
-		if (req & VCPU_REQ_HANG_PROBE)
-			hang_probe(v);
-		/* What ran above (a machine check the guest cannot take, say) may have ended the run. */
-		if (atomic_load(&vm->stopping))
+		/* What ran above (a machine check the guest cannot take, say) may end the run. */
+		if (vm_leaving(vm))
 			break;
+		sigbus_set_guest_access(true);
 		int r = ioctl(v->fd, KVM_RUN, 0);
+		int err = errno;
+		sigbus_set_guest_access(false);
+		if (r == 0) /* the guest did something; a kick (EINTR) is not the guest's doing */
+			atomic_store(&v->last_exit_ns, now_ns());
 		if (r < 0) {
-			if (errno == EINTR || errno == EAGAIN) {
+			if (err == EINTR || err == EAGAIN) {
 				v->run->immediate_exit = 0;
 				continue;
 			}
-			if (errno == EFAULT && handle_efault(v))
+			if (err == EFAULT && handle_efault(v))
 				continue;
-			vm_end(vm, VM_KVM_ERROR, 0, "vcpu %u: KVM_RUN failed: %s", v->index,
-			       strerror(errno));
+			vm_end(vm, VM_KVM_ERROR, 0, "vcpu %u: KVM_RUN failed: %s", v->index, strerror(err));
 			break;
 		}
 		if (!handle_exit(v))
 			break;
 	}
+	/* No more kicks or simulated errors for this thread; then nothing it was told is lost:
+	 * host errors it ran into are recorded (the pages stay known, so a reset replaces them). */
+	pthread_sigmask(SIG_BLOCK, &set, NULL);
+	if (sigbus_pending(v))
+		ras_drain(vm, v);
+	if (v->has_poll_timer)
+		timer_delete(v->poll_timer);
+	v->has_poll_timer = false;
+	pthread_mutex_lock(&v->lock);
+	v->thread_alive = false;
+	v->call_pending = false;
+	pthread_cond_broadcast(&v->call_done);
+	pthread_mutex_unlock(&v->lock);
 	sigbus_set_thread_vcpu(NULL);
 	current_run = NULL;
 	return NULL;
@@ -304,38 +446,40 @@ static void *vcpu_thread(void *arg)
 int vcpus_start(struct vm *vm)
 {
 	sigset_t block, old;
+	int r = 0;
 
 	/* Threads inherit this mask: everything blocked but the kick, unblocked in the thread. */
 	sigfillset(&block);
 	pthread_sigmask(SIG_SETMASK, &block, &old);
-	for (unsigned i = 0; i < vm->ncpus; i++) {
+	for (unsigned i = 0; i < vm->ncpus && !r; i++) {
 		struct vcpu *v = &vm->vcpu[i];
-		int r = pthread_create(&v->thread, NULL, vcpu_thread, v);
-		if (r) {
-			pthread_sigmask(SIG_SETMASK, &old, NULL);
+		pthread_mutex_lock(&v->lock);
+		r = pthread_create(&v->thread, NULL, vcpu_thread, v);
+		v->thread_alive = v->joinable = r == 0;
+		pthread_mutex_unlock(&v->lock);
+		if (r)
 			log_err("cannot start the thread of vcpu %u: %s", i, strerror(r));
-			return -r;
+		else {
+			pthread_mutex_lock(&vm->life.lock);
+			vm->life.threads++;
+			pthread_mutex_unlock(&vm->life.lock);
 		}
-		v->thread_started = true;
 	}
 	pthread_sigmask(SIG_SETMASK, &old, NULL);
-	return 0;
+	return -r;
 }
 
 void vcpus_stop(struct vm *vm)
 {
-	atomic_store(&vm->stopping, true);
-	pthread_mutex_lock(&vm->pause_lock);
-	pthread_cond_broadcast(&vm->pause_cond); /* parked vCPUs leave too */
-	pthread_mutex_unlock(&vm->pause_lock);
+	/* Whoever asked for the end or reset set life.leave and kicked; kick again for
+	 * threads that were starting then. */
 	for (unsigned i = 0; i < vm->ncpus; i++)
-		if (vm->vcpu[i].thread_started)
-			pthread_kill(vm->vcpu[i].thread, SIG_VCPU_KICK);
+		vcpu_kick(&vm->vcpu[i]);
 	for (unsigned i = 0; i < vm->ncpus; i++) {
-		if (vm->vcpu[i].thread_started) {
-			pthread_join(vm->vcpu[i].thread, NULL);
-			vm->vcpu[i].thread_started = false;
-		}
+		struct vcpu *v = &vm->vcpu[i];
+		if (v->joinable)
+			pthread_join(v->thread, NULL);
+		v->joinable = false;
 	}
 }
 
@@ -347,7 +491,7 @@ void vcpus_report(struct vm *vm)
 	for (unsigned i = 0; i < vm->ncpus; i++) {
 		struct kvm_regs regs;
 		struct kvm_mp_state mp;
-		if (ioctl(vm->vcpu[i].fd, KVM_GET_REGS, &regs) < 0 ||
+		if (vm->vcpu[i].fd < 0 || ioctl(vm->vcpu[i].fd, KVM_GET_REGS, &regs) < 0 ||
 		    ioctl(vm->vcpu[i].fd, KVM_GET_MP_STATE, &mp) < 0)
 			continue;
 		log_info("vcpu %u: rip 0x%llx rsp 0x%llx rflags 0x%llx %s", i,
@@ -359,15 +503,13 @@ void vcpus_report(struct vm *vm)
 
 void vcpus_destroy(struct vm *vm)
 {
-	if (!vm->vcpu)
-		return;
-	for (unsigned i = 0; i < vm->ncpus; i++) {
+	for (unsigned i = 0; vm->vcpu && i < vm->ncpus; i++) {
 		struct vcpu *v = &vm->vcpu[i];
 		if (v->run)
 			munmap(v->run, vm->run_size);
 		if (v->fd >= 0)
 			close(v->fd);
+		v->run = NULL;
+		v->fd = -1;
 	}
-	free(vm->vcpu);
-	vm->vcpu = NULL;
 }

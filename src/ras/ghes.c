@@ -24,6 +24,14 @@
 #include "ctl/qmp.h"
 #include "vm.h"
 
+/* The blocks start empty on every boot; only rasvm writes them. */
+static void zero_blocks(struct ras *ras)
+{
+	for (unsigned id = 0; id < RAS_SOURCES_MAX; id++)
+		if (ras->ghes[id].block)
+			memset(ras->ghes[id].block, 0, ras->sources.block_length);
+}
+
 int ghes_init(struct ras *ras)
 {
 	struct vm *vm = ras->vm;
@@ -43,24 +51,34 @@ int ghes_init(struct ras *ras)
 			return -ENOMEM;
 		g->ack = 1; /* free */
 	}
+	zero_blocks(ras);
 	return 0;
 }
 
+/* Empty a source's queue; reports in it are dropped for why (a reset). */
 static void drop_queue(struct ras *ras, struct ghes_runtime *g)
 {
-	for (uint32_t i = 0; g->queue && i < g->count; i++)
-		free(g->queue[(g->head + i) % ras->queue_cap].raw);
+	for (uint32_t i = 0; g->queue && i < g->count; i++) {
+		struct ghes_pending *p = &g->queue[(g->head + i) % ras->queue_cap];
+		if (p->raw)
+			free(p->raw);
+		else
+			ras->n.dropped[RAS_DROP_RESET]++;
+		p->raw = NULL;
+	}
 	g->head = g->count = 0;
 }
 
 void ghes_exit(struct ras *ras)
 {
 	for (unsigned id = 0; id < RAS_SOURCES_MAX; id++) {
-		drop_queue(ras, &ras->ghes[id]);
-		free(ras->ghes[id].queue);
-		free(ras->ghes[id].in_block);
-		ras->ghes[id].queue = NULL;
-		ras->ghes[id].in_block = NULL;
+		struct ghes_runtime *g = &ras->ghes[id];
+		for (uint32_t i = 0; g->queue && i < g->count; i++)
+			free(g->queue[(g->head + i) % ras->queue_cap].raw);
+		free(g->queue);
+		free(g->in_block);
+		g->queue = NULL;
+		g->in_block = NULL;
 	}
 }
 
@@ -70,8 +88,21 @@ void ghes_reset(struct ras *ras)
 		struct ghes_runtime *g = &ras->ghes[id];
 		drop_queue(ras, g);
 		g->ack = 1;
-		g->in_block_count = 0;
+		g->in_block_count = g->in_block_records = 0;
+		g->in_block_raw = false;
 	}
+	zero_blocks(ras);
+}
+
+uint64_t ghes_queued_reports(const struct ras *ras)
+{
+	uint64_t n = 0;
+	for (unsigned id = 0; id < RAS_SOURCES_MAX; id++) {
+		const struct ghes_runtime *g = &ras->ghes[id];
+		for (uint32_t i = 0; g->queue && i < g->count; i++)
+			n += g->queue[(g->head + i) % ras->queue_cap].raw == NULL;
+	}
+	return n;
 }
 
 static void now_cper(struct cper_time *t)
@@ -85,34 +116,36 @@ static void now_cper(struct cper_time *t)
 				 .precise = true };
 }
 
-static void notify(struct ras *ras, unsigned id, struct vcpu *vcpu)
+/* Tell the guest a block holds records. vcpu: the vCPU that touched the page (AR), or -1.
+ * Only vCPU threads touch KVM: the NMI goes to that vCPU (else the boot vCPU), the GED's
+ * interrupt is raised by vCPU 0; a polled source needs nothing. */
+static void notify(struct ras *ras, unsigned id, int vcpu)
 {
 	struct vm *vm = ras->vm;
+	struct ghes_runtime *g = &ras->ghes[id];
 
-	ras->ghes[id].notifications++;
-	if (!vm->vcpu)
-		return; /* between boots: the record waits in its block for the guest */
+	g->notifications++;
+	g->notified_ns = now_ns();
 	switch (id) {
 	case RAS_SOURCE_SYNC:
-		/* The vCPU that touched the page, else the boot vCPU. */
-		vcpu_request(vcpu ? vcpu : &vm->vcpu[0], VCPU_REQ_NMI);
+		vcpu_request(&vm->vcpu[vcpu >= 0 && (unsigned)vcpu < vm->ncpus ? (unsigned)vcpu : 0], VCPU_REQ_NMI);
 		break;
-	case RAS_SOURCE_ASYNC: {
-		/* An edge on the GED's interrupt: its _EVT notifies the Hardware Error Device. */
-		struct kvm_irq_level irq = { .irq = IRQ_GED, .level = 1 };
-		if (ioctl(vm->vm_fd, KVM_IRQ_LINE, &irq) == 0) {
-			irq.level = 0;
-			ioctl(vm->vm_fd, KVM_IRQ_LINE, &irq);
-		}
+	case RAS_SOURCE_ASYNC:
+		vcpu_request(&vm->vcpu[0], VCPU_REQ_IRQ_GED);
 		break;
-	}
 	default:
 		break; /* polled: the guest looks by itself */
 	}
 }
 
+static void pop(struct ras *ras, struct ghes_runtime *g)
+{
+	g->head = (g->head + 1) % ras->queue_cap;
+	g->count--;
+}
+
 /* Write as many queued records as fit into the free block, close the gate, notify. */
-static void flush(struct ras *ras, unsigned id, struct vcpu *vcpu)
+static void flush(struct ras *ras, unsigned id)
 {
 	struct ghes_runtime *g = &ras->ghes[id];
 	struct cper_writer w;
@@ -123,67 +156,95 @@ static void flush(struct ras *ras, unsigned id, struct vcpu *vcpu)
 	g->in_block_count = 0;
 	struct ghes_pending *first = &g->queue[g->head];
 	if (first->raw) {
-		/* A client's block goes out as it is, alone. */
+		/* A client's block goes out as it is, alone (checked: exactly one record long). */
 		memset(g->block, 0, ras->sources.block_length);
 		memcpy(g->block, first->raw, first->raw_len);
 		g->in_block_records = (uint32_t)(le_get(first->raw, 4) >> GESB_ENTRY_COUNT_SHIFT) &
 				      GESB_ENTRY_COUNT_MAX;
 		if (!g->in_block_records)
 			g->in_block_records = 1; /* QEMU-made blocks count 0 entries */
+		g->in_block_raw = true;
 		free(first->raw);
 		first->raw = NULL;
-		g->head = (g->head + 1) % ras->queue_cap;
-		g->count--;
-		g->records++;
-		ras->n.via_ghes[id]++;
+		pop(ras, g);
+		g->blocks++;
+		ras->n.raw_ghes++;
 		g->ack = 0;
-		notify(ras, id, vcpu);
+		notify(ras, id, -1);
 		return;
 	}
+	int who = first->report.vcpu;
 	now_cper(&t);
 	cper_begin(&w, g->block, ras->sources.block_length);
 	while (g->count) {
 		struct ghes_pending *p = &g->queue[g->head];
 		if (p->raw)
 			break; /* a client's block waits for a block of its own */
-		struct cper_mem_error e = { .physical_address = p->gpa, .address_mask = ~0xfffULL,
+		struct cper_mem_error e = { .physical_address = p->report.gpa, .address_mask = ~0xfffULL,
 					    .error_type = 3 /* multi-bit ECC */ };
 		if (cper_add_memory(&w, CPER_SEV_RECOVERABLE, &e, &t))
 			break; /* the block is full: the rest waits for the next ack */
-		g->in_block[g->in_block_count++] = p->gpa;
-		struct poison_entry *pe = poison_find(&ras->table, p->gpa);
+		g->in_block[g->in_block_count++] = p->report.gpa;
+		struct poison_entry *pe = poison_find(&ras->table, p->report.gpa);
 		if (pe) {
 			pe->state = POISON_REPORTED;
 			pe->reports++;
 			pe->via |= POISON_VIA_GHES_SYNC << id;
 		}
-		g->head = (g->head + 1) % ras->queue_cap;
-		g->count--;
+		qmp_event(ras->vm, "MEMORY_FAILURE",
+			  json_pack("{s:s,s:s,s:{s:b,s:b}}", "recipient", "guest", "action", "inject",
+				    "flags", "action-required", p->report.action_required, "recursive", false));
+		pop(ras, g);
 	}
-	if (cper_finish(&w) < 0)
+	if (cper_finish(&w) < 0) {
+		/* Cannot happen with the sizes checked at start-up; never lose the records. */
+		ras->n.lost += g->in_block_count;
+		log_err_rl("GHES source %u: %u record(s) did not fit a block: lost", id, g->in_block_count);
+		g->in_block_count = 0;
 		return;
+	}
 	g->in_block_records = g->in_block_count;
-	g->records += g->in_block_count;
-	ras->n.via_ghes[id] += g->in_block_count;
+	g->in_block_raw = false;
+	g->blocks++;
+	ras->n.delivered_ghes[id] += g->in_block_count;
 	g->ack = 0;
-	notify(ras, id, vcpu);
+	notify(ras, id, who);
 }
 
-void ghes_submit(struct ras *ras, unsigned id, uint64_t gpa, bool ar, struct vcpu *vcpu)
+/* A guest that missed a notification (it came before its handler existed, say) would leave
+ * its block unacknowledged for ever, and nothing more could be written: remind it, at most
+ * this often, whenever a record has to wait. */
+#define GHES_RENOTIFY_NS (100ULL * 1000 * 1000)
+
+static void push(struct ras *ras, unsigned id, const struct ghes_pending *p)
+{
+	struct ghes_runtime *g = &ras->ghes[id];
+
+	g->queue[(g->head + g->count) % ras->queue_cap] = *p;
+	g->count++;
+	if (g->ack)
+		flush(ras, id);
+	else if (now_ns() - g->notified_ns > GHES_RENOTIFY_NS)
+		notify(ras, id, p->report.vcpu);
+}
+
+void ghes_submit(struct ras *ras, unsigned id, const struct ras_report *rep)
 {
 	struct ghes_runtime *g = &ras->ghes[id];
 
 	if (g->count == ras->queue_cap) {
-		/* Once per source: a guest that stopped acknowledging would flood the log. */
-		if (!g->overflowed++)
-			log_warn("GHES source %u: %u records wait for the guest's acknowledgement (--ras-queue); error at 0x%llx and further ones are counted as overflowed, the pages stay poisoned",
-				 id, ras->queue_cap, (unsigned long long)gpa);
+		g->overflowed++;
 		ras->n.overflowed++;
+		qmp_event(ras->vm, "MEMORY_FAILURE",
+			  json_pack("{s:s,s:s,s:{s:b,s:b}}", "recipient", "guest", "action", "ignore",
+				    "flags", "action-required", rep->action_required, "recursive", false));
+		/* Once per source: a guest that stopped acknowledging would flood the log. */
+		if (g->overflowed == 1)
+			log_warn("GHES source %u: %u records wait for the guest's acknowledgement (--ras-queue); error at 0x%llx and further ones are counted as overflowed, the pages stay poisoned",
+				 id, ras->queue_cap, (unsigned long long)rep->gpa);
 		return;
 	}
-	g->queue[(g->head + g->count) % ras->queue_cap] = (struct ghes_pending){ gpa, ar, NULL, 0 };
-	g->count++;
-	flush(ras, id, vcpu);
+	push(ras, id, &(struct ghes_pending){ .report = *rep });
 }
 
 int ghes_inject_raw(struct ras *ras, unsigned id, const uint8_t *blk, size_t len, char *why,
@@ -198,6 +259,13 @@ int ghes_inject_raw(struct ras *ras, unsigned id, const uint8_t *blk, size_t len
 	}
 	if ((r = cper_check(blk, len, ras->sources.block_length, &info, why, whylen)))
 		return r == -ENOENT ? -EINVAL : r;
+	/* Only the record goes into the block: bytes after it would land in whatever follows
+	 * (the next source's block), so a longer buffer is refused, not trimmed. */
+	if (len != info.length) {
+		snprintf(why, whylen, "%zu bytes were sent, but the record is %zu bytes long (20 + data_length %u)",
+			 len, info.length, info.data_length);
+		return -EINVAL;
+	}
 	uint8_t *copy = malloc(len);
 	if (!copy)
 		return -ENOMEM;
@@ -211,33 +279,33 @@ int ghes_inject_raw(struct ras *ras, unsigned id, const uint8_t *blk, size_t len
 			 ras->queue_cap);
 		return -ENOSPC;
 	}
-	g->queue[(g->head + g->count) % ras->queue_cap] =
-		(struct ghes_pending){ .raw = copy, .raw_len = (uint32_t)len };
-	g->count++;
-	flush(ras, id, NULL);
+	push(ras, id, &(struct ghes_pending){ .raw = copy, .raw_len = (uint32_t)len, .report.vcpu = -1 });
 	pthread_mutex_unlock(&ras->lock);
 	return 0;
 }
 
 /* The guest acknowledged: its records are done; send what waited. */
-static void acknowledged(struct ras *ras, unsigned id, struct vcpu *vcpu)
+static void acknowledged(struct ras *ras, unsigned id)
 {
 	struct ghes_runtime *g = &ras->ghes[id];
 
-	g->acks++;
-	ras->n.acknowledged += g->in_block_records;
+	g->blocks_acked++;
+	g->records_acked += g->in_block_records;
+	ras->n.blocks_acked++;
+	ras->n.records_acked += g->in_block_records;
 	ras->timing.last_ack_ns = now_ns();
 	for (uint32_t i = 0; i < g->in_block_count; i++) {
 		struct poison_entry *pe = poison_find(&ras->table, g->in_block[i]);
 		if (pe && pe->state == POISON_REPORTED)
 			pe->state = POISON_ACKNOWLEDGED;
 	}
-	log_debug("GHES source %u: guest acknowledged %u record(s)", id, g->in_block_count);
+	log_debug("GHES source %u: guest acknowledged a block of %u record(s)%s", id,
+		  g->in_block_records, g->in_block_raw ? " (injected)" : "");
 	qmp_event(ras->vm, "RAS_GHES_ACK", json_pack("{s:i,s:i}", "source", id, "records",
 						      (int)g->in_block_records));
 	g->in_block_count = g->in_block_records = 0;
 	g->ack = 1;
-	flush(ras, id, vcpu);
+	flush(ras, id);
 }
 
 bool ghes_mmio(struct vm *vm, struct vcpu *vcpu, uint64_t gpa, bool is_write, uint8_t *data,
@@ -268,10 +336,10 @@ bool ghes_mmio(struct vm *vm, struct vcpu *vcpu, uint64_t gpa, bool is_write, ui
 		/* Linux writes (ack & preserve) | write: bit 0 set means "done with the block". */
 		uint64_t v = le_get(data, len) << shift;
 		if ((v & GHES_ACK_WRITE) && !g->ack)
-			acknowledged(ras, id, vcpu);
+			acknowledged(ras, id);
 	} else {
-		log_debug("vcpu %u: write to read-only GHES register 0x%llx ignored",
-			  vcpu ? vcpu->index : 0, (unsigned long long)gpa);
+		log_debug_rl("vcpu %u: write to read-only GHES register 0x%llx ignored",
+			     vcpu ? vcpu->index : 0, (unsigned long long)gpa);
 	}
 	pthread_mutex_unlock(&ras->lock);
 	return true;

@@ -1,9 +1,9 @@
 /* SPDX-License-Identifier: MIT */
 /*
  * x86 machine-check records for host memory errors (values: RAS-FACTS.md; Intel SDM Vol. 3B
- * 16.3 and 16.10, AMD APM Vol. 2 9.3). Encoding is pure; injection checks the guest's state
- * first, because KVM turns an uncorrected error the guest cannot take into a silent triple
- * fault.
+ * 16.3 and 16.10, AMD APM Vol. 2 9.3). Pure: injection, which must check the guest's state
+ * first (KVM turns an uncorrected error the guest cannot take into a silent triple fault, and
+ * drops one for a disabled bank), is the architecture's (kvm/x86/ras_ops.c).
  */
 #ifndef RASVM_RAS_MCE_H
 #define RASVM_RAS_MCE_H
@@ -58,17 +58,22 @@ void mce_encode_broadcast(struct mce_record *r);
 
 /* Whether a machine check goes to this CPU alone (pure; the three registers above). */
 bool mce_lmce_enabled(uint64_t mcg_cap, uint64_t feature_control, uint64_t mcg_ext_ctl);
-/* The same, read from the vCPU whose fd this is (its thread); false if KVM cannot say. */
-bool mce_vcpu_lmce_enabled(int vcpu_fd, uint64_t mcg_cap);
+
+/* What the guest's CPUID says about machine checks: AMD-style encodings (AuthenticAMD and
+ * HygonGenuine), and whether an Intel CPU broadcasts a machine check to every CPU (family 6
+ * from model 14 on, and every later family: what Linux's mce_intel and QEMU assume).
+ * vendor_ebx: CPUID.0:EBX; leaf1_eax: CPUID.1:EAX (family and model, SDM Vol. 2A CPUID). */
+void mce_guest_cpu(uint32_t vendor_ebx, uint32_t leaf1_eax, bool *amd, bool *broadcast);
 
 enum mce_result {
 	MCE_INJECTED,
-	MCE_DROPPED_BUSY, /* AO while the guest still handles a machine check (MCIP): dropped */
-	MCE_NEEDS_RESET,  /* UC while MCIP is set or CR4.MCE clear: only a reset is left */
-	MCE_FAILED,       /* KVM refused */
+	MCE_BUSY,          /* MCG_STATUS.MCIP set: the guest is still handling one */
+	MCE_DISABLED,      /* CR4.MCE clear: an uncorrected #MC now would shut the CPU down */
+	MCE_BANK_DISABLED, /* MCG_CTL or the bank's MCi_CTL is off: KVM would drop it silently */
+	MCE_FAILED,        /* KVM refused */
 };
 
-/* Inject into the vCPU whose fd this is; call from that vCPU's thread. why explains a reset. */
-enum mce_result mce_inject(int vcpu_fd, const struct mce_record *r, const char **why);
+#define MSR_IA32_MCG_CTL 0x17b   /* SDM 16.3.1.3, present with MCG_CAP.CTL_P */
+#define MSR_IA32_MC0_CTL 0x400   /* + 4 * bank (SDM 16.3.2.1) */
 
 #endif

@@ -7,7 +7,6 @@
 #include <signal.h>
 #include <stdlib.h>
 #include <string.h>
-#include <sys/ioctl.h>
 #include <sys/mman.h>
 
 #include "ctl/qmp.h"
@@ -15,31 +14,54 @@
 #include "log.h"
 #include "ras/sigbus.h"
 #include "ras/sim.h"
+#include "rasvm/layout.h"
 #include "vm.h"
 
 #define PAGE 4096ULL
 
-/* CPUID vendor and family decide the machine-check encoding and broadcast. */
-static void guest_cpu(struct ras *ras, const struct kvm_cpuid2 *c)
+static const char *const drop_names[RAS_DROP_COUNT] = {
+	[RAS_DROP_POLICY] = "no route (--ras)",
+	[RAS_DROP_MCE_BUSY] = "guest busy with a machine check (MCIP)",
+	[RAS_DROP_MCE_DISABLED] = "machine checks disabled (CR4.MCE)",
+	[RAS_DROP_BANK_DISABLED] = "machine-check bank disabled by the guest",
+	[RAS_DROP_RESET] = "reset before delivery",
+};
+
+const char *ras_drop_name(enum ras_drop d)
 {
-	for (unsigned i = 0; c && i < c->nent; i++) {
-		const struct kvm_cpuid_entry2 *e = &c->entries[i];
-		if (e->function == 0)
-			ras->amd_guest = e->ebx == 0x68747541; /* "Auth"enticAMD */
-		if (e->function == 1)
-			ras->intel_broadcast = ((e->eax >> 8) & 0xf) == 6;
-	}
-	if (ras->amd_guest)
-		ras->intel_broadcast = false;
+	return (unsigned)d < RAS_DROP_COUNT ? drop_names[d] : "?";
 }
 
-int ras_init(struct vm *vm)
+uint64_t ras_dropped_total(const struct ras_counters *n)
+{
+	uint64_t t = 0;
+	for (unsigned i = 0; i < RAS_DROP_COUNT; i++)
+		t += n->dropped[i];
+	return t;
+}
+
+/* CPUID vendor, family and model decide the machine-check encoding and the broadcast. */
+static void guest_cpu(struct ras *ras, const struct kvm_cpuid2 *c)
+{
+	uint32_t vendor = 0, leaf1 = 0;
+
+	for (unsigned i = 0; c && i < c->nent; i++) {
+		if (c->entries[i].function == 0)
+			vendor = c->entries[i].ebx;
+		if (c->entries[i].function == 1)
+			leaf1 = c->entries[i].eax;
+	}
+	mce_guest_cpu(vendor, leaf1, &ras->amd_guest, &ras->intel_broadcast);
+}
+
+int ras_init(struct vm *vm, const struct ras_ops *ops)
 {
 	struct ras *ras = calloc(1, sizeof(*ras));
 
 	if (!ras)
 		return -ENOMEM;
 	ras->vm = vm;
+	ras->ops = ops;
 	pthread_mutex_init(&ras->lock, NULL);
 	ras->policy = vm->cfg->ras_policy;
 	ras->sources = vm->cfg->ras;
@@ -47,6 +69,9 @@ int ras_init(struct vm *vm)
 	poison_init(&ras->table);
 	guest_cpu(ras, vm->cpuid);
 	vm->ras = ras;
+	ras->vcpu = calloc(vm->ncpus, sizeof(*ras->vcpu));
+	if (!ras->vcpu)
+		return -ENOMEM;
 	return ghes_init(ras);
 }
 
@@ -56,6 +81,9 @@ void ras_exit(struct vm *vm)
 	if (!ras)
 		return;
 	ghes_exit(ras);
+	for (unsigned i = 0; ras->vcpu && i < vm->ncpus; i++)
+		free(ras->vcpu[i].q.item);
+	free(ras->vcpu);
 	free(ras->timing.latency.ns);
 	free(ras->timing.marks.ns);
 	poison_free(&ras->table);
@@ -64,11 +92,429 @@ void ras_exit(struct vm *vm)
 	vm->ras = NULL;
 }
 
+/* MEMORY_FAILURE, with QEMU's schema, for the control socket. */
+static void memory_failure_event(struct ras *ras, const char *recipient, const char *action,
+				 bool ar, bool recursive)
+{
+	qmp_event(ras->vm, "MEMORY_FAILURE",
+		  json_pack("{s:s,s:s,s:{s:b,s:b}}", "recipient", recipient, "action", action, "flags",
+			    "action-required", ar, "recursive", recursive));
+}
+
+/* A report that will not reach the guest. */
+static void drop(struct ras *ras, const struct ras_report *rep, enum ras_drop why)
+{
+	ras->n.dropped[why]++;
+	memory_failure_event(ras, "guest", why == RAS_DROP_RESET ? "reset" : "ignore",
+			     rep->action_required, false);
+	if (why != RAS_DROP_RESET) /* the reset has its own line */
+		log_warn_rl("error at guest page 0x%llx not reported to the guest: %s; the page stays poisoned",
+		    (unsigned long long)rep->gpa, ras_drop_name(why));
+}
+
+/* ---- Machine-check queues, one per vCPU, paced by MCG_STATUS.MCIP ---- */
+
+static int mq_push(struct mce_queue *q, const struct mce_item *it)
+{
+	if (q->count == q->cap) {
+		if (q->cap >= RAS_MCE_QUEUE_MAX)
+			return -ENOSPC;
+		uint32_t cap = q->cap ? q->cap * 2 : 16;
+		struct mce_item *n = malloc(cap * sizeof(*n));
+		if (!n)
+			return -ENOMEM;
+		for (uint32_t i = 0; i < q->count; i++)
+			n[i] = q->item[(q->head + i) % q->cap];
+		free(q->item);
+		q->item = n;
+		q->cap = cap;
+		q->head = 0;
+	}
+	q->item[(q->head + q->count) % q->cap] = *it;
+	q->count++;
+	return 0;
+}
+
+static void mq_pop(struct mce_queue *q)
+{
+	q->head = (q->head + 1) % q->cap;
+	q->count--;
+}
+
+static bool is_page(const struct mce_item *it)
+{
+	return it->kind == MCE_PAGE || it->kind == MCE_PAGE_PRIMARY;
+}
+
+uint64_t ras_mce_queued_reports(const struct ras *ras)
+{
+	uint64_t n = 0;
+	for (unsigned v = 0; v < ras->vm->ncpus; v++) {
+		const struct mce_queue *q = &ras->vcpu[v].q;
+		for (uint32_t i = 0; i < q->count; i++)
+			n += is_page(&q->item[(q->head + i) % q->cap]);
+	}
+	return n;
+}
+
+/* Queue a page's machine check for a vCPU's thread. */
+static void queue_mce(struct ras *ras, struct vcpu *target, const struct ras_report *rep)
+{
+	struct mce_item it = { .report = *rep, .kind = MCE_PAGE_PRIMARY, .since_ns = now_ns() };
+
+	mce_encode(rep->action_required, ras->amd_guest, rep->gpa, 12, &it.record);
+	int r = mq_push(&ras->vcpu[target->index].q, &it);
+	if (r) {
+		if (r == -ENOMEM) {
+			ras->n.lost++;
+			log_err_rl("out of memory queueing a machine check for 0x%llx: lost",
+				   (unsigned long long)rep->gpa);
+		} else {
+			ras->n.overflowed++;
+			memory_failure_event(ras, "guest", "ignore", rep->action_required, false);
+			log_warn_rl("vcpu %u: %u machine checks already wait; error at 0x%llx counted as overflowed",
+				    target->index, RAS_MCE_QUEUE_MAX, (unsigned long long)rep->gpa);
+		}
+		return;
+	}
+	vcpu_request(target, VCPU_REQ_RAS);
+}
+
+static struct poison_entry *mark_reported(struct ras *ras, uint64_t gpa, unsigned via)
+{
+	struct poison_entry *e = poison_find(&ras->table, gpa);
+	if (e) {
+		e->state = POISON_REPORTED;
+		e->reports++;
+		e->via |= via;
+	}
+	return e;
+}
+
+/* The policy's GHES source for an action-optional page, or -1. */
+static int ghes_fallback(struct ras *ras)
+{
+	enum ras_route r = ras_route(RAS_POLICY_GHES, false, ras->sources.mask, ras->amd_guest);
+	return r >= ROUTE_GHES_SYNC && r <= ROUTE_GHES_POLLED ? RAS_SOURCE_SYNC + (int)(r - ROUTE_GHES_SYNC) : -1;
+}
+
+/* The head waited long enough: a page goes to GHES if it can, else it is dropped. */
+static void give_up(struct ras *ras, struct vcpu *v, const struct mce_item *it, enum ras_drop why)
+{
+	int src = ghes_fallback(ras);
+
+	if (it->kind == MCE_RAW) {
+		ras->n.raw_mce_dropped++;
+		log_warn_rl("vcpu %u: x-inject-mce to bank %u dropped: %s", v->index, it->record.bank,
+			    ras_drop_name(why));
+	} else if (is_page(it) && src >= 0) {
+		log_warn_rl("vcpu %u: machine check for 0x%llx could not be taken (%s): sent to GHES source %d",
+			    v->index, (unsigned long long)it->report.gpa, ras_drop_name(why), src);
+		ghes_submit(ras, (unsigned)src, &it->report);
+	} else if (is_page(it)) {
+		drop(ras, &it->report, why);
+	}
+}
+
+/* An uncorrected machine check on a CPU that cannot take one shuts the CPU down (SDM 15.10.4.1):
+ * rasvm resets the guest instead of letting KVM triple-fault it silently. */
+static void reset_for(struct ras *ras, struct vcpu *v, const struct mce_item *it, const char *why)
+{
+	if (vm_reset(ras->vm, VM_RESET_RAS, "resetting the guest: vcpu %u: an action-required machine check for 0x%llx arrived while %s: the CPU would shut down",
+		     v->index, (unsigned long long)it->report.gpa, why) == 1)
+		ras->n.resets++;
+	drop(ras, &it->report, RAS_DROP_RESET);
+}
+
+/* What a page's machine check becomes once injected. */
+static void injected(struct ras *ras, struct vcpu *v, const struct mce_item *it, bool local)
+{
+	struct vm *vm = ras->vm;
+
+	if (it->kind == MCE_RAW) {
+		ras->n.raw_mce++;
+		return;
+	}
+	if (!is_page(it))
+		return;
+	ras->n.delivered_mce++;
+	mark_reported(ras, it->report.gpa, POISON_VIA_MCE);
+	memory_failure_event(ras, "guest", "inject", it->report.action_required, false);
+	/* An Intel family-6 CPU signals it to every CPU (the others see the broadcast) unless the
+	 * guest turned on local machine checks (SDM 16.3.1.5; QEMU decides the same way). */
+	if (it->kind != MCE_PAGE_PRIMARY || !ras->intel_broadcast || local)
+		return;
+	struct mce_item b = { .kind = MCE_BROADCAST, .since_ns = now_ns(), .report.vcpu = -1 };
+	mce_encode_broadcast(&b.record);
+	for (unsigned i = 0; i < vm->ncpus; i++) {
+		if (i == v->index || mq_push(&ras->vcpu[i].q, &b))
+			continue;
+		ras->n.broadcasts++;
+		vcpu_request(&vm->vcpu[i], VCPU_REQ_RAS);
+	}
+}
+
+/* Inject what this vCPU's guest can take now, in order; on its thread, lock held. A head the
+ * guest cannot take yet waits, and the thread looks again soon (backing off). */
+static void mce_pump(struct ras *ras, struct vcpu *v)
+{
+	struct mce_queue *q = &ras->vcpu[v->index].q;
+
+	while (q->count && !vm_leaving(ras->vm)) {
+		struct mce_item it = q->item[q->head];
+		struct mce_record rec = it.record;
+		bool local = it.kind == MCE_PAGE_PRIMARY && (rec.status & MCI_STATUS_AR) &&
+			     ras->ops->lmce_enabled(v);
+		if (local)
+			rec.mcg_status |= MCG_STATUS_LMCES;
+		enum mce_result res = ras->ops->inject_mce(v, &rec);
+		bool ar_page = is_page(&it) && it.report.action_required;
+
+		if (res == MCE_INJECTED) {
+			mq_pop(q);
+			q->poll_ns = 0;
+			injected(ras, v, &it, local);
+			continue;
+		}
+		if (res == MCE_FAILED) {
+			mq_pop(q);
+			if (it.kind == MCE_RAW) {
+				ras->n.raw_mce_dropped++;
+			} else if (is_page(&it)) {
+				ras->n.lost++;
+				log_err_rl("vcpu %u: KVM_X86_SET_MCE failed for 0x%llx: lost", v->index,
+					   (unsigned long long)it.report.gpa);
+			}
+			continue;
+		}
+		if (ar_page) {
+			/* The guest touched the page and cannot be told: no waiting is possible. */
+			mq_pop(q);
+			reset_for(ras, v, &it,
+				  res == MCE_BUSY ? "the guest was still handling one (MCG_STATUS.MCIP set)"
+				  : res == MCE_DISABLED ? "the guest had machine checks disabled (CR4.MCE clear)"
+							: "the guest had disabled the bank");
+			continue;
+		}
+		enum ras_drop why = res == MCE_BUSY ? RAS_DROP_MCE_BUSY
+				    : res == MCE_DISABLED ? RAS_DROP_MCE_DISABLED : RAS_DROP_BANK_DISABLED;
+		if (res != MCE_BANK_DISABLED && now_ns() - it.since_ns < RAS_MCE_WAIT_NS) {
+			q->poll_ns = q->poll_ns ? q->poll_ns * 2 : RAS_MCE_POLL_MIN_NS;
+			if (q->poll_ns > RAS_MCE_POLL_MAX_NS)
+				q->poll_ns = RAS_MCE_POLL_MAX_NS;
+			vcpu_poll_later(v, q->poll_ns);
+			return;
+		}
+		mq_pop(q);
+		give_up(ras, v, &it, why);
+	}
+}
+
+void ras_vcpu_work(struct vcpu *v, unsigned req)
+{
+	struct ras *ras = v->vm->ras;
+	int r;
+
+	if (!ras)
+		return;
+	if (req & VCPU_REQ_RAS) {
+		pthread_mutex_lock(&ras->lock);
+		mce_pump(ras, v);
+		pthread_mutex_unlock(&ras->lock);
+	}
+	if ((req & VCPU_REQ_NMI) && (r = ras->ops->nmi(v)))
+		log_err_rl("vcpu %u: KVM_NMI failed: %s", v->index, strerror(-r));
+	if ((req & VCPU_REQ_IRQ_GED) && (r = ras->ops->irq_pulse(v->vm, IRQ_GED)))
+		log_err_rl("vcpu %u: raising the GED interrupt failed: %s", v->index, strerror(-r));
+}
+
+/* ---- From a page to a route ---- */
+
+/* An action-required error on a vCPU: is it the same access as last time? After a GHES
+ * report (which Linux handles asynchronously on x86, so the access just repeats) the guest is
+ * told again by machine check; when machine checks do not help either, the guest cannot make
+ * progress: *livelock asks for a reset. */
+static enum ras_route repeated_access(struct ras *ras, struct vcpu *v, uint64_t gpa,
+				      enum ras_route route, bool *livelock)
+{
+	struct ras_vcpu *rv = &ras->vcpu[v->index];
+	uint64_t rip = 0;
+	bool ghes = route >= ROUTE_GHES_SYNC && route <= ROUTE_GHES_POLLED;
+	bool known = ras->ops->rip(v, &rip) == 0;
+	bool same = known && rv->seen && rv->last_gpa == gpa && rv->last_rip == rip;
+
+	*livelock = false;
+	rv->repeats = same ? rv->repeats + 1 : 0;
+	if (same && rv->last_by_ghes && ghes) {
+		ras->n.escalated++;
+		log_warn_rl("vcpu %u touched page 0x%llx again at rip 0x%llx after a GHES record%s: telling it by machine check",
+			    v->index, (unsigned long long)gpa, (unsigned long long)rip,
+			    rv->last_acks == ras->n.blocks_acked ? " it has not acknowledged" : "");
+		route = ROUTE_MCE;
+	} else if (same && route == ROUTE_MCE && rv->repeats >= RAS_REPEAT_RESET) {
+		*livelock = true;
+	}
+	rv->seen = known;
+	rv->last_gpa = gpa;
+	rv->last_rip = rip;
+	rv->last_acks = ras->n.blocks_acked;
+	rv->last_by_ghes = route >= ROUTE_GHES_SYNC && route <= ROUTE_GHES_POLLED;
+	return route;
+}
+
+static void deliver(struct ras *ras, struct vcpu *vcpu, const struct ras_report *rep)
+{
+	struct vm *vm = ras->vm;
+	enum ras_route route = ras_route(ras->policy, rep->action_required, ras->sources.mask, ras->amd_guest);
+	bool livelock = false;
+
+	ras->n.reports++;
+	if (rep->action_required && vcpu)
+		route = repeated_access(ras, vcpu, rep->gpa, route, &livelock);
+	log_debug("host memory error (%s) at guest page 0x%llx -> %s",
+		  rep->action_required ? "action required" : "action optional",
+		  (unsigned long long)rep->gpa, ras_route_name(route));
+	if (livelock) {
+		if (vm_reset(vm, VM_RESET_RAS, "resetting the guest: vcpu %u touched poisoned page 0x%llx %u times from the same instruction after being told by machine check",
+			     vcpu->index, (unsigned long long)rep->gpa, ras->vcpu[vcpu->index].repeats) == 1)
+			ras->n.resets++;
+		drop(ras, rep, RAS_DROP_RESET);
+		return;
+	}
+	switch (route) {
+	case ROUTE_MCE:
+		queue_mce(ras, rep->action_required && vcpu ? vcpu : &vm->vcpu[0], rep);
+		break;
+	case ROUTE_GHES_SYNC:
+	case ROUTE_GHES_ASYNC:
+	case ROUTE_GHES_POLLED:
+		ghes_submit(ras, RAS_SOURCE_SYNC + (unsigned)(route - ROUTE_GHES_SYNC), rep);
+		break;
+	case ROUTE_DROP:
+		drop(ras, rep, RAS_DROP_POLICY);
+		break;
+	case ROUTE_FATAL:
+		ras->n.dropped[RAS_DROP_POLICY]++;
+		memory_failure_event(ras, "guest", "fatal", rep->action_required, false);
+		vm_end(vm, VM_HOST_MEMORY, 0,
+		       "guest touched poisoned page 0x%llx and --ras %s gives no way to tell it",
+		       (unsigned long long)rep->gpa, ras_policy_name(ras->policy));
+		break;
+	}
+}
+
+/* A host error on one of rasvm's own GHES pages (the status blocks live in guest RAM, but
+ * only rasvm writes them): put a fresh page there and carry on; the guest is not told. */
+static bool firmware_page(struct ras *ras, uint64_t gpa, uint8_t *hva)
+{
+	if (gpa < LAYOUT_ERROR_REGION || gpa >= LAYOUT_ERROR_REGION_END)
+		return false;
+	if (mmap(hva, PAGE, PROT_READ | PROT_WRITE, MAP_PRIVATE | MAP_ANONYMOUS | MAP_FIXED, -1, 0) ==
+	    MAP_FAILED) {
+		log_err("host memory error on rasvm's GHES page 0x%llx, and it cannot be replaced: %s",
+			(unsigned long long)gpa, strerror(errno));
+		return false;
+	}
+	ras->n.firmware_pages++;
+	log_warn("host memory error on rasvm's GHES page 0x%llx: replaced by a fresh page", (unsigned long long)gpa);
+	return true;
+}
+
+void ras_host_error(struct vm *vm, struct vcpu *vcpu, int code, void *addr, unsigned lsb,
+		    uint64_t t_ns)
+{
+	struct ras *ras = vm->ras;
+	bool ar = code == BUS_MCEERR_AR;
+	uint64_t hit_gpa = 0;
+	bool hit_in_ram = mem_hva_to_gpa(&vm->mem, addr, &hit_gpa);
+
+	if (lsb < 12 || lsb > 30) {
+		log_warn_rl("host memory error with si_addr_lsb %u: taken as one page", lsb);
+		lsb = 12;
+	}
+	uint64_t span = 1ULL << lsb;
+	uint8_t *start = (uint8_t *)((uintptr_t)addr & ~(uintptr_t)(span - 1));
+
+	pthread_mutex_lock(&ras->lock);
+	ar ? ras->n.received_ar++ : ras->n.received_ao++;
+	if (!ras->timing.first_error_ns)
+		ras->timing.first_error_ns = t_ns;
+	if (!ras->timing.pending_ns)
+		ras->timing.pending_ns = t_ns;
+	unsigned pages = 0;
+	/* Every guest page in the granule is lost; the one touched gets the AR report, the
+	 * others are reported as action optional. */
+	for (uint64_t off = 0; off < span; off += PAGE) {
+		uint64_t gpa;
+		if (!mem_hva_to_gpa(&vm->mem, start + off, &gpa))
+			continue;
+		pages++;
+		mem_mark_bad(&vm->mem, gpa);
+		if (firmware_page(ras, gpa, start + off))
+			continue;
+		bool this_ar = ar && hit_in_ram && (hit_gpa & ~(PAGE - 1)) == gpa;
+		struct ras_report rep = { .gpa = gpa, .action_required = this_ar,
+					  .vcpu = this_ar && vcpu ? (int)vcpu->index : -1 };
+		bool created;
+		struct poison_entry *e = poison_get(&ras->table, gpa, &created);
+		if (!e) {
+			ras->n.reports++;
+			ras->n.lost++;
+			log_err_rl("poison table full: error at guest page 0x%llx lost", (unsigned long long)gpa);
+			continue;
+		}
+		ras->n.pages += created;
+		e->errors++;
+		e->action_required = this_ar;
+		deliver(ras, this_ar ? vcpu : NULL, &rep);
+	}
+	if (!pages) {
+		ras->n.outside_ram++;
+		memory_failure_event(ras, "hypervisor", "ignore", ar, false);
+		log_warn_rl("host memory error (action optional) at %p, outside guest RAM: ignored", addr);
+	}
+	pthread_mutex_unlock(&ras->lock);
+}
+
+void ras_drain(struct vm *vm, struct vcpu *vcpu)
+{
+	struct sigbus_ring *ring = vcpu ? &vcpu->sigbus : sigbus_process_ring();
+	struct sigbus_event ev;
+
+	while (sigbus_pop(ring, &ev))
+		ras_host_error(vm, ev.code == BUS_MCEERR_AR ? vcpu : NULL, ev.code, ev.addr, ev.lsb,
+			       ev.t_ns);
+	uint64_t lost = atomic_exchange(&ring->overflow, 0);
+	if (lost && vm->ras) {
+		pthread_mutex_lock(&vm->ras->lock);
+		vm->ras->n.reports += lost;
+		vm->ras->n.lost += lost;
+		pthread_mutex_unlock(&vm->ras->lock);
+		log_err("%llu host memory error signal(s) arrived faster than rasvm could queue them",
+			(unsigned long long)lost);
+	}
+}
+
 void ras_reset(struct vm *vm)
 {
 	struct ras *ras = vm->ras;
 
 	pthread_mutex_lock(&ras->lock);
+	/* What waited for the old boot will never reach it: the new one starts on new pages. */
+	for (unsigned v = 0; v < vm->ncpus; v++) {
+		struct mce_queue *q = &ras->vcpu[v].q;
+		while (q->count) {
+			struct mce_item *it = &q->item[q->head];
+			if (is_page(it))
+				drop(ras, &it->report, RAS_DROP_RESET);
+			else if (it->kind == MCE_RAW)
+				ras->n.raw_mce_dropped++;
+			mq_pop(q);
+		}
+		q->poll_ns = 0;
+		struct mce_queue keep = *q;
+		ras->vcpu[v] = (struct ras_vcpu){ .q = keep };
+	}
 	for (uint32_t i = 0; i < ras->table.capacity; i++) {
 		struct poison_entry *e = &ras->table.slot[i];
 		uint8_t *hva = e->gpa != UINT64_MAX ? mem_gpa_to_hva(&vm->mem, e->gpa, PAGE) : NULL;
@@ -88,228 +534,58 @@ void ras_reset(struct vm *vm)
 		log_info("reset: %u poisoned guest page(s) replaced by healthy memory", ras->table.count);
 	poison_clear(&ras->table);
 	ghes_reset(ras);
-	pthread_mutex_unlock(&ras->lock);
+	/* The simulator replaces its pages too; then nothing is known bad any more. */
 	sim_reset(vm);
+	mem_clear_bad(&vm->mem);
+	pthread_mutex_unlock(&ras->lock);
 }
 
-/* Queue a machine check for a vCPU's own thread to inject. */
-static void queue_mce(struct vcpu *v, const struct mce_record *r, bool primary)
+int ras_inject_host_error(struct vm *vm, uint64_t gpa, bool ar, unsigned lsb)
 {
-	if (v->pending_mce_count == VCPU_PENDING_MCE) {
-		v->vm->ras->n.lost++;
-		log_err("vcpu %u: too many machine checks waiting; one lost", v->index);
-		return;
-	}
-	v->pending_mce[v->pending_mce_count++] = (struct pending_mce){ .record = *r, .primary = primary };
-	vcpu_request(v, VCPU_REQ_MCE);
+	int r = sim_poison(vm, gpa, !ar, lsb);
+
+	if (r || !ar)
+		return r;
+	atomic_store(&vm->vcpu[0].touch_gpa, gpa);
+	vcpu_request(&vm->vcpu[0], VCPU_REQ_SIM_TOUCH);
+	return 0;
 }
 
-/* Inject now (on v's thread). Returns false when the guest had to be reset. */
-static bool inject_mce(struct ras *ras, struct vcpu *v, const struct mce_record *r)
-{
-	const char *why = "";
-
-	switch (mce_inject(v->fd, r, &why)) {
-	case MCE_INJECTED:
-		return true;
-	case MCE_DROPPED_BUSY:
-		ras->n.dropped++;
-		log_warn("vcpu %u: action-optional machine check for 0x%llx dropped: the guest is still handling one (MCIP)",
-			 v->index, (unsigned long long)r->addr);
-		return true;
-	case MCE_NEEDS_RESET:
-		/* Count the reset once: other errors may still arrive before the VM stops. */
-		if (vm_end(ras->vm, VM_RESET, 0, "resetting the guest: vcpu %u: %s", v->index, why))
-			ras->n.resets++;
-		return false;
-	default:
-		ras->n.lost++;
-		log_err("vcpu %u: KVM_X86_SET_MCE failed for 0x%llx", v->index, (unsigned long long)r->addr);
-		return true;
-	}
-}
-
-/* A page's own machine check, on v's thread. An Intel family-6 CPU signals it to every CPU
- * (the others see the broadcast) unless the guest turned on local machine checks, which
- * apply to action-required errors only (SDM 16.3.1.5; QEMU decides the same way). */
-static bool inject_primary(struct ras *ras, struct vcpu *v, struct mce_record r)
-{
-	struct vm *vm = ras->vm;
-	bool local = (r.status & MCI_STATUS_AR) && mce_vcpu_lmce_enabled(v->fd, vm->mcg_cap);
-
-	if (local)
-		r.mcg_status |= MCG_STATUS_LMCES;
-	if (!inject_mce(ras, v, &r))
-		return false;
-	if (!ras->intel_broadcast || local)
-		return true;
-	mce_encode_broadcast(&r);
-	for (unsigned i = 0; i < vm->ncpus; i++)
-		if (&vm->vcpu[i] != v)
-			queue_mce(&vm->vcpu[i], &r, false);
-	return true;
-}
-
-/* Deliver one page by machine check: to the vCPU that touched it (AR) or vCPU 0 (AO). */
-static void deliver_mce(struct ras *ras, struct vcpu *self, struct vcpu *target, uint64_t gpa,
-			bool ar)
-{
-	struct mce_record r;
-
-	mce_encode(ar, ras->amd_guest, gpa, 12, &r);
-	if (target == self) {
-		if (!inject_primary(ras, self, r))
-			return; /* the guest is being reset instead */
-	} else {
-		queue_mce(target, &r, true);
-	}
-	ras->n.via_mce++;
-}
-
-/* MEMORY_FAILURE, with QEMU's schema, for the control socket. */
-static void memory_failure_event(struct ras *ras, const char *recipient, const char *action,
-				 bool ar, bool recursive)
-{
-	qmp_event(ras->vm, "MEMORY_FAILURE",
-		  json_pack("{s:s,s:s,s:{s:b,s:b}}", "recipient", recipient, "action", action, "flags",
-			    "action-required", ar, "recursive", recursive));
-}
-
-static void deliver(struct ras *ras, struct vcpu *vcpu, struct poison_entry *e, bool ar)
-{
-	enum ras_route route = ras_route(ras->policy, ar, ras->sources.mask, ras->amd_guest);
-	struct vm *vm = ras->vm;
-
-	/* Between boots (a reset, or the end of the run) there is no vCPU to interrupt: GHES
-	 * records still go into their blocks, but a machine check has nowhere to go. */
-	if (!vm->vcpu && route == ROUTE_MCE) {
-		ras->n.dropped++;
-		log_warn("host memory error at guest page 0x%llx arrived with no vCPU running: not reported; the page stays poisoned",
-			 (unsigned long long)e->gpa);
-		return;
-	}
-
-	log_debug("host memory error (%s) at guest page 0x%llx -> %s",
-		  ar ? "action required" : "action optional", (unsigned long long)e->gpa,
-		  ras_route_name(route));
-	uint64_t resets = ras->n.resets, dropped = ras->n.dropped;
-	switch (route) {
-	case ROUTE_MCE:
-		deliver_mce(ras, vcpu, ar && vcpu ? vcpu : &vm->vcpu[0], e->gpa, ar);
-		e->state = POISON_REPORTED;
-		e->reports++;
-		e->via |= POISON_VIA_MCE;
-		memory_failure_event(ras, "guest",
-				     ras->n.resets != resets ? "reset" : ras->n.dropped != dropped ? "ignore" : "inject",
-				     ar, ras->n.resets != resets || ras->n.dropped != dropped);
-		break;
-	case ROUTE_GHES_SYNC:
-	case ROUTE_GHES_ASYNC:
-	case ROUTE_GHES_POLLED:
-		ghes_submit(ras, RAS_SOURCE_SYNC + (unsigned)(route - ROUTE_GHES_SYNC), e->gpa, ar,
-			    ar ? vcpu : NULL);
-		memory_failure_event(ras, "guest", "inject", ar, false);
-		break;
-	case ROUTE_DROP:
-		memory_failure_event(ras, "guest", "ignore", ar, false);
-		ras->n.dropped++;
-		log_warn("action-optional error at guest page 0x%llx not reported (--ras %s): the page stays poisoned",
-			 (unsigned long long)e->gpa, ras_policy_name(ras->policy));
-		break;
-	case ROUTE_FATAL:
-		memory_failure_event(ras, "guest", "fatal", ar, false);
-		vm_end(vm, VM_HOST_MEMORY, 0,
-		       "guest touched poisoned page 0x%llx and --ras %s gives no way to tell it",
-		       (unsigned long long)e->gpa, ras_policy_name(ras->policy));
-		break;
-	}
-}
-
-void ras_host_error(struct vm *vm, struct vcpu *vcpu, int code, void *addr, unsigned lsb,
-		    uint64_t t_ns)
+int ras_inject_mce(struct vm *vm, unsigned cpu, const struct mce_record *r, bool broadcast)
 {
 	struct ras *ras = vm->ras;
-	bool ar = code == BUS_MCEERR_AR;
-	uint64_t hit_gpa = 0;
-	bool hit_in_ram = mem_hva_to_gpa(&vm->mem, addr, &hit_gpa);
+	struct mce_item raw = { .record = *r, .kind = MCE_RAW, .since_ns = now_ns(), .report.vcpu = -1 };
+	struct mce_item b = { .kind = MCE_BROADCAST, .since_ns = raw.since_ns, .report.vcpu = -1 };
+	int ret = 0;
 
-	if (lsb < 12 || lsb > 30)
-		lsb = 12; /* the kernel reports at least a page; clamp nonsense */
-	uint64_t span = 1ULL << lsb;
-	uint8_t *start = (uint8_t *)((uintptr_t)addr & ~(uintptr_t)(span - 1));
-
+	if (cpu >= vm->ncpus)
+		return -EINVAL;
+	mce_encode_broadcast(&b.record);
 	pthread_mutex_lock(&ras->lock);
-	ar ? ras->n.received_ar++ : ras->n.received_ao++;
-	if (!ras->timing.first_error_ns)
-		ras->timing.first_error_ns = t_ns;
-	if (!ras->timing.pending_ns)
-		ras->timing.pending_ns = t_ns;
-	unsigned pages = 0;
-	/* Every guest page in the granule is lost; the one touched gets the AR report, the
-	 * others are reported as action optional. */
-	for (uint64_t off = 0; off < span; off += PAGE) {
-		uint64_t gpa;
-		if (!mem_hva_to_gpa(&vm->mem, start + off, &gpa))
-			continue;
-		bool created;
-		struct poison_entry *e = poison_get(&ras->table, gpa, &created);
-		pages++;
-		if (!e) {
-			ras->n.lost++;
-			log_err("poison table full: error at guest page 0x%llx lost", (unsigned long long)gpa);
-			continue;
-		}
-		ras->n.pages += created;
-		e->errors++;
-		bool this_ar = ar && hit_in_ram && (hit_gpa & ~(PAGE - 1)) == gpa;
-		e->action_required = this_ar;
-		deliver(ras, vcpu, e, this_ar);
-	}
-	if (!pages) {
-		ras->n.outside_ram++;
-		memory_failure_event(ras, "hypervisor", "ignore", ar, false);
-		log_warn("host memory error (action optional) at %p, outside guest RAM: ignored", addr);
+	for (unsigned i = 0; i < vm->ncpus && !ret; i++) {
+		if (i == cpu)
+			ret = mq_push(&ras->vcpu[i].q, &raw); /* as given: no LMCE decision */
+		else if (broadcast && !mq_push(&ras->vcpu[i].q, &b))
+			ras->n.broadcasts++;
 	}
 	pthread_mutex_unlock(&ras->lock);
+	for (unsigned i = 0; i < vm->ncpus; i++)
+		if (i == cpu || broadcast)
+			vcpu_request(&vm->vcpu[i], VCPU_REQ_RAS);
+	return ret;
 }
 
-void ras_drain(struct vm *vm, struct vcpu *vcpu)
+int ras_check_invariant(const struct ras *ras, uint64_t *reports, uint64_t *accounted)
 {
-	struct sigbus_ring *ring = vcpu ? &vcpu->sigbus : sigbus_process_ring();
-	struct sigbus_event ev;
+	const struct ras_counters *n = &ras->n;
+	uint64_t a = n->delivered_mce + n->overflowed + ras_dropped_total(n) + n->lost +
+		     ras_mce_queued_reports(ras) + ghes_queued_reports(ras);
 
-	while (sigbus_pop(ring, &ev))
-		ras_host_error(vm, ev.code == BUS_MCEERR_AR ? vcpu : NULL, ev.code, ev.addr, ev.lsb,
-			       ev.t_ns);
-	uint64_t lost = atomic_exchange(&ring->overflow, 0);
-	if (lost && vm->ras) {
-		pthread_mutex_lock(&vm->ras->lock);
-		vm->ras->n.lost += lost;
-		pthread_mutex_unlock(&vm->ras->lock);
-		log_err("%llu host memory error signal(s) arrived faster than rasvm could queue them",
-			(unsigned long long)lost);
-	}
-}
-
-/* Pending machine checks and NMIs for this vCPU, on its thread. */
-void ras_vcpu_requests(struct vcpu *v, unsigned req)
-{
-	struct ras *ras = v->vm->ras;
-
-	if ((req & VCPU_REQ_MCE) && ras) {
-		pthread_mutex_lock(&ras->lock);
-		for (unsigned i = 0; i < v->pending_mce_count; i++) {
-			const struct pending_mce *p = &v->pending_mce[i];
-			if (!(p->primary ? inject_primary(ras, v, p->record) : inject_mce(ras, v, &p->record)))
-				break;
-		}
-		v->pending_mce_count = 0;
-		pthread_mutex_unlock(&ras->lock);
-	}
-	if (req & VCPU_REQ_NMI) {
-		if (ioctl(v->fd, KVM_NMI, 0) < 0)
-			log_err("vcpu %u: KVM_NMI failed", v->index);
-	}
+	for (unsigned id = 0; id < RAS_SOURCES_MAX; id++)
+		a += n->delivered_ghes[id];
+	*reports = n->reports;
+	*accounted = a;
+	return a == n->reports ? 0 : -1;
 }
 
 static int cmp_u64(const void *a, const void *b)
@@ -324,7 +600,7 @@ void ras_stats(struct ras *ras, FILE *f)
 
 	pthread_mutex_lock(&ras->lock);
 	fprintf(f, "ras_errors %llu\n", (unsigned long long)(ras->n.received_ar + ras->n.received_ao));
-	fprintf(f, "ras_acknowledged %llu\n", (unsigned long long)ras->n.acknowledged);
+	fprintf(f, "ras_acknowledged %llu\n", (unsigned long long)ras->n.records_acked);
 	fprintf(f, "ras_lost %llu\n", (unsigned long long)ras->n.lost);
 	fprintf(f, "ras_overflowed %llu\n", (unsigned long long)ras->n.overflowed);
 	fprintf(f, "ras_first_error_ns %llu\n", (unsigned long long)t->first_error_ns);
@@ -341,42 +617,6 @@ void ras_stats(struct ras *ras, FILE *f)
 		fprintf(f, "ras_latency_max_ns %llu\n", (unsigned long long)lat->ns[lat->count - 1]);
 	}
 	pthread_mutex_unlock(&ras->lock);
-}
-
-int ras_inject_host_error(struct vm *vm, uint64_t gpa, bool ar, unsigned lsb)
-{
-	int r = sim_poison(vm, gpa, !ar, lsb);
-
-	if (r || !ar)
-		return r;
-	pthread_rwlock_rdlock(&vm->vcpu_lock);
-	if (vm->vcpu) {
-		atomic_store(&vm->vcpu[0].touch_gpa, gpa);
-		vcpu_request(&vm->vcpu[0], VCPU_REQ_SIM_TOUCH);
-	}
-	pthread_rwlock_unlock(&vm->vcpu_lock);
-	return 0;
-}
-
-int ras_inject_mce(struct vm *vm, unsigned cpu, const struct mce_record *r, bool broadcast)
-{
-	struct ras *ras = vm->ras;
-	struct mce_record b;
-
-	if (cpu >= vm->ncpus)
-		return -EINVAL;
-	mce_encode_broadcast(&b);
-	pthread_rwlock_rdlock(&vm->vcpu_lock);
-	pthread_mutex_lock(&ras->lock);
-	for (unsigned i = 0; vm->vcpu && i < vm->ncpus; i++) {
-		if (i == cpu)
-			queue_mce(&vm->vcpu[i], r, false); /* raw, as given: no LMCE decision */
-		else if (broadcast)
-			queue_mce(&vm->vcpu[i], &b, false);
-	}
-	pthread_mutex_unlock(&ras->lock);
-	pthread_rwlock_unlock(&vm->vcpu_lock);
-	return 0;
 }
 
 /* Keep v unless the series is full (or out of memory: a benchmark figure, not RAS state). */
@@ -412,25 +652,39 @@ void ras_summary(struct vm *vm)
 		return;
 	pthread_mutex_lock(&ras->lock);
 	const struct ras_counters *n = &ras->n;
-	uint64_t ghes = n->via_ghes[0] + n->via_ghes[1] + n->via_ghes[2];
-	if (n->received_ar + n->received_ao + n->lost == 0) {
+	uint64_t ghes = n->delivered_ghes[0] + n->delivered_ghes[1] + n->delivered_ghes[2];
+	if (n->received_ar + n->received_ao + n->lost + n->raw_mce + n->raw_ghes == 0) {
 		pthread_mutex_unlock(&ras->lock);
 		return;
 	}
-	uint32_t queued = 0;
-	for (unsigned id = 0; id < RAS_SOURCES_MAX; id++)
-		queued += ras->ghes[id].count;
-	log_info("RAS summary: %llu host memory error(s): %llu action required, %llu action optional; %llu guest page(s) poisoned",
+	uint64_t queued = ras_mce_queued_reports(ras) + ghes_queued_reports(ras);
+	log_info("RAS summary: %llu host memory error(s): %llu action required, %llu action optional; %llu guest page(s) poisoned, %llu report(s)",
 		 (unsigned long long)(n->received_ar + n->received_ao), (unsigned long long)n->received_ar,
-		 (unsigned long long)n->received_ao, (unsigned long long)n->pages);
-	log_info("RAS summary: delivered %llu by machine check, %llu by GHES (sync %llu, async %llu, polled %llu); acknowledged %llu",
-		 (unsigned long long)n->via_mce, (unsigned long long)ghes,
-		 (unsigned long long)n->via_ghes[0], (unsigned long long)n->via_ghes[1],
-		 (unsigned long long)n->via_ghes[2], (unsigned long long)n->acknowledged);
-	log_info("RAS summary: queued %u, overflowed %llu, dropped %llu, outside guest RAM %llu, resets %llu, recovered %llu, lost %llu",
-		 queued, (unsigned long long)n->overflowed, (unsigned long long)n->dropped,
-		 (unsigned long long)n->outside_ram, (unsigned long long)n->resets,
-		 (unsigned long long)n->recovered, (unsigned long long)n->lost);
+		 (unsigned long long)n->received_ao, (unsigned long long)n->pages,
+		 (unsigned long long)n->reports);
+	log_info("RAS summary: delivered %llu by machine check, %llu by GHES (sync %llu, async %llu, polled %llu); acknowledged %llu record(s) in %llu block(s)",
+		 (unsigned long long)n->delivered_mce, (unsigned long long)ghes,
+		 (unsigned long long)n->delivered_ghes[0], (unsigned long long)n->delivered_ghes[1],
+		 (unsigned long long)n->delivered_ghes[2], (unsigned long long)n->records_acked,
+		 (unsigned long long)n->blocks_acked);
+	log_info("RAS summary: queued %llu, overflowed %llu, dropped %llu, outside guest RAM %llu, resets %llu, recovered %llu, lost %llu",
+		 (unsigned long long)queued, (unsigned long long)n->overflowed,
+		 (unsigned long long)ras_dropped_total(n), (unsigned long long)n->outside_ram,
+		 (unsigned long long)n->resets, (unsigned long long)n->recovered, (unsigned long long)n->lost);
+	for (unsigned d = 0; d < RAS_DROP_COUNT; d++)
+		if (n->dropped[d])
+			log_info("RAS summary: dropped %llu: %s", (unsigned long long)n->dropped[d], ras_drop_name(d));
+	if (n->escalated)
+		log_info("RAS summary: %llu repeated access(es) after a GHES record told again by machine check",
+			 (unsigned long long)n->escalated);
+	if (n->raw_mce || n->raw_mce_dropped || n->raw_ghes)
+		log_info("RAS summary: injected by the control socket: %llu machine check(s) (%llu dropped), %llu GHES block(s)",
+			 (unsigned long long)n->raw_mce, (unsigned long long)n->raw_mce_dropped,
+			 (unsigned long long)n->raw_ghes);
+	uint64_t reports, accounted;
+	if (ras_check_invariant(ras, &reports, &accounted))
+		log_err("RAS summary: %llu report(s) but %llu accounted for: rasvm lost track (a bug)",
+			(unsigned long long)reports, (unsigned long long)accounted);
 	unsigned shown = 0;
 	for (uint32_t i = 0; i < ras->table.capacity && shown < 16; i++) {
 		const struct poison_entry *e = &ras->table.slot[i];

@@ -4,13 +4,26 @@
  * the poison table and reports to the guest by machine check or GHES, as the policy says.
  *
  *   sigbus.c  the handler: stash {code, addr, lsb} and kick; nothing else on the signal path
- *   ras.c     the work, on the vCPU thread (AR) or the main thread (AO): pages, table, route
- *   policy.c  which notification          mce.c  machine-check records and injection
+ *   ras.c     the work, on the vCPU thread (AR) or the main thread (AO): pages, table, route,
+ *             and the per-vCPU machine-check queues, paced by MCG_STATUS.MCIP
+ *   policy.c  which notification          mce.c  machine-check records (pure)
  *   ghes.c    GHES blocks behind the read-ack gate, the queue, notifications, the ack trap
  *   sim.c     the host poison simulator    poison.c  the table
  *
- * One lock (ras->lock) covers the table, the GHES state and the counters: errors are rare,
- * and one lock keeps the order of events obvious.
+ * Everything that touches KVM goes through struct ras_ops (the architecture's part: x86
+ * machine checks, NMIs and interrupt lines today), so the whole core runs in unit tests
+ * against a fake.
+ *
+ * One lock (ras->lock) covers the table, the queues, the GHES state and the counters: errors
+ * are rare, and one lock keeps the order of events obvious.
+ *
+ * The accounting invariant (checked by the tests, shown by query-ras and the summary): every
+ * report of a page to the guest ends in exactly one of delivered (by machine check or a GHES
+ * record the guest was notified of), queued (waiting: the guest still handles the previous
+ * machine check, or its GHES source's block is not acknowledged), overflowed (the queue was
+ * full), dropped (with a reason), or lost (rasvm failed: must stay 0):
+ *
+ *   reports == delivered_mce + sum(delivered_ghes) + queued + overflowed + dropped + lost
  */
 #ifndef RASVM_RAS_RAS_H
 #define RASVM_RAS_RAS_H
@@ -29,12 +42,63 @@
 struct vm;
 struct vcpu;
 
+/* Why a report did not reach the guest. */
+enum ras_drop {
+	RAS_DROP_POLICY,        /* --ras gives no way to tell the guest (off, or AMD AO) */
+	RAS_DROP_MCE_BUSY,      /* the guest kept MCG_STATUS.MCIP set longer than RAS_MCE_WAIT_NS */
+	RAS_DROP_MCE_DISABLED,  /* CR4.MCE stayed clear longer than RAS_MCE_WAIT_NS */
+	RAS_DROP_BANK_DISABLED, /* the guest disabled the bank (MCG_CTL or MCi_CTL) */
+	RAS_DROP_RESET,         /* the guest was reset (the page replaced) before it was told */
+	RAS_DROP_COUNT,
+};
+
+/* How long a machine check may wait for the guest to be able to take it (MCIP to clear,
+ * CR4.MCE to be set) before it goes to a GHES source instead, or is dropped. */
+#define RAS_MCE_WAIT_NS     (5ULL * 1000 * 1000 * 1000)
+/* Re-check a waiting vCPU this soon, doubling up to the maximum. */
+#define RAS_MCE_POLL_MIN_NS (200ULL * 1000)
+#define RAS_MCE_POLL_MAX_NS (50ULL * 1000 * 1000)
+/* Machine checks that may wait per vCPU (a 1 GiB granule under --ras mce is 262144 pages:
+ * beyond this they are counted overflowed, as GHES records beyond --ras-queue are). */
+#define RAS_MCE_QUEUE_MAX   (1u << 20)
+/* The same vCPU faulting on the same page at the same instruction this often in a row,
+ * after being told each time by machine check, is a guest that cannot make progress. */
+#define RAS_REPEAT_RESET    64
+
+/* A report on its way: what a queue holds. */
+struct ras_report {
+	uint64_t gpa;
+	bool action_required;
+	int vcpu;          /* the vCPU that touched the page (AR), else -1 */
+};
+
+/* A machine check waiting for its vCPU to be able to take it. */
+struct mce_item {
+	struct mce_record record;
+	struct ras_report report;   /* gpa 0 and kind below for what is not a page's report */
+	enum { MCE_PAGE, MCE_PAGE_PRIMARY, MCE_BROADCAST, MCE_RAW } kind;
+	uint64_t since_ns;
+};
+
+struct mce_queue {
+	struct mce_item *item;
+	uint32_t head, count, cap;
+	uint64_t poll_ns;          /* the next re-check interval while the head waits */
+};
+
+/* Per vCPU: the queue, and what the last action-required error looked like (repeats). */
+struct ras_vcpu {
+	struct mce_queue q;
+	bool seen;                 /* last_* hold an access */
+	uint64_t last_gpa, last_rip, last_acks;
+	unsigned repeats;
+	bool last_by_ghes;
+};
 
 /* A record waiting for its source's block to be free: a memory error rasvm encodes, or a
  * whole status block a client supplied (inject-ghes-v2-error), checked already. */
 struct ghes_pending {
-	uint64_t gpa;
-	bool action_required;
+	struct ras_report report;
 	uint8_t *raw;      /* malloc'd, or NULL */
 	uint32_t raw_len;
 };
@@ -49,21 +113,32 @@ struct ghes_runtime {
 	uint64_t *in_block;       /* pages of the records in the block now, to mark acknowledged */
 	uint32_t in_block_count;
 	uint32_t in_block_records; /* records in the block now (a client's block may hold several) */
-	uint64_t notifications, records, acks, overflowed;
+	bool in_block_raw;
+	/* Counters per source: blocks written and notified, notifications, blocks the guest
+	 * acknowledged, records (entries) those blocks held, records that found the queue full. */
+	uint64_t blocks, notifications, blocks_acked, records_acked, overflowed;
+	uint64_t notified_ns;     /* the last notification, to remind a guest that missed one */
 };
 
 struct ras_counters {
 	uint64_t received_ar, received_ao;  /* host errors (signals) */
 	uint64_t outside_ram;               /* AO errors outside guest RAM, ignored */
-	uint64_t pages;                     /* guest pages named by errors (a granule can name many) */
-	uint64_t via_mce;                   /* reports by machine check */
-	uint64_t via_ghes[RAS_SOURCES_MAX]; /* records written to each GHES source's block */
-	uint64_t acknowledged;              /* GHES records the guest acknowledged */
-	uint64_t overflowed;                /* records that found their source's queue full */
-	uint64_t dropped;                   /* AO the guest could not take (MCIP set, no route) */
-	uint64_t lost;                      /* errors rasvm failed to record at all: must stay 0 */
+	uint64_t pages;                     /* distinct guest pages named by errors */
+	uint64_t reports;                   /* reports of a page to the guest (a page can have several) */
+	uint64_t delivered_mce;             /* reports delivered by machine check */
+	uint64_t delivered_ghes[RAS_SOURCES_MAX]; /* reports written to each source's block */
+	uint64_t overflowed;                /* reports that found their queue full */
+	uint64_t dropped[RAS_DROP_COUNT];   /* reports that could not reach the guest, by reason */
+	uint64_t lost;                      /* reports rasvm failed to handle: must stay 0 */
+	uint64_t escalated;                 /* GHES reports of a repeated access sent again by machine check */
+	uint64_t records_acked;             /* GHES records the guest acknowledged */
+	uint64_t blocks_acked;              /* GHES blocks the guest acknowledged */
+	uint64_t raw_mce, raw_mce_dropped;  /* x-inject-mce machine checks injected, dropped */
+	uint64_t raw_ghes;                  /* inject-ghes-v2-error blocks written */
+	uint64_t broadcasts;                /* Intel broadcast machine checks to other vCPUs */
 	uint64_t resets;                    /* guest resets forced by a machine check it could not take */
 	uint64_t recovered;                 /* poisoned pages replaced by healthy memory at resets */
+	uint64_t firmware_pages;            /* rasvm's own GHES pages replaced after a host error */
 };
 
 /* Timing for make bench: SIGBUS to the guest handler's first instruction (PORT_MARK). */
@@ -81,23 +156,42 @@ struct ras_timing {
 	struct ns_series marks;   /* every mark, for benchmarks that time from their own clock */
 };
 
+/* The architecture's part: everything that needs KVM, called on the named vCPU's thread
+ * (x86: kvm/x86/ras_ops.c). */
+struct ras_ops {
+	/* Inject a machine check, or say why the guest cannot take one now. */
+	enum mce_result (*inject_mce)(struct vcpu *v, const struct mce_record *r);
+	/* Whether the guest turned on local machine checks on this vCPU. */
+	bool (*lmce_enabled)(struct vcpu *v);
+	int (*nmi)(struct vcpu *v);
+	/* An edge on an interrupt line (from vCPU 0's thread). */
+	int (*irq_pulse)(struct vm *vm, unsigned gsi);
+	/* The guest's instruction pointer now. */
+	int (*rip)(struct vcpu *v, uint64_t *rip);
+};
+
 struct ras {
 	struct vm *vm;
+	const struct ras_ops *ops;
 	pthread_mutex_t lock;
 	enum ras_policy policy;
 	struct ras_sources sources;
 	uint32_t queue_cap;
 	bool amd_guest;
-	bool intel_broadcast;      /* Intel family 6: every vCPU sees a machine check */
+	bool intel_broadcast;      /* Intel family 6 model >= 14 or later: every vCPU sees a machine check */
 	struct poison_table table;
+	struct ras_vcpu *vcpu;     /* vm->ncpus entries */
 	struct ghes_runtime ghes[RAS_SOURCES_MAX];
 	struct ras_counters n;
 	struct ras_timing timing;
 };
 
-int ras_init(struct vm *vm);
+/* Set up for the whole run (before any thread that can inject starts). The guest's CPU
+ * vendor and family come from vm->cpuid. */
+int ras_init(struct vm *vm, const struct ras_ops *ops);
 void ras_exit(struct vm *vm);
-/* After a reset: the poisoned pages were replaced, so forget them; GHES starts free again. */
+/* At a reset, with no vCPU running: replace the poisoned pages, forget them, drop what was
+ * queued for the old boot (counted), empty the blocks. */
 void ras_reset(struct vm *vm);
 
 /* The work for one host memory error (from the SIGBUS handler's queue). vcpu is the thread
@@ -109,27 +203,38 @@ void ras_mark(struct vm *vm, uint64_t t_ns);
 /* Drain the SIGBUS events stashed for this thread (vcpu) or for the process (vcpu NULL). */
 void ras_drain(struct vm *vm, struct vcpu *vcpu);
 
-/* Act on VCPU_REQ_MCE / VCPU_REQ_NMI, on the vCPU's own thread. */
-void ras_vcpu_requests(struct vcpu *v, unsigned req);
+/* VCPU_REQ_RAS / VCPU_REQ_NMI / VCPU_REQ_IRQ_GED, on the vCPU's own thread. */
+void ras_vcpu_work(struct vcpu *v, unsigned req);
 
 /* GHES register page accesses (trapped as MMIO); true when gpa is in it. */
 bool ghes_mmio(struct vm *vm, struct vcpu *vcpu, uint64_t gpa, bool is_write, uint8_t *data,
 	       unsigned len);
 /* inject-ghes-v2-error: a caller's status block, checked with the decoder first (why says
- * what failed). 0, -EINVAL, -ENOENT (no such source), -ENOSPC (queue full). */
+ * what failed). Only the record is kept (a buffer longer than its record is refused).
+ * 0, -EINVAL, -ENOENT (no such source), -ENOSPC (queue full), -ENOMEM. */
 int ghes_inject_raw(struct ras *ras, unsigned id, const uint8_t *blk, size_t len, char *why,
 		    size_t whylen);
 /* The simulator through the control socket: gpa's granule goes bad; action required means a
  * vCPU touches it now (vCPU 0), else the host reports it at once. 0 or -errno. */
 int ras_inject_host_error(struct vm *vm, uint64_t gpa, bool action_required, unsigned lsb);
-/* x-inject-mce: a raw machine check for one vCPU, optionally broadcast. */
+/* x-inject-mce: a raw machine check for one vCPU, optionally broadcast; paced like the rest. */
 int ras_inject_mce(struct vm *vm, unsigned cpu, const struct mce_record *r, bool broadcast);
 
-/* Queue a record for a source and write what fits if the block is free. Lock held. */
-void ghes_submit(struct ras *ras, unsigned id, uint64_t gpa, bool action_required, struct vcpu *vcpu);
+/* ghes.c, with ras->lock held: queue a record for a source and write what fits if the block
+ * is free. */
+void ghes_submit(struct ras *ras, unsigned id, const struct ras_report *rep);
 int ghes_init(struct ras *ras);
 void ghes_exit(struct ras *ras);
 void ghes_reset(struct ras *ras);
+/* Reports waiting in GHES queues (records rasvm encodes; clients' blocks not counted). */
+uint64_t ghes_queued_reports(const struct ras *ras);
+
+/* The invariant above, with ras->lock held: 0, or -1 with the two sides. */
+int ras_check_invariant(const struct ras *ras, uint64_t *reports, uint64_t *accounted);
+/* Reports waiting in machine-check queues (with ras->lock held). */
+uint64_t ras_mce_queued_reports(const struct ras *ras);
+uint64_t ras_dropped_total(const struct ras_counters *n);
+const char *ras_drop_name(enum ras_drop d);
 
 /* "key value" lines for --stats: counters, latency percentiles, storm timing. */
 void ras_stats(struct ras *ras, FILE *f);

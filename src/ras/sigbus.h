@@ -10,6 +10,7 @@
 #define RASVM_RAS_SIGBUS_H
 
 #include <stdatomic.h>
+#include <stdbool.h>
 #include <stdint.h>
 
 #define SIGBUS_RING 4096 /* power of two; a storm of AO errors must fit while the main thread catches up */
@@ -36,6 +37,9 @@ struct vcpu;
 int sigbus_init(struct vm *vm);
 /* The vCPU this thread runs (NULL for others), so the handler knows whom to kick. */
 void sigbus_set_thread_vcpu(struct vcpu *vcpu);
+/* Around KVM_RUN and the simulator's stand-ins for a guest access: an action-required error
+ * now is the guest's. Anywhere else it is rasvm's own access to a bad page: fatal (exit 85). */
+void sigbus_set_guest_access(bool on);
 int sigbus_pop(struct sigbus_ring *r, struct sigbus_event *ev);
 /* The ring for events the main thread handles. */
 struct sigbus_ring *sigbus_process_ring(void);

@@ -2,6 +2,7 @@
 #include "ras/sim.h"
 
 #include <errno.h>
+#include <pthread.h>
 #include <signal.h>
 #include <stdlib.h>
 #include <string.h>
@@ -10,30 +11,31 @@
 #include <unistd.h>
 
 #include "log.h"
+#include "ras/sigbus.h"
 #include "rasvm/layout.h"
 #include "vm.h"
 
 #define PAGE 4096ULL
 
-/* The simulated hardware's poisoned pages, under vm->sim_lock. */
+/* The simulated hardware's poisoned pages: a bit per page of guest RAM. The lock only orders
+ * poisoning against resets; lookups need none. */
 struct sim {
-	uint64_t *pages;
-	uint32_t count, cap;
+	pthread_mutex_t lock;
+	struct page_bits bad;
+	uint64_t count;
 };
 
-static struct sim *sim_of(struct vm *vm)
+int sim_init(struct vm *vm)
 {
-	if (!vm->sim)
-		vm->sim = calloc(1, sizeof(struct sim));
-	return vm->sim;
-}
+	struct sim *s = calloc(1, sizeof(*s));
 
-static int find(const struct sim *s, uint64_t page)
-{
-	for (uint32_t i = 0; s && i < s->count; i++)
-		if (s->pages[i] == page)
-			return (int)i;
-	return -1;
+	if (!s || page_bits_init(&s->bad, vm->mem.size / PAGE)) {
+		free(s);
+		return -ENOMEM;
+	}
+	pthread_mutex_init(&s->lock, NULL);
+	vm->sim = s;
+	return 0;
 }
 
 /* What the kernel's force_sig_mceerr() sends, to this thread. */
@@ -47,118 +49,106 @@ static void send_sigbus(int code, void *hva, unsigned lsb)
 	si.si_addr = hva;
 	si.si_addr_lsb = (short)lsb;
 	if (syscall(SYS_rt_tgsigqueueinfo, getpid(), gettid(), SIGBUS, &si) < 0)
-		log_err("simulator: rt_tgsigqueueinfo failed: %s", strerror(errno));
+		log_err_rl("simulator: rt_tgsigqueueinfo failed: %s", strerror(errno));
 }
 
-/* One page of a granule. */
-static int poison_page(struct vm *vm, uint64_t page)
+int sim_check(struct vm *vm, uint64_t gpa, unsigned lsb)
 {
-	uint8_t *hva = mem_gpa_to_hva(&vm->mem, page, PAGE);
-
-	if (!hva)
-		return -EFAULT;
-	/* rasvm writes GHES records there while the guest runs; a PROT_NONE block would crash
-	 * rasvm, which no real poisoned page does (writes do not consume poison). */
-	if (page >= LAYOUT_ERROR_REGION && page < LAYOUT_ERROR_REGION_END)
+	if (lsb < 12 || lsb > 30)
+		return -EINVAL;
+	uint64_t span = 1ULL << lsb, start = gpa & ~(span - 1);
+	/* The whole granule: all guest RAM in one region (so no wrap-around and no hole), none
+	 * of it rasvm's GHES pages, which rasvm writes while the guest runs (a real host error
+	 * there is repaired by ras.c; the simulator just declines). */
+	if (start < LAYOUT_ERROR_REGION_END && start + span > LAYOUT_ERROR_REGION)
 		return -EBUSY;
-	pthread_mutex_lock(&vm->sim_lock);
-	struct sim *s = sim_of(vm);
-	int r = 0;
-	if (!s) {
-		r = -ENOMEM;
-	} else if (find(s, page) < 0) {
-		if (s->count == s->cap) {
-			uint32_t cap = s->cap ? s->cap * 2 : 64;
-			uint64_t *p = realloc(s->pages, cap * sizeof(*p));
-			if (!p)
-				r = -ENOMEM;
-			else
-				s->pages = p, s->cap = cap;
-		}
-		if (!r && mprotect(hva, PAGE, PROT_NONE) < 0)
-			r = -errno;
-		if (!r)
-			s->pages[s->count++] = page;
-	}
-	pthread_mutex_unlock(&vm->sim_lock);
-	return r;
+	return mem_gpa_to_hva(&vm->mem, start, span) ? 0 : -EFAULT;
 }
 
 int sim_poison(struct vm *vm, uint64_t gpa, bool ao, unsigned lsb)
 {
+	int r = sim_check(vm, gpa, lsb);
+	if (r)
+		return r;
 	uint64_t span = 1ULL << lsb, start = gpa & ~(span - 1);
-
-	/* A huge host page fails whole: every guest page in it becomes inaccessible. */
-	for (uint64_t p = start; p < start + span; p += PAGE) {
-		int r = poison_page(vm, p);
-		if (r)
-			return r;
+	uint8_t *hva = mem_gpa_to_hva(&vm->mem, start, span);
+	struct sim *s = vm->sim;
+	pthread_mutex_lock(&s->lock);
+	r = mprotect(hva, span, PROT_NONE) < 0 ? -errno : 0;
+	if (!r) {
+		uint64_t first = (uint64_t)(hva - vm->mem.hva) / PAGE;
+		for (uint64_t i = 0; i < span / PAGE; i++) {
+			s->count += !page_bits_set(&s->bad, first + i);
+			page_bits_set(&vm->mem.bad, first + i);
+		}
 	}
-	if (ao)
-		send_sigbus(BUS_MCEERR_AO, mem_gpa_to_hva(&vm->mem, gpa & ~(PAGE - 1), PAGE), lsb);
-	return 0;
+	pthread_mutex_unlock(&s->lock);
+	if (!r && ao)
+		send_sigbus(BUS_MCEERR_AO, hva + ((gpa - start) & ~(PAGE - 1)), lsb);
+	return r;
 }
 
-bool sim_is_poisoned(struct vm *vm, uint64_t gpa, uint64_t len)
+/* The guest's access raises the host's SIGBUS on this vCPU thread. */
+static void touched(void *hva)
 {
-	bool hit = false;
-
-	pthread_mutex_lock(&vm->sim_lock);
-	for (uint64_t p = gpa & ~(PAGE - 1); len && p < gpa + len && !hit; p += PAGE)
-		hit = find(vm->sim, p) >= 0;
-	pthread_mutex_unlock(&vm->sim_lock);
-	return hit;
+	sigbus_set_guest_access(true);
+	send_sigbus(BUS_MCEERR_AR, hva, 12);
+	sigbus_set_guest_access(false);
 }
 
 bool sim_touch(struct vm *vm, uint64_t gpa)
 {
-	uint64_t page = gpa & ~(PAGE - 1);
+	struct sim *s = vm->sim;
+	uint8_t *hva = mem_gpa_to_hva(&vm->mem, gpa, 1);
 
-	pthread_mutex_lock(&vm->sim_lock);
-	bool hit = find(vm->sim, page) >= 0;
-	pthread_mutex_unlock(&vm->sim_lock);
-	if (hit) /* si_addr: the byte touched, as the kernel reports it */
-		send_sigbus(BUS_MCEERR_AR, mem_gpa_to_hva(&vm->mem, page, PAGE) + (gpa - page), 12);
-	return hit;
+	if (!s || !hva || !page_bits_test(&s->bad, (uint64_t)(hva - vm->mem.hva) / PAGE))
+		return false;
+	touched(hva); /* si_addr: the byte touched, as the kernel reports it */
+	return true;
 }
 
 bool sim_touch_unknown(struct vm *vm)
 {
+	struct sim *s = vm->sim;
 	bool any = false;
 
-	pthread_mutex_lock(&vm->sim_lock);
-	struct sim *s = vm->sim;
-	for (uint32_t i = 0; s && i < s->count; i++) {
-		send_sigbus(BUS_MCEERR_AR, mem_gpa_to_hva(&vm->mem, s->pages[i], PAGE), 12);
+	for (uint64_t p = s ? page_bits_next(&s->bad, 0) : 0; s && p < s->bad.pages;
+	     p = page_bits_next(&s->bad, p + 1)) {
+		touched(vm->mem.hva + p * PAGE);
 		any = true;
 	}
-	pthread_mutex_unlock(&vm->sim_lock);
 	return any;
 }
 
 void sim_reset(struct vm *vm)
 {
-	pthread_mutex_lock(&vm->sim_lock);
 	struct sim *s = vm->sim;
-	for (uint32_t i = 0; s && i < s->count; i++) {
+
+	if (!s)
+		return;
+	pthread_mutex_lock(&s->lock);
+	for (uint64_t p = page_bits_next(&s->bad, 0); s->count && p < s->bad.pages;
+	     p = page_bits_next(&s->bad, p + 1)) {
 		/* A new anonymous mapping over the page: a different, zeroed physical page, as a
 		 * host does when it replaces a poisoned one. */
-		uint8_t *hva = mem_gpa_to_hva(&vm->mem, s->pages[i], PAGE);
+		uint8_t *hva = vm->mem.hva + p * PAGE;
 		if (mmap(hva, PAGE, PROT_READ | PROT_WRITE, MAP_PRIVATE | MAP_ANONYMOUS | MAP_FIXED, -1, 0) ==
 		    MAP_FAILED)
-			log_err("simulator: cannot replace the page at 0x%llx: %s",
-				(unsigned long long)s->pages[i], strerror(errno));
+			log_err("simulator: cannot replace the page at offset 0x%llx: %s",
+				(unsigned long long)(p * PAGE), strerror(errno));
 	}
-	if (s)
-		s->count = 0;
-	pthread_mutex_unlock(&vm->sim_lock);
+	page_bits_clear_all(&s->bad);
+	s->count = 0;
+	pthread_mutex_unlock(&s->lock);
 }
 
 void sim_exit(struct vm *vm)
 {
 	struct sim *s = vm->sim;
-	if (s)
-		free(s->pages);
+	if (!s)
+		return;
+	page_bits_free(&s->bad);
+	pthread_mutex_destroy(&s->lock);
 	free(s);
 	vm->sim = NULL;
 }

@@ -7,6 +7,9 @@
  * that vCPU thread a real SIGBUS BUS_MCEERR_AR with rt_tgsigqueueinfo, exactly as the kernel
  * would. Action-optional poison is signalled at once with BUS_MCEERR_AO. So everything after
  * the signal is the production path.
+ *
+ * Its pages are a bitmap (lock-free lookups on every unclaimed MMIO exit); a granule is
+ * checked whole before anything changes, so it is poisoned entirely or not at all.
  */
 #ifndef RASVM_RAS_SIM_H
 #define RASVM_RAS_SIM_H
@@ -15,16 +18,18 @@
 #include <stdint.h>
 
 struct vm;
-struct vcpu;
 
-/* Poison the 2^lsb-byte host granule holding gpa (12: one page, 21: a 2 MiB huge page).
- * ao: also signal BUS_MCEERR_AO now, naming the granule. 0 or -errno. */
+/* Before any thread starts (after the guest RAM layout). 0 or -ENOMEM. */
+int sim_init(struct vm *vm);
+/* Poison the 2^lsb-byte host granule holding gpa (12: one page, 21: a 2 MiB huge page, up to
+ * 30). ao: also signal BUS_MCEERR_AO now, naming the granule. 0, or -EINVAL (lsb), -EFAULT
+ * (not all guest RAM), -EBUSY (it covers rasvm's GHES registers or status blocks), or the
+ * errno of mprotect. */
 int sim_poison(struct vm *vm, uint64_t gpa, bool ao, unsigned lsb);
-/* Does [gpa, gpa+len) touch a page the simulator made inaccessible? rasvm checks before it
- * reads guest memory itself, which would otherwise fault on the PROT_NONE page. */
-bool sim_is_poisoned(struct vm *vm, uint64_t gpa, uint64_t len);
-/* The guest touched gpa: if the simulator poisoned it, signal BUS_MCEERR_AR to this thread
- * and return true. */
+/* What sim_poison would answer, without poisoning anything (mprotect aside). */
+int sim_check(struct vm *vm, uint64_t gpa, unsigned lsb);
+/* The guest touched gpa: if the simulator poisoned it, signal BUS_MCEERR_AR to this (vCPU)
+ * thread as a guest access and return true. */
 bool sim_touch(struct vm *vm, uint64_t gpa);
 /* KVM_RUN failed with EFAULT without saying where: signal AR for every poisoned page this
  * vCPU may have touched (all of them); false when nothing is poisoned (a real EFAULT). */

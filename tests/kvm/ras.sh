@@ -91,7 +91,7 @@ sym() { printf '0x%x' $((0x$(nm "$BUILD/guest/guest.elf" | awk -v s="$1" '$3 == 
 # page is healthy and the boot completes.
 run_rasvm run --poison "$(sym guest_main)" -v
 expect_rc "MCE with CR4.MCE clear" 0
-expect_has "MCE with CR4.MCE clear" err "resetting the guest: vcpu 0: an uncorrected machine check arrived while the guest had machine checks disabled (CR4.MCE clear)"
+expect_has "MCE with CR4.MCE clear" err "resetting the guest: vcpu 0: an action-required machine check for 0x102000 arrived while the guest had machine checks disabled (CR4.MCE clear): the CPU would shut down"
 expect_has "MCE with CR4.MCE clear" err "resets 1, recovered 1, lost 0"
 # Once the reset is decided no guest instruction runs: the page is touched exactly once
 # (a vCPU that re-entered the guest before the main thread stopped it took the error again).

@@ -15,7 +15,6 @@
 #include "bootinfo.h"
 #include "rasvm/layout.h"
 
-
 static void test_fields(void **state)
 {
 	uint8_t *ram = calloc(1, 16 << 20);
@@ -26,13 +25,18 @@ static void test_fields(void **state)
 	const uint8_t *p = ram + LAYOUT_BOOT_INFO;
 	assert_int_equal(rd(p + 0, 4), 0x56534152);
 	assert_memory_equal(p, "RASV", 4);
-	assert_int_equal(rd(p + 4, 4), 2);
+	assert_int_equal(rd(p + 4, 4), 3);
 	assert_int_equal(rd(p + 8, 4), 3);
 	assert_int_equal(rd(p + 12, 4), 3);             /* e820 entries for 16 MiB */
 	assert_int_equal(rd(p + 16, 8), 16 << 20);
 	assert_int_equal(rd(p + 24, 8), 0xe0000);
 	assert_string_equal((const char *)p + 32, "exit:5");
 	assert_int_equal(rd(p + 96, 4), 2);             /* resets */
+	assert_int_equal(rd(p + 100, 4), 0);            /* MCG_CAP: unknown until the vCPUs exist */
+	assert_int_equal(bootinfo_set_mcg_cap(&m, 0x1000100), 0);
+	assert_int_equal(rd(p + 100, 4), 0x1000100);
+	assert_int_equal(rd(p + 96, 4), 2);             /* its neighbours unchanged */
+	assert_int_equal(rd(p + 104, 8), 0);
 	const uint8_t *e = p + 104 + 2 * 24;             /* third entry: RAM from 1 MiB */
 	assert_int_equal(rd(e, 8), 0x100000);
 	assert_int_equal(rd(e + 8, 8), (16 << 20) - 0x100000);

@@ -2,9 +2,11 @@
 /*
  * Verifies rasvm's real SIGBUS handler, driven the way the host kernel would drive it
  * (rt_tgsigqueueinfo with BUS_MCEERR_AR/AO, si_addr, si_addr_lsb), with no KVM: AO goes to
- * the process ring, AR on a vCPU thread to that vCPU's ring and ends KVM_RUN, a second
- * error while one is pending is queued behind it, an AR outside guest RAM is fatal with a
- * message, any other SIGBUS keeps its default meaning, and a full ring counts what it lost.
+ * the process ring and wakes the main thread, AR on a vCPU thread running the guest to that
+ * vCPU's ring and ends KVM_RUN, a second error while one is pending is queued behind it, an AR
+ * that is rasvm's own access (outside guest RAM, on a thread running no guest, or on a vCPU
+ * thread outside KVM_RUN) is fatal with a message, any other SIGBUS keeps its default
+ * meaning, and a full ring counts what it lost.
  */
 #include <errno.h>
 #include <linux/kvm.h>
@@ -15,6 +17,8 @@
 #include <stdint.h>
 #include <stdlib.h>
 #include <string.h>
+#include <poll.h>
+#include <sys/eventfd.h>
 #include <sys/syscall.h>
 #include <sys/wait.h>
 #include <unistd.h>
@@ -42,19 +46,17 @@ static void send(int code, void *addr, short lsb)
 
 static int setup(void **state)
 {
-	sigset_t s;
 	(void)state;
+	if (vm.life.wake_fd > 0)
+		close(vm.life.wake_fd);
 	memset(&vm, 0, sizeof(vm));
 	memset(&vcpu, 0, sizeof(vcpu));
 	mem_layout(&vm.mem, ram, sizeof(ram));
-	vm.main_thread = pthread_self();
+	vm.life.wake_fd = eventfd(0, EFD_NONBLOCK);
 	vcpu.vm = &vm;
 	vcpu.run = &run;
 	run.immediate_exit = 0;
-	/* The wake-up signal is blocked in rasvm's main thread; here too. */
-	sigemptyset(&s);
-	sigaddset(&s, SIG_MAIN_WAKE);
-	pthread_sigmask(SIG_BLOCK, &s, NULL);
+	sigbus_set_guest_access(false);
 	struct sigbus_event ev;
 	while (sigbus_pop(sigbus_process_ring(), &ev))
 		;
@@ -68,12 +70,21 @@ static void install(void)
 	assert_int_equal(sigbus_init(&vm), 0);
 }
 
+/* Whether the main thread was woken (and take the wake-up). */
+static bool woken(void)
+{
+	uint64_t n;
+	return read(vm.life.wake_fd, &n, sizeof(n)) == (ssize_t)sizeof(n) && n > 0;
+}
+
 static void test_ao_to_process_ring(void **state)
 {
 	struct sigbus_event ev;
 	(void)state;
 	install();
+	assert_false(woken());
 	send(BUS_MCEERR_AO, ram + 0x3000, 12);
+	assert_true(woken());
 	send(BUS_MCEERR_AO, (void *)0x1000, 12); /* outside RAM: queued, the main thread ignores it */
 	assert_int_equal(sigbus_pop(sigbus_process_ring(), &ev), 1);
 	assert_int_equal(ev.code, BUS_MCEERR_AO);
@@ -91,6 +102,7 @@ static void test_ar_on_vcpu_thread(void **state)
 	(void)state;
 	install();
 	sigbus_set_thread_vcpu(&vcpu);
+	sigbus_set_guest_access(true); /* as around KVM_RUN */
 	send(BUS_MCEERR_AR, ram + 0x5008, 12);
 	assert_int_equal(run.immediate_exit, 1); /* KVM_RUN returns before the guest runs on */
 	send(BUS_MCEERR_AR, ram + 0x200000 - 1, 21); /* a second one while the first is pending */
@@ -102,6 +114,7 @@ static void test_ar_on_vcpu_thread(void **state)
 	assert_int_equal(sigbus_pop(&vcpu.sigbus, &ev), 0);
 	assert_int_equal(sigbus_pop(sigbus_process_ring(), &ev), 1);
 	assert_int_equal(ev.code, BUS_MCEERR_AO);
+	sigbus_set_guest_access(false);
 	sigbus_set_thread_vcpu(NULL);
 }
 
@@ -141,6 +154,14 @@ static int in_child(void (*fn)(void), char *err, size_t errlen)
 }
 
 static void ar_outside_ram(void) { send(BUS_MCEERR_AR, (void *)&vm, 12); }
+/* rasvm reading guest RAM for a device: on the control socket's thread, or on a vCPU thread
+ * between two KVM_RUNs. Neither is the guest's access. */
+static void ar_in_ram_no_vcpu(void) { send(BUS_MCEERR_AR, ram + 0x4000, 12); }
+static void ar_in_ram_vcpu_outside_guest(void)
+{
+	sigbus_set_thread_vcpu(&vcpu);
+	send(BUS_MCEERR_AR, ram + 0x4000, 12);
+}
 static void plain_sigbus(void) { kill(getpid(), SIGBUS); }
 
 static void test_fatal_and_default(void **state)
@@ -152,6 +173,15 @@ static void test_fatal_and_default(void **state)
 	assert_true(WIFEXITED(st));
 	assert_int_equal(WEXITSTATUS(st), EXIT_HOST_MEMORY);
 	assert_non_null(strstr(err, "rasvm's own memory"));
+	st = in_child(ar_in_ram_no_vcpu, err, sizeof(err));
+	assert_true(WIFEXITED(st));
+	assert_int_equal(WEXITSTATUS(st), EXIT_HOST_MEMORY);
+	assert_non_null(strstr(err, "guest RAM at offset 16384, touched by rasvm itself on a thread that runs no guest"));
+	st = in_child(ar_in_ram_vcpu_outside_guest, err, sizeof(err));
+	assert_true(WIFEXITED(st));
+	assert_int_equal(WEXITSTATUS(st), EXIT_HOST_MEMORY);
+	assert_non_null(strstr(err, "on a vCPU thread outside the guest"));
+	assert_int_equal(run.immediate_exit, 0);
 	st = in_child(plain_sigbus, err, sizeof(err));
 	assert_true(WIFSIGNALED(st));
 	assert_int_equal(WTERMSIG(st), SIGBUS);

@@ -92,9 +92,7 @@ int x86_vm_init(struct vm *vm)
 	/* Keep only what KVM can emulate; without SER_P a guest cannot recover, so say so.
 	 * LMCE_P: KVM offers it on Intel hosts only; a guest that enables it gets action-
 	 * required errors on the CPU that hit them alone, without the broadcast. */
-	vm->mcg_cap = banks | (supported & (MCG_CTL_P | MCG_SER_P | MCG_LMCE_P));
-	if (!(supported & MCG_SER_P))
-		log_warn("KVM does not offer MCG_SER_P: guests will treat every machine check as fatal");
+	atomic_store(&vm->mcg_cap, banks | (supported & (MCG_CTL_P | MCG_SER_P | MCG_LMCE_P)));
 	return 0;
 }
 
@@ -187,6 +185,33 @@ static int set_long_mode(struct vm *vm, struct vcpu *vcpu)
 	return ioctl(vcpu->fd, KVM_SET_FPU, &fpu) < 0 ? -errno : 0;
 }
 
+/* The banks, then what the guest will really read: KVM keeps only the MCG_CAP bits it
+ * emulates for this CPU (SVM clears SER_P, whatever KVM_X86_GET_MCE_CAP_SUPPORTED said), and
+ * encodings, policy and the test guest follow what it really got. */
+static int setup_mce(struct vm *vm, struct vcpu *vcpu)
+{
+	uint64_t want = atomic_load(&vm->mcg_cap);
+	struct {
+		struct kvm_msrs hdr;
+		struct kvm_msr_entry e;
+	} m = { .hdr.nmsrs = 1, .e.index = MSR_IA32_MCG_CAP };
+
+	if (ioctl(vcpu->fd, KVM_X86_SETUP_MCE, &want) < 0)
+		return -errno;
+	if (ioctl(vcpu->fd, KVM_GET_MSRS, &m) != 1)
+		return -EIO;
+	if (vcpu->index == 0 && m.e.data != want) {
+		atomic_store(&vm->mcg_cap, m.e.data);
+		if (!vm->resets)
+			log_info("KVM gives the guest MCG_CAP 0x%llx, not the 0x%llx asked for%s",
+				 (unsigned long long)m.e.data, (unsigned long long)want,
+				 (want & ~m.e.data & MCG_SER_P)
+					 ? ": no SER_P, so an Intel-style guest treats every uncorrected machine check as fatal"
+					 : "");
+	}
+	return 0;
+}
+
 /* Firmware's part of local machine checks (SDM 16.3.1.5): allow them and lock the MSR,
  * as a BIOS does, so the guest can turn them on in IA32_MCG_EXT_CTL. */
 static int set_feature_control(struct vm *vm, struct vcpu *vcpu)
@@ -198,7 +223,7 @@ static int set_feature_control(struct vm *vm, struct vcpu *vcpu)
 		.e = { .index = MSR_IA32_FEATURE_CONTROL,
 		       .data = FEATURE_CONTROL_LOCKED | FEATURE_CONTROL_LMCE_ON } };
 
-	if (!(vm->mcg_cap & MCG_LMCE_P))
+	if (!(atomic_load(&vm->mcg_cap) & MCG_LMCE_P))
 		return 0;
 	return ioctl(vcpu->fd, KVM_SET_MSRS, &m) == 1 ? 0 : -EINVAL;
 }
@@ -210,8 +235,7 @@ int x86_vcpu_init(struct vm *vm, struct vcpu *vcpu)
 
 	if ((r = set_cpuid(vm, vcpu))) {
 		what = "KVM_SET_CPUID2";
-	} else if (ioctl(vcpu->fd, KVM_X86_SETUP_MCE, &vm->mcg_cap) < 0) {
-		r = -errno;
+	} else if ((r = setup_mce(vm, vcpu))) {
 		what = "KVM_X86_SETUP_MCE";
 	} else if ((r = set_feature_control(vm, vcpu))) {
 		what = "KVM_SET_MSRS(IA32_FEATURE_CONTROL)";

@@ -11,6 +11,7 @@
 #include "kvm/mem.h"
 
 /* Intel SDM Vol. 3B 16.3.1.1 IA32_MCG_CAP */
+#define MSR_IA32_MCG_CAP   0x179
 #define MCG_CAP_COUNT_MASK 0xffULL     /* bits 7:0, number of banks */
 #define MCG_CTL_P          (1ULL << 8) /* IA32_MCG_CTL present */
 #define MCG_SER_P          (1ULL << 24) /* software error recovery: required for any recovery */
@@ -31,7 +32,7 @@ struct vcpu;
 
 /* Write the boot GDT and page tables into guest RAM (pure: no KVM). */
 void x86_write_boot_tables(struct guest_mem *mem);
-/* Fetch KVM_GET_SUPPORTED_CPUID and the supported MCG_CAP once per VM. */
+/* Fetch KVM_GET_SUPPORTED_CPUID and the supported MCG_CAP, once per run. */
 int x86_vm_init(struct vm *vm);
 void x86_vm_exit(struct vm *vm);
 /* Program one vCPU: CPUID, MCE banks, LAPIC, registers for the 64-bit entry. */
