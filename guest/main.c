@@ -215,10 +215,11 @@ static void wait_until(volatile uint64_t *v, uint64_t want)
 	__asm__ volatile("sti" ::: "memory");
 }
 
-/* A user task dirties its page, the page goes bad under it, the task reads it. Whatever
- * carries the report (machine check or GHES NMI), the task must be killed, its page taken
- * out of use, and the kernel carry on. */
-/* expect_mce: 1 machine check, 0 GHES NMI, -1 either (the demo runs under any --ras). */
+/* A user task dirties its page, the page goes bad under it, the task reads it. The task must
+ * be killed, its page taken out of use, and the kernel carry on. By machine check that is
+ * one report; by GHES NMI (asynchronous on x86, as in Linux) the record recovers the page but
+ * the task goes back to the same load, and rasvm tells it again by machine check, which kills
+ * it. expect_mce: 1 machine check alone, 0 GHES NMI first, -1 either (the demo). */
 static void poisoned_task(uint64_t cpu, int expect_mce)
 {
 	if (cpu != 0)
@@ -231,13 +232,16 @@ static void poisoned_task(uint64_t cpu, int expect_mce)
 	GUEST_ASSERT(status == TASK_KILLED);
 	GUEST_ASSERT(page_is_offline(USER_DATA >> 12));
 	if (expect_mce < 0)
-		expect_mce = ras.machine_checks > 0;
-	if (expect_mce)
-		GUEST_ASSERT(ras.machine_checks == 1);
-	else
+		expect_mce = ras.ghes_records == 0;
+	GUEST_ASSERT(ras.machine_checks == 1);
+	if (!expect_mce)
 		GUEST_ASSERT(ras.nmis >= 1 && ras.ghes_records == 1 && ras.acks == 1);
-	printf("task: killed by the %s; page 0x%lx offlined; the kernel carries on\n",
-	       expect_mce ? "machine check" : "GHES NMI handler", USER_DATA);
+	if (expect_mce)
+		printf("task: killed by the machine check; page 0x%lx offlined; the kernel carries on\n",
+		       USER_DATA);
+	else
+		printf("task: the GHES NMI record recovered page 0x%lx without killing (asynchronous on x86); the repeated access was told by machine check, which killed the task; the kernel carries on\n",
+		       USER_DATA);
 	ucall_sync(5, "recovered");
 }
 

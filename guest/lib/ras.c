@@ -1,10 +1,13 @@
 // SPDX-License-Identifier: MIT
 /*
- * The guest's side of RAS, modelled on what Linux does: a machine-check handler that reads
- * the banks, offlines the page and kills the task that touched it; a GHES reader (for the
- * NMI, SCI and polled sources) that checks the record with the guest's own CPER reader,
+ * The guest's side of RAS, modelled on what Linux does on x86: a machine-check handler that
+ * reads the banks, offlines the page and kills the task that touched it; a GHES reader (for
+ * the NMI, SCI and polled sources) that checks the record with the guest's own CPER reader,
  * prints what Linux prints, recovers each page, clears the block and acknowledges it with
- * the source's preserve/write values.
+ * the source's preserve/write values. A GHES record never kills a task here: Linux handles
+ * every x86 GHES notification, NMI included, asynchronously (is_hest_sync_notify() is true
+ * only for ARM SEA; memory_failure_queue() without MF_ACTION_REQUIRED), so the task that
+ * touched the page goes back to the same load, and rasvm tells it again by machine check.
  */
 #include "guest.h"
 #include "lib/cper.h"
@@ -44,12 +47,13 @@ int page_is_offline(uint64_t pfn)
 	return pfn < OFFLINE_PAGES && (offline[pfn / 8] >> (pfn % 8) & 1);
 }
 
-/* memory_failure(): take the page out of use; kill the task if it was using it. Returns 1
- * when the interrupted context is that task (the caller ends it). */
-static int memory_failure(uint64_t pfn, struct trap_frame *f, int quiet)
+/* memory_failure(): take the page out of use; with action_required (a machine check on the
+ * access itself), kill the task if it was using it. Returns 1 when the interrupted context
+ * is that task (the caller ends it). */
+static int memory_failure(uint64_t pfn, struct trap_frame *f, int quiet, int action_required)
 {
 	int dirty = pfn == (USER_DATA >> 12) && ras.task_running;
-	int kill = dirty && f && (f->cs & 3) == 3;
+	int kill = action_required && dirty && f && (f->cs & 3) == 3;
 
 	if (pfn < OFFLINE_PAGES) {
 		uint8_t bit = (uint8_t)(1u << (pfn % 8));
@@ -100,7 +104,7 @@ static void machine_check(struct trap_frame *f)
 		found = 1;
 		ras.machine_checks++;
 		ras.last_addr = addr;
-		int kill = memory_failure(addr >> 12, f, ras.quiet);
+		int kill = memory_failure(addr >> 12, f, ras.quiet, 1);
 		if (kill) {
 			wrmsr(MSR_MCG_STATUS, 0);
 			kill_task(f);
@@ -153,7 +157,7 @@ int ghes_process(const struct ghes_source *src, struct trap_frame *f)
 				ras.on_record(rp->mem_addr[i]);
 			ras.ghes_records++;
 			ras.last_addr = rp->mem_addr[i];
-			kill |= memory_failure(rp->mem_addr[i] >> 12, f, ras.quiet);
+			kill |= memory_failure(rp->mem_addr[i] >> 12, f, ras.quiet, 0);
 		}
 	}
 	/* As Linux: clear block_status, then acknowledge (read, AND preserve, OR write). */

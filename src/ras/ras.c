@@ -66,6 +66,7 @@ int ras_init(struct vm *vm, const struct ras_ops *ops)
 	ras->policy = vm->cfg->ras_policy;
 	ras->sources = vm->cfg->ras;
 	ras->queue_cap = vm->cfg->ras_queue;
+	ras->mce_wait_ns = RAS_MCE_WAIT_NS;
 	poison_init(&ras->table);
 	guest_cpu(ras, vm->cpuid);
 	vm->ras = ras;
@@ -255,7 +256,7 @@ static void injected(struct ras *ras, struct vcpu *v, const struct mce_item *it,
 }
 
 /* Inject what this vCPU's guest can take now, in order; on its thread, lock held. A head the
- * guest cannot take yet waits, and the thread looks again soon (backing off). */
+ * guest cannot take yet waits, and the thread looks again soon (less often as it waits). */
 static void mce_pump(struct ras *ras, struct vcpu *v)
 {
 	struct mce_queue *q = &ras->vcpu[v->index].q;
@@ -272,7 +273,6 @@ static void mce_pump(struct ras *ras, struct vcpu *v)
 
 		if (res == MCE_INJECTED) {
 			mq_pop(q);
-			q->poll_ns = 0;
 			injected(ras, v, &it, local);
 			continue;
 		}
@@ -298,11 +298,14 @@ static void mce_pump(struct ras *ras, struct vcpu *v)
 		}
 		enum ras_drop why = res == MCE_BUSY ? RAS_DROP_MCE_BUSY
 				    : res == MCE_DISABLED ? RAS_DROP_MCE_DISABLED : RAS_DROP_BANK_DISABLED;
-		if (res != MCE_BANK_DISABLED && now_ns() - it.since_ns < RAS_MCE_WAIT_NS) {
-			q->poll_ns = q->poll_ns ? q->poll_ns * 2 : RAS_MCE_POLL_MIN_NS;
-			if (q->poll_ns > RAS_MCE_POLL_MAX_NS)
-				q->poll_ns = RAS_MCE_POLL_MAX_NS;
-			vcpu_poll_later(v, q->poll_ns);
+		uint64_t age = now_ns() - it.since_ns;
+		if (res != MCE_BANK_DISABLED && age < ras->mce_wait_ns) {
+			/* Look again soon: often at first, less so the longer the guest takes. */
+			uint64_t later = age / 8;
+			later = later < RAS_MCE_POLL_MIN_NS ? RAS_MCE_POLL_MIN_NS
+				: later > RAS_MCE_POLL_MAX_NS ? RAS_MCE_POLL_MAX_NS : later;
+			atomic_fetch_or(&v->requests, VCPU_REQ_RAS);
+			vcpu_poll_later(v, later);
 			return;
 		}
 		mq_pop(q);
@@ -511,7 +514,6 @@ void ras_reset(struct vm *vm)
 				ras->n.raw_mce_dropped++;
 			mq_pop(q);
 		}
-		q->poll_ns = 0;
 		struct mce_queue keep = *q;
 		ras->vcpu[v] = (struct ras_vcpu){ .q = keep };
 	}

@@ -55,7 +55,7 @@ enum ras_drop {
 /* How long a machine check may wait for the guest to be able to take it (MCIP to clear,
  * CR4.MCE to be set) before it goes to a GHES source instead, or is dropped. */
 #define RAS_MCE_WAIT_NS     (5ULL * 1000 * 1000 * 1000)
-/* Re-check a waiting vCPU this soon, doubling up to the maximum. */
+/* Re-check a waiting vCPU after an eighth of the time its machine check has waited, within: */
 #define RAS_MCE_POLL_MIN_NS (200ULL * 1000)
 #define RAS_MCE_POLL_MAX_NS (50ULL * 1000 * 1000)
 /* Machine checks that may wait per vCPU (a 1 GiB granule under --ras mce is 262144 pages:
@@ -83,7 +83,6 @@ struct mce_item {
 struct mce_queue {
 	struct mce_item *item;
 	uint32_t head, count, cap;
-	uint64_t poll_ns;          /* the next re-check interval while the head waits */
 };
 
 /* Per vCPU: the queue, and what the last action-required error looked like (repeats). */
@@ -177,6 +176,7 @@ struct ras {
 	enum ras_policy policy;
 	struct ras_sources sources;
 	uint32_t queue_cap;
+	uint64_t mce_wait_ns;      /* RAS_MCE_WAIT_NS (tests shorten it) */
 	bool amd_guest;
 	bool intel_broadcast;      /* Intel family 6 model >= 14 or later: every vCPU sees a machine check */
 	struct poison_table table;

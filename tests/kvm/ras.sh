@@ -30,8 +30,11 @@ expect_order "ghes-nmi" out \
 	"{1}[Hardware Error]:   section_type: memory error" \
 	"{1}[Hardware Error]:   physical_address: 0x0000000000401000" \
 	"Memory failure: 0x401: recovery action for dirty LRU page: Recovered" \
-	"task: killed by the GHES NMI handler"
-expect_has "ghes-nmi" err "by GHES (sync 1, async 0, polled 0); acknowledged 1"
+	"mce: [Hardware Error]: CPU 0: Machine Check Exception" \
+	"Memory failure: 0x401: Sending SIGBUS to task:1 due to hardware memory corruption" \
+	"task: the GHES NMI record recovered page 0x401000 without killing (asynchronous on x86); the repeated access was told by machine check"
+expect_has "ghes-nmi" err "delivered 1 by machine check, 1 by GHES (sync 1, async 0, polled 0); acknowledged 1 record(s) in 1 block(s)"
+expect_has "ghes-nmi" err "1 repeated access(es) after a GHES record told again by machine check"
 
 # c. GHES over SCI (the GED's interrupt)
 run_rasvm run --scenario ghes-sci --guest-poison

@@ -145,8 +145,12 @@ static int in_child(void (*fn)(void), char *err, size_t errlen)
 		_exit(0);
 	}
 	close(p[1]);
-	ssize_t n = read(p[0], err, errlen - 1);
-	err[n > 0 ? n : 0] = '\0';
+	size_t got = 0;
+	ssize_t n;
+	/* The handler speaks in several write(2)s: read them all. */
+	while (got < errlen - 1 && (n = read(p[0], err + got, errlen - 1 - got)) > 0)
+		got += (size_t)n;
+	err[got] = '\0';
 	close(p[0]);
 	int status;
 	waitpid(pid, &status, 0);
