@@ -128,10 +128,14 @@ _Static_assert(GHES_OFF_ACK_WRITE + 8 == GHES_V2_SIZE, "18.3.2.8 GHESv2 is 92 by
 #define NOTIFY_OFF_VECTOR         8  /* u32 */
 #define NOTIFY_SIZE               28
 _Static_assert(GHES_OFF_NOTIFY + NOTIFY_SIZE == GHES_OFF_BLOCK_LENGTH, "18.3.2.9 notify is 28 bytes");
-/* Table 18.15 notification types */
-#define NOTIFY_POLLED             0
-#define NOTIFY_SCI                3
+/* Table 18.15 notification types (Linux rejects 2, 5 and 6; 4 is x86-only, 8, 9, 11 arm64-only) */
+#define NOTIFY_POLLED             0  /* the OS polls every Poll Interval ms */
+#define NOTIFY_EXTERNAL           1  /* an interrupt whose GSI is the Vector */
+#define NOTIFY_SCI                3  /* through the Hardware Error Device (PNP0C33) */
 #define NOTIFY_NMI                4
+#define NOTIFY_GPIO               7  /* through the Hardware Error Device */
+#define NOTIFY_SEA                8  /* ARMv8 Synchronous External Abort: synchronous for Linux */
+#define NOTIFY_GSIV               10 /* through the Hardware Error Device; Vector names the GSIV */
 
 /* 18.3.2.7.1 Generic Error Status Block: 20 bytes */
 #define GESB_OFF_BLOCK_STATUS     0  /* u32 */

@@ -155,7 +155,13 @@ int acpi_build(const struct acpi_platform *p, struct acpi_buf *b, struct acpi_ta
 	acpi_align(b, 16);
 	size_t hest = 0;
 	if (p->ras.mask) {
-		hest = hest_build(b, &p->ras, p->error_region);
+		/* x86: synchronous errors by NMI, asynchronous by SCI (the GED's interrupt). */
+		static const struct hest_notify notify[RAS_SOURCES_MAX] = {
+			[RAS_SOURCE_SYNC] = { NOTIFY_NMI, 0 },
+			[RAS_SOURCE_ASYNC] = { NOTIFY_SCI, 0 },
+			[RAS_SOURCE_POLLED] = { NOTIFY_POLLED, 0 },
+		};
+		hest = hest_build(b, &p->ras, notify, p->error_region);
 		note_table(out, b, hest);
 		acpi_align(b, 16);
 	}
