@@ -233,6 +233,49 @@ static void test_aml_encodings(void **state)
 	aml_name_int(&b, "_UID", 0);
 	aml_name_int(&b, "_ADR", 0x1234);
 	assert_memory_equal(d, "\x08_UID\x00\x08_ADR\x0b\x34\x12", 13);
+
+	/* 6.4.3.4 Memory32Fixed(ReadWrite, base, length). */
+	acpi_buf_init(&b, d, sizeof(d), 0);
+	aml_res_mem32_fixed(&b, 0x09000000, 0x1000);
+	assert_int_equal(b.len, 12);
+	assert_memory_equal(d, "\x86\x09\x00\x01\x00\x00\x00\x09\x00\x10\x00\x00", 12);
+}
+
+/* ToUUID's byte order (first three groups little-endian) and the _OSC method: its UUIDs as
+ * wire bytes, the fields it creates over Arg3 and the APEI bit it keeps. iasl reads the
+ * whole method back in tests/cli/golden.sh. */
+static void test_osc(void **state)
+{
+	static const uint8_t platform[16] = { 0x6e, 0xb0, 0x11, 0x08, 0x27, 0x4a, 0xf9, 0x44,
+					      0x8d, 0x60, 0x3c, 0xbb, 0xc2, 0x2e, 0x7b, 0x48 };
+	static const uint8_t whea[16] = { 0x0c, 0x5e, 0x85, 0xed, 0x90, 0x6c, 0xbf, 0x47,
+					  0xa6, 0x2a, 0x26, 0xde, 0x0f, 0xc5, 0xad, 0x5c };
+	uint8_t u[16], d[512];
+	struct acpi_buf b;
+	(void)state;
+
+	assert_int_equal(aml_uuid("0811B06E-4A27-44F9-8D60-3CBBC22E7B48", u), 0);
+	assert_memory_equal(u, platform, 16);
+	assert_int_equal(aml_uuid("ed855e0c-6c90-47bf-a62a-26de0fc5ad5c", u), 0);
+	assert_memory_equal(u, whea, 16);
+	assert_int_equal(aml_uuid("ed855e0c-6c90-47bf-a62a-26de0fc5ad5", u), -EINVAL);
+	assert_int_equal(aml_uuid("ed855e0c+6c90-47bf-a62a-26de0fc5ad5c", u), -EINVAL);
+	assert_int_equal(aml_uuid("ed855e0c-6c90-47bf-a62a-26de0fc5adxc", u), -EINVAL);
+
+	acpi_buf_init(&b, d, sizeof(d), 0);
+	aml_osc_apei(&b);
+	assert_int_equal(acpi_buf_error(&b), 0);
+	assert_int_equal(d[0], 0x14);                                  /* MethodOp */
+	assert_int_equal(d[1] >> 6, 1);                                /* two-byte PkgLength */
+	assert_int_equal((d[1] & 0xf) | d[2] << 4, b.len - 1);
+	assert_memory_equal(d + 3, "_OSC\x04", 5);                     /* 4 args, not serialized */
+	assert_memory_equal(d + 8, "\x8a\x6b\x00" "CDW1", 7);          /* CreateDWordField(Arg3, 0) */
+	assert_non_null(memmem(d, b.len, platform, 16));
+	assert_non_null(memmem(d, b.len, whea, 16));
+	assert_non_null(memmem(d, b.len, "\x8a\x6b\x0a\x04" "CDW2", 8)); /* CreateDWordField(Arg3, 4) */
+	assert_non_null(memmem(d, b.len, "\x7b" "CDW2" "\x0a\x10\x60", 8)); /* Local0 = CDW2 & 0x10 */
+	assert_non_null(memmem(d, b.len, "\x7d" "CDW1" "\x0a\x04" "CDW1", 11)); /* CDW1 |= 4 */
+	assert_memory_equal(d + b.len - 2, "\xa4\x6b", 2);             /* Return (Arg3) */
 }
 
 int main(void)
@@ -246,6 +289,7 @@ int main(void)
 		cmocka_unit_test(test_buffer_too_small),
 		cmocka_unit_test(test_checksum_and_gas),
 		cmocka_unit_test(test_aml_encodings),
+		cmocka_unit_test(test_osc),
 	};
 	return cmocka_run_group_tests(tests, NULL, NULL);
 }
