@@ -18,6 +18,7 @@ VMM_OBJS := \
 	src/acpi/cper.o \
 	src/acpi/hest.o \
 	src/acpi/tables.o \
+	src/acpi/tables_arm64.o \
 	src/boot.o \
 	src/bootinfo.o \
 	src/cli/acpi_dump.o \
