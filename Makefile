@@ -34,6 +34,7 @@ VMM_OBJS := \
 	src/dev/power.o \
 	src/dev/serial.o \
 	src/dev/testport.o \
+	src/fw/fdt.o \
 	src/guest_image.o \
 	src/host/check.o \
 	src/kvm/kvm.o \
@@ -73,7 +74,7 @@ GUEST_CFLAGS := -std=c11 -O2 -g $(WARN) -ffreestanding -fno-builtin -nostdinc -f
 GUEST_LDFLAGS := -nostdlib -static -no-pie -Wl,--build-id=none -Wl,-z,max-page-size=4096 \
 	-Wl,-z,noexecstack -T guest/link.ld
 
-UNIT_TESTS := acpi bootinfo config cper e820 elf hest layout layout_arm64 qmp ras sigbus
+UNIT_TESTS := acpi bootinfo config cper e820 elf fdt hest layout layout_arm64 qmp ras sigbus
 UNIT_BINS  := $(addprefix $(BUILD)/tests/unit/test_,$(UNIT_TESTS))
 
 .PHONY: all test unit bench clean
@@ -109,6 +110,12 @@ $(BUILD)/guest/%.o: guest/%.S
 $(BUILD)/tests/unit/test_%: tests/unit/test_%.c $(BUILD)/librasvm.a
 	@mkdir -p $(@D)
 	$(CC) $(CFLAGS) -o $@ $< $(BUILD)/librasvm.a -lcmocka $(LDLIBS)
+
+# The device-tree test reads the tree back with libfdt (the shared library: the static
+# archive is not needed and is not always installed for the host).
+$(BUILD)/tests/unit/test_fdt: tests/unit/test_fdt.c $(BUILD)/librasvm.a
+	@mkdir -p $(@D)
+	$(CC) $(CFLAGS) -o $@ $< $(BUILD)/librasvm.a -l:libfdt.so.1 -lcmocka $(LDLIBS)
 
 # The CPER test also builds the guest's independent reader for the host.
 $(BUILD)/tests/unit/test_cper: tests/unit/test_cper.c guest/lib/cper.c $(BUILD)/librasvm.a
