@@ -4,6 +4,8 @@
 #include <errno.h>
 #include <string.h>
 
+#include "acpi/cper.h"
+
 /* 20.3 opcodes */
 #define AML_ZERO_OP       0x00
 #define AML_ONE_OP        0x01
@@ -290,36 +292,16 @@ void aml_res_mem32_fixed(struct acpi_buf *b, uint32_t base, uint32_t len)
 	acpi_put32(b, len);              /* range length */
 }
 
-int aml_uuid(const char *text, uint8_t out[16])
-{
-	/* Text byte pairs in wire order: the first three groups are little-endian. */
-	static const uint8_t pos[16] = { 6, 4, 2, 0, 11, 9, 16, 14, 19, 21, 24, 26, 28, 30, 32, 34 };
-
-	if (strlen(text) != 36 || text[8] != '-' || text[13] != '-' || text[18] != '-' ||
-	    text[23] != '-')
-		return -EINVAL;
-	for (int i = 0; i < 16; i++) {
-		char hi = text[pos[i]], lo = text[pos[i] + 1];
-		hi = (char)(hi >= 'a' && hi <= 'f' ? hi - 32 : hi);
-		lo = (char)(lo >= 'a' && lo <= 'f' ? lo - 32 : lo);
-		int h = hexval(hi), l = hexval(lo);
-		if (h < 0 || l < 0)
-			return -EINVAL;
-		out[i] = (uint8_t)(h << 4 | l);
-	}
-	return 0;
-}
-
-/* Buffer(16) { the UUID's bytes }, what ToUUID() compiles to. */
+/* Buffer(16) { the UUID's bytes }, what ToUUID() (19.6.142) compiles to. */
 static void put_uuid(struct acpi_buf *b, const char *text)
 {
-	uint8_t u[16] = { 0 };
+	struct cper_guid u = { { 0 } };
 
-	aml_uuid(text, u);
+	cper_guid_parse(text, &u); /* the same byte order: first three fields little-endian */
 	acpi_put8(b, AML_BUFFER_OP);
 	size_t pkg = pkg_begin(b);
-	put_int(b, sizeof(u)); /* BufferSize */
-	acpi_put_bytes(b, u, sizeof(u));
+	put_int(b, sizeof(u.b)); /* BufferSize */
+	acpi_put_bytes(b, u.b, sizeof(u.b));
 	aml_end(b, pkg);
 }
 

@@ -44,9 +44,6 @@ void aml_res_ext_irq(struct acpi_buf *b, uint32_t gsi, bool edge, bool active_lo
 /* 6.4.3.4 32-Bit Fixed Memory Range Descriptor, read-write. */
 void aml_res_mem32_fixed(struct acpi_buf *b, uint32_t base, uint32_t len);
 
-/* 19.6.142 ToUUID("xxxxxxxx-xxxx-xxxx-xxxx-xxxxxxxxxxxx") as its 16 bytes; -EINVAL if malformed. */
-int aml_uuid(const char *text, uint8_t out[16]);
-
 /*
  * \_SB._OSC (6.2.11), written inside Scope(\_SB). For the platform-wide UUID (6.2.11.2) it
  * grants only "APEI Support" (bit 4) of the capabilities the OS offers, setting Capabilities
