@@ -34,6 +34,7 @@ VMM_OBJS := \
 	src/dev/power.o \
 	src/dev/serial.o \
 	src/dev/testport.o \
+	src/fw/efi.o \
 	src/fw/fdt.o \
 	src/guest_image.o \
 	src/host/check.o \
@@ -74,7 +75,7 @@ GUEST_CFLAGS := -std=c11 -O2 -g $(WARN) -ffreestanding -fno-builtin -nostdinc -f
 GUEST_LDFLAGS := -nostdlib -static -no-pie -Wl,--build-id=none -Wl,-z,max-page-size=4096 \
 	-Wl,-z,noexecstack -T guest/link.ld
 
-UNIT_TESTS := acpi bootinfo config cper e820 elf fdt hest layout layout_arm64 qmp ras sigbus
+UNIT_TESTS := acpi bootinfo config cper e820 efi elf fdt hest layout layout_arm64 qmp ras sigbus
 UNIT_BINS  := $(addprefix $(BUILD)/tests/unit/test_,$(UNIT_TESTS))
 
 .PHONY: all test unit bench clean
