@@ -45,6 +45,7 @@ VMM_OBJS := \
 	src/loader/elf.o \
 	src/log.o \
 	src/platform.o \
+	src/platform_arm64.o \
 	src/ras/ghes.o \
 	src/ras/mce.o \
 	src/ras/poison.o \
@@ -75,7 +76,7 @@ GUEST_CFLAGS := -std=c11 -O2 -g $(WARN) -ffreestanding -fno-builtin -nostdinc -f
 GUEST_LDFLAGS := -nostdlib -static -no-pie -Wl,--build-id=none -Wl,-z,max-page-size=4096 \
 	-Wl,-z,noexecstack -T guest/link.ld
 
-UNIT_TESTS := acpi bootinfo config cper e820 efi elf fdt hest layout layout_arm64 qmp ras sigbus
+UNIT_TESTS := acpi arm64_firmware bootinfo config cper e820 efi elf fdt hest layout layout_arm64 qmp ras sigbus
 UNIT_BINS  := $(addprefix $(BUILD)/tests/unit/test_,$(UNIT_TESTS))
 
 .PHONY: all test unit bench clean
@@ -112,9 +113,9 @@ $(BUILD)/tests/unit/test_%: tests/unit/test_%.c $(BUILD)/librasvm.a
 	@mkdir -p $(@D)
 	$(CC) $(CFLAGS) -o $@ $< $(BUILD)/librasvm.a -lcmocka $(LDLIBS)
 
-# The device-tree test reads the tree back with libfdt (the shared library: the static
+# The device-tree tests read the tree back with libfdt (the shared library: the static
 # archive is not needed and is not always installed for the host).
-$(BUILD)/tests/unit/test_fdt: tests/unit/test_fdt.c $(BUILD)/librasvm.a
+$(BUILD)/tests/unit/test_fdt $(BUILD)/tests/unit/test_arm64_firmware: $(BUILD)/tests/unit/test_%: tests/unit/test_%.c $(BUILD)/librasvm.a
 	@mkdir -p $(@D)
 	$(CC) $(CFLAGS) -o $@ $< $(BUILD)/librasvm.a -l:libfdt.so.1 -lcmocka $(LDLIBS)
 
