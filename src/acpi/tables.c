@@ -65,6 +65,24 @@ static size_t build_dsdt(const struct acpi_platform *p, struct acpi_buf *b)
 	return start;
 }
 
+/* x86's FADT fields: the SCI, no VGA or CMOS RTC, the reset port. */
+static void fadt_x86(const struct acpi_platform *p, struct acpi_buf *b, size_t start)
+{
+	acpi_set16(b, start + FADT_OFF_SCI_INT, p->sci_irq);
+	acpi_set16(b, start + FADT_OFF_IAPC_BOOT_ARCH,
+		   FADT_IAPC_VGA_NOT_PRESENT | FADT_IAPC_CMOS_RTC_NOT_PRESENT);
+	acpi_set32(b, start + FADT_OFF_FLAGS, FADT_FLAG_HW_REDUCED_ACPI |
+					      (p->reset_port ? FADT_FLAG_RESET_REG_SUP : 0));
+	if (p->reset_port) {
+		/* A one-byte I/O register; hardware-reduced platforms reset through it. */
+		size_t len = b->len;
+		b->len = start + FADT_OFF_RESET_REG;
+		acpi_put_gas(b, GAS_SPACE_SYSTEM_IO, 8, 0, GAS_ACCESS_BYTE, p->reset_port);
+		acpi_put8(b, p->reset_value);
+		b->len = len;
+	}
+}
+
 static size_t build_fadt(const struct acpi_platform *p, struct acpi_buf *b, uint64_t dsdt)
 {
 	size_t start = acpi_table_begin(b, "FACP", FADT_REVISION);
@@ -77,24 +95,9 @@ static size_t build_fadt(const struct acpi_platform *p, struct acpi_buf *b, uint
 		/* No SCI, no PC-AT legacy, no reset register: Linux resets through PSCI. */
 		acpi_set32(b, start + FADT_OFF_FLAGS, FADT_FLAG_HW_REDUCED_ACPI);
 		acpi_set16(b, start + FADT_OFF_ARM_BOOT_ARCH, FADT_ARM_PSCI_COMPLIANT | FADT_ARM_PSCI_USE_HVC);
-		goto common;
+	} else {
+		fadt_x86(p, b, start);
 	}
-	b->data[start + FADT_OFF_SCI_INT] = (uint8_t)p->sci_irq;
-	b->data[start + FADT_OFF_SCI_INT + 1] = (uint8_t)(p->sci_irq >> 8);
-	uint16_t boot_arch = FADT_IAPC_VGA_NOT_PRESENT | FADT_IAPC_CMOS_RTC_NOT_PRESENT;
-	b->data[start + FADT_OFF_IAPC_BOOT_ARCH] = (uint8_t)boot_arch;
-	b->data[start + FADT_OFF_IAPC_BOOT_ARCH + 1] = (uint8_t)(boot_arch >> 8);
-	acpi_set32(b, start + FADT_OFF_FLAGS, FADT_FLAG_HW_REDUCED_ACPI |
-					      (p->reset_port ? FADT_FLAG_RESET_REG_SUP : 0));
-	if (p->reset_port) {
-		/* A one-byte I/O register; hardware-reduced platforms reset through it. */
-		size_t len = b->len;
-		b->len = start + FADT_OFF_RESET_REG;
-		acpi_put_gas(b, GAS_SPACE_SYSTEM_IO, 8, 0, GAS_ACCESS_BYTE, p->reset_port);
-		acpi_put8(b, p->reset_value);
-		b->len = len;
-	}
-common:
 	acpi_set8(b, start + FADT_OFF_MINOR_REVISION, FADT_MINOR_REVISION);
 	acpi_set64(b, start + FADT_OFF_X_DSDT, dsdt);
 	/* Hypervisor Vendor Identity: "RASVM" in the low bytes. */

@@ -175,10 +175,17 @@ static void test_buffer_too_small(void **state)
 	struct acpi_tables t;
 	struct acpi_platform p = platform(4);
 	(void)state;
-	memset(area, 0xee, sizeof(area));
-	acpi_buf_init(&b, area, 200, BASE);
-	assert_int_equal(acpi_build(&p, &b, &t), -ENOSPC);
-	assert_int_equal(area[200], 0xee); /* nothing written past the capacity */
+	acpi_buf_init(&b, area, sizeof(area), BASE);
+	assert_int_equal(acpi_build(&p, &b, &t), 0);
+	const size_t need = b.len;
+	/* Every capacity that cuts a table short: nothing is written past it. */
+	for (size_t cap = 0; cap < need; cap += 3) {
+		memset(area, 0xee, 2048);
+		acpi_buf_init(&b, area, cap, BASE);
+		assert_int_equal(acpi_build(&p, &b, &t), -ENOSPC);
+		for (size_t i = cap; i < 2048; i++)
+			assert_int_equal(area[i], 0xee);
+	}
 }
 
 #define ARM_BASE 0x40000000
@@ -373,8 +380,16 @@ static void test_arm64_refused(void **state)
 	p.arch = 7;
 	assert_int_equal(acpi_build(&p, &b, &t), -EINVAL);
 	p = arm64_platform();
-	acpi_buf_init(&b, area, 300, ARM_BASE);
-	assert_int_equal(acpi_build(&p, &b, &t), -ENOSPC);
+	acpi_buf_init(&b, area, sizeof(area), ARM_BASE);
+	assert_int_equal(acpi_build(&p, &b, &t), 0);
+	const size_t need = b.len;
+	for (size_t cap = 0; cap < need; cap += 3) {
+		memset(area, 0xee, 4096);
+		acpi_buf_init(&b, area, cap, ARM_BASE);
+		assert_int_equal(acpi_build(&p, &b, &t), -ENOSPC);
+		for (size_t i = cap; i < 4096; i++)
+			assert_int_equal(area[i], 0xee);
+	}
 }
 
 static void test_checksum_and_gas(void **state)
