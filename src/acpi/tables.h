@@ -39,7 +39,7 @@ struct acpi_arm64 {
 struct acpi_platform {
 	enum acpi_arch arch;   /* 0: x86 */
 	uint32_t cpus;         /* x86: local APICs, ids 0..cpus-1; arm64: GICCs, UIDs 0..cpus-1 */
-	uint64_t lapic_addr;
+	uint64_t lapic_addr;     /* x86 only, like every field down to com1_irq */
 	uint64_t ioapic_addr;
 	uint8_t ioapic_id;
 	uint16_t sci_irq;
@@ -47,10 +47,10 @@ struct acpi_platform {
 	uint8_t com1_irq;
 	struct ras_sources ras;  /* mask 0: no HEST */
 	uint64_t error_region;   /* guest physical base of the GHES error region */
-	uint32_t ged_gsi;        /* interrupt of the Generic Event Device (async source) */
-	uint16_t reset_port;     /* FADT RESET_REG (SystemIO), 0: none */
+	uint32_t ged_gsi;        /* interrupt of the Generic Event Device (async source); arm64: an SPI's GSIV */
+	uint16_t reset_port;     /* x86: FADT RESET_REG (SystemIO), 0: none */
 	uint8_t reset_value;
-	struct acpi_arm64 arm64; /* with ACPI_ARCH_ARM64; the x86 fields above are unused then */
+	struct acpi_arm64 arm64; /* arm64 only */
 };
 
 #define ACPI_MAX_TABLES 8
