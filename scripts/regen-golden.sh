@@ -9,6 +9,9 @@ out=tests/golden
 rm -rf "$out/acpi" && mkdir -p "$out/acpi"
 # The machine the golden tables describe: 2 vCPUs, the default error sources.
 "$BUILD/rasvm" acpi dump "$out/acpi" --cpus 2
+# The arm64 machine's firmware for the same, with 128 MiB of RAM (the default).
+rm -rf "$out/acpi-arm64" && mkdir -p "$out/acpi-arm64"
+"$BUILD/rasvm" acpi dump "$out/acpi-arm64" --arch arm64 --cpus 2
 # A fixed time (2026-11-22 00:00:00 UTC) makes the records reproducible.
 export SOURCE_DATE_EPOCH=1795305600
 "$BUILD/rasvm" cper encode --gpa 0x400a1000 -o "$out/cper-memory.bin" >/dev/null

@@ -10,6 +10,7 @@
 
 #include "acpi/spec.h"
 #include "errmsg.h"
+#include "rasvm/layout_arm64.h"
 
 static const char usage_main[] =
 	"usage: rasvm COMMAND [OPTIONS]\n"
@@ -106,13 +107,16 @@ static const char usage_ctl[] =
 	"  rasvm ctl /tmp/vm.qmp x-inject-host-memory-error '{\"gpa\": 4198400}'\n";
 
 static const char usage_acpi_dump[] =
-	"usage: rasvm acpi dump DIR [--cpus N] [--memory SIZE] [--ras-sources LIST]\n"
-	"                           [--ras-block-size SIZE] [--ras-poll-ms N]\n"
+	"usage: rasvm acpi dump DIR [--arch x86|arm64] [--cpus N] [--memory SIZE]\n"
+	"                           [--ras-sources LIST] [--ras-block-size SIZE] [--ras-poll-ms N]\n"
 	"\n"
 	"Write every ACPI table a VM with these options gets as DIR/SIG.dat (RSDP.dat too),\n"
 	"and DIR/error-region.txt describing the GHES error region: per source its\n"
 	"notification, block-address register, read-ack register and status block.\n"
-	"DIR is created if needed. Disassemble with: iasl -d DIR/*.dat\n";
+	"With --arch arm64, the arm64 machine's firmware (docs/memory-map-arm64.md), up to\n"
+	"123 vCPUs: also DIR/devicetree.dtb and DIR/efi.bin, the EFI system table,\n"
+	"configuration tables and memory map as they sit at LAYOUT_ARM64_EFI.\n"
+	"DIR is created if needed. Disassemble with: iasl -d DIR/*.dat; dtc -I dtb DIR/devicetree.dtb\n";
 
 static const char usage_cper_encode[] =
 	"usage: rasvm cper encode --gpa ADDR [--gpa ADDR...] [--severity SEV] [--type TYPE]\n"
@@ -482,6 +486,22 @@ static int validate_machine(const struct config *c, char *err, size_t errlen)
 	return 0;
 }
 
+static int validate_arm64(const struct config *c, char *err, size_t errlen)
+{
+	const char *why;
+
+	if (c->cpus == 0 || c->cpus > LAYOUT_ARM64_MAX_CPUS)
+		return fail(err, errlen, "--cpus %u: the arm64 machine has redistributors for 1 to %u vCPUs",
+			    c->cpus, LAYOUT_ARM64_MAX_CPUS);
+	if (c->memory < LAYOUT_ARM64_RAM_MIN || c->memory % 0x10000)
+		return fail(err, errlen, "--memory: the arm64 machine needs at least %llu MiB, a multiple of 64 KiB",
+			    (unsigned long long)(LAYOUT_ARM64_RAM_MIN >> 20));
+	if (ras_sources_check(&c->ras, &why))
+		return fail(err, errlen, "--ras-block-size %u / --ras-poll-ms %u: %s", c->ras.block_length,
+			    c->ras.poll_ms, why);
+	return 0;
+}
+
 static int validate_run(const struct config *c, char *err, size_t errlen)
 {
 	if (c->ras_policy == RAS_POLICY_GHES && !c->ras.mask)
@@ -570,7 +590,15 @@ int config_parse(int argc, char *const argv[], struct config *c, char *err, size
 			break;
 		case CMD_ACPI_DUMP:
 			r = parse_machine_option(argc, argv, &i, c, err, errlen);
-			if (r == 1 && argv[i][0] != '-' && !c->path) {
+			if (r == 1 && !strcmp(argv[i], "--arch")) {
+				const char *a = i + 1 < argc ? argv[++i] : "";
+				if (!strcmp(a, "x86"))
+					c->arch = ACPI_ARCH_X86, r = 0;
+				else if (!strcmp(a, "arm64"))
+					c->arch = ACPI_ARCH_ARM64, r = 0;
+				else
+					r = fail(err, errlen, "--arch '%s': use x86 or arm64", a);
+			} else if (r == 1 && argv[i][0] != '-' && !c->path) {
 				c->path = argv[i];
 				r = 0;
 			} else if (r == 1) {
@@ -625,7 +653,7 @@ int config_parse(int argc, char *const argv[], struct config *c, char *err, size
 	case CMD_ACPI_DUMP:
 		if (!c->path)
 			return fail(err, errlen, "acpi dump needs a directory: rasvm acpi dump DIR");
-		return validate_machine(c, err, errlen);
+		return c->arch == ACPI_ARCH_ARM64 ? validate_arm64(c, err, errlen) : validate_machine(c, err, errlen);
 	case CMD_CPER_ENCODE:
 		if (!c->cper_count)
 			return fail(err, errlen, "cper encode needs at least one --gpa ADDR");

@@ -12,6 +12,7 @@
 #include <stdint.h>
 
 #include "acpi/hest.h"
+#include "acpi/tables.h"
 #include "ras/policy.h"
 #include "rasvm/layout.h"
 
@@ -71,6 +72,7 @@ struct config {
 	unsigned poison_count;     /* --poison GPA[,ao] */
 	struct poison_request poison[CONFIG_POISON_MAX];
 	const char *path;          /* acpi dump DIR, cper encode -o FILE, cper decode FILE */
+	enum acpi_arch arch;       /* acpi dump --arch: which machine's firmware (x86 by default) */
 	/* cper encode: one memory error record per --gpa, all in one status block */
 	unsigned cper_count;
 	uint64_t cper_gpa[CONFIG_CPER_MAX_RECORDS];

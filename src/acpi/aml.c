@@ -4,6 +4,8 @@
 #include <errno.h>
 #include <string.h>
 
+#include "acpi/cper.h"
+
 /* 20.3 opcodes */
 #define AML_ZERO_OP       0x00
 #define AML_ONE_OP        0x01
@@ -14,11 +16,21 @@
 #define AML_STRING_PREFIX 0x0d
 #define AML_QWORD_PREFIX  0x0e
 #define AML_SCOPE_OP      0x10
+#define AML_BUFFER_OP     0x11
 #define AML_METHOD_OP     0x14
 #define AML_DUAL_NAME     0x2e
 #define AML_MULTI_NAME    0x2f
+#define AML_LOCAL0        0x60
+#define AML_ARG0          0x68 /* Arg0..Arg6 are 0x68..0x6e */
+#define AML_STORE_OP      0x70
+#define AML_AND_OP        0x7b
+#define AML_OR_OP         0x7d
 #define AML_NOTIFY_OP     0x86
-#define AML_BUFFER_OP     0x11
+#define AML_CREATE_DWORD_FIELD_OP 0x8a
+#define AML_LNOT_OP       0x92
+#define AML_LEQUAL_OP     0x93
+#define AML_IF_OP         0xa0
+#define AML_RETURN_OP     0xa4
 #define AML_EXT_OP_PREFIX 0x5b
 #define AML_DEVICE_OP     0x82 /* after AML_EXT_OP_PREFIX */
 #define AML_ROOT_CHAR     0x5c /* '\' */
@@ -29,6 +41,8 @@
 #define RES_IO_DECODE16   0x01
 #define RES_END_TAG       0x79 /* type 0x0f, length 1 */
 /* 6.4.3.6 Extended Interrupt Descriptor (large resource) */
+#define RES_MEM32_FIXED   0x86
+#define MEM32_READ_WRITE  0x01
 #define RES_EXT_IRQ       0x89
 #define EXT_IRQ_CONSUMER  0x01
 #define EXT_IRQ_EDGE      0x02
@@ -267,4 +281,98 @@ void aml_res_irq(struct acpi_buf *b, uint8_t irq)
 {
 	acpi_put8(b, RES_IRQ_NO_FLAGS);
 	acpi_put16(b, (uint16_t)(1u << irq)); /* IRQ mask, irq < 16 */
+}
+
+void aml_res_mem32_fixed(struct acpi_buf *b, uint32_t base, uint32_t len)
+{
+	acpi_put8(b, RES_MEM32_FIXED);
+	acpi_put16(b, 9);                /* length: information, base, range length */
+	acpi_put8(b, MEM32_READ_WRITE);  /* information: read-write */
+	acpi_put32(b, base);             /* range base address */
+	acpi_put32(b, len);              /* range length */
+}
+
+/* Buffer(16) { the UUID's bytes }, what ToUUID() (19.6.142) compiles to. */
+static void put_uuid(struct acpi_buf *b, const char *text)
+{
+	struct cper_guid u = { { 0 } };
+
+	cper_guid_parse(text, &u); /* the same byte order: first three fields little-endian */
+	acpi_put8(b, AML_BUFFER_OP);
+	size_t pkg = pkg_begin(b);
+	put_int(b, sizeof(u.b)); /* BufferSize */
+	acpi_put_bytes(b, u.b, sizeof(u.b));
+	aml_end(b, pkg);
+}
+
+/* CreateDWordField(Arg3, offset, name) */
+static void put_arg3_dword_field(struct acpi_buf *b, unsigned offset, const char *name)
+{
+	acpi_put8(b, AML_CREATE_DWORD_FIELD_OP);
+	acpi_put8(b, AML_ARG0 + 3);
+	put_int(b, offset);
+	put_name(b, name);
+}
+
+/* If (Arg0 == ToUUID(uuid)) { ... }: returns the If's package for aml_end(). */
+static size_t if_arg0_is(struct acpi_buf *b, const char *uuid)
+{
+	acpi_put8(b, AML_IF_OP);
+	size_t pkg = pkg_begin(b);
+	acpi_put8(b, AML_LEQUAL_OP);
+	acpi_put8(b, AML_ARG0);
+	put_uuid(b, uuid);
+	return pkg;
+}
+
+/* Or(name, value, name), i.e. name |= value */
+static void put_or_into(struct acpi_buf *b, const char *name, uint64_t value)
+{
+	acpi_put8(b, AML_OR_OP);
+	put_name(b, name);
+	put_int(b, value);
+	put_name(b, name);
+}
+
+/* 6.2.11.2 Platform-Wide _OSC Capabilities DWORD 2, bit 4: APEI Support. */
+#define OSC_SB_APEI_SUPPORT      0x10
+/* 6.2.11 _OSC Capabilities Buffer DWORD 1 (status) bits. */
+#define OSC_UNRECOGNIZED_UUID    0x04
+#define OSC_CAPABILITIES_MASKED  0x10
+
+void aml_osc_apei(struct acpi_buf *b)
+{
+	size_t osc = aml_method_begin(b, "_OSC", 4);
+
+	put_arg3_dword_field(b, 0, "CDW1");
+	size_t platform = if_arg0_is(b, "0811B06E-4A27-44F9-8D60-3CBBC22E7B48");
+	put_arg3_dword_field(b, 4, "CDW2");
+	/* Local0 = CDW2 & APEI; If (Local0 != CDW2) { CDW1 |= masked }; CDW2 = Local0 */
+	acpi_put8(b, AML_AND_OP);
+	put_name(b, "CDW2");
+	put_int(b, OSC_SB_APEI_SUPPORT);
+	acpi_put8(b, AML_LOCAL0);
+	acpi_put8(b, AML_IF_OP);
+	size_t masked = pkg_begin(b);
+	acpi_put8(b, AML_LNOT_OP);
+	acpi_put8(b, AML_LEQUAL_OP);
+	acpi_put8(b, AML_LOCAL0);
+	put_name(b, "CDW2");
+	put_or_into(b, "CDW1", OSC_CAPABILITIES_MASKED);
+	aml_end(b, masked);
+	acpi_put8(b, AML_STORE_OP);
+	acpi_put8(b, AML_LOCAL0);
+	put_name(b, "CDW2");
+	acpi_put8(b, AML_RETURN_OP);
+	acpi_put8(b, AML_ARG0 + 3);
+	aml_end(b, platform);
+	/* Microsoft's WHEA _OSC: asked for by Linux's apei_osc_setup(); nothing to negotiate. */
+	size_t whea = if_arg0_is(b, "ED855E0C-6C90-47BF-A62A-26DE0FC5AD5C");
+	acpi_put8(b, AML_RETURN_OP);
+	acpi_put8(b, AML_ARG0 + 3);
+	aml_end(b, whea);
+	put_or_into(b, "CDW1", OSC_UNRECOGNIZED_UUID);
+	acpi_put8(b, AML_RETURN_OP);
+	acpi_put8(b, AML_ARG0 + 3);
+	aml_end(b, osc);
 }

@@ -41,6 +41,18 @@ void aml_notify(struct acpi_buf *b, const char *path, uint64_t value);
 /* 6.4.3.6 Extended Interrupt Descriptor, one interrupt, resource consumer, exclusive. */
 void aml_res_ext_irq(struct acpi_buf *b, uint32_t gsi, bool edge, bool active_low);
 
+/* 6.4.3.4 32-Bit Fixed Memory Range Descriptor, read-write. */
+void aml_res_mem32_fixed(struct acpi_buf *b, uint32_t base, uint32_t len);
+
+/*
+ * \_SB._OSC (6.2.11), written inside Scope(\_SB). For the platform-wide UUID (6.2.11.2) it
+ * grants only "APEI Support" (bit 4) of the capabilities the OS offers, setting Capabilities
+ * Masked when it clears others; for the WHEA UUID Linux's apei_osc_setup() asks with, it
+ * succeeds; any other UUID gets Unrecognized UUID. With both, Linux prints "GHES: APEI
+ * firmware first mode is enabled by APEI bit and WHEA _OSC." instead of "Failed to enable".
+ */
+void aml_osc_apei(struct acpi_buf *b);
+
 /* EISA id compression (6.1.5 _HID) without writing; -EINVAL for a malformed id. */
 int aml_eisaid(const char *id, uint32_t *out);
 

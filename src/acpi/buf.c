@@ -101,6 +101,7 @@ static void set_le(struct acpi_buf *b, size_t off, uint64_t v, size_t width)
 }
 
 void acpi_set8(struct acpi_buf *b, size_t off, uint8_t v) { set_le(b, off, v, 1); }
+void acpi_set16(struct acpi_buf *b, size_t off, uint16_t v) { set_le(b, off, v, 2); }
 void acpi_set32(struct acpi_buf *b, size_t off, uint32_t v) { set_le(b, off, v, 4); }
 void acpi_set64(struct acpi_buf *b, size_t off, uint64_t v) { set_le(b, off, v, 8); }
 

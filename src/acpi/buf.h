@@ -35,6 +35,7 @@ size_t acpi_put_zeros(struct acpi_buf *b, size_t n);
 void acpi_align(struct acpi_buf *b, size_t align);
 /* Overwrite bytes already written (for back-patching pointers and lengths). */
 void acpi_set8(struct acpi_buf *b, size_t off, uint8_t v);
+void acpi_set16(struct acpi_buf *b, size_t off, uint16_t v);
 void acpi_set32(struct acpi_buf *b, size_t off, uint32_t v);
 void acpi_set64(struct acpi_buf *b, size_t off, uint64_t v);
 uint64_t acpi_gpa_of(const struct acpi_buf *b, size_t off);

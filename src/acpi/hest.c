@@ -7,7 +7,6 @@
 #include "acpi/spec.h"
 
 static const char *const names[RAS_SOURCES_MAX] = { "sync", "async", "polled" };
-static const uint8_t notify_type[RAS_SOURCES_MAX] = { NOTIFY_NMI, NOTIFY_SCI, NOTIFY_POLLED };
 
 const char *ras_source_name(unsigned id)
 {
@@ -75,7 +74,8 @@ uint64_t ghes_block(uint64_t region, const struct ras_sources *s, unsigned id)
 }
 
 /* 18.3.2.8 GHESv2 entry for one source. */
-static void put_ghes_v2(struct acpi_buf *b, const struct ras_sources *s, uint64_t region, unsigned id)
+static void put_ghes_v2(struct acpi_buf *b, const struct ras_sources *s, const struct hest_notify *n,
+			uint64_t region, unsigned id)
 {
 	acpi_put16(b, GHES_TYPE_V2);                 /* Type */
 	acpi_put16(b, (uint16_t)id);                 /* Source Id */
@@ -89,11 +89,11 @@ static void put_ghes_v2(struct acpi_buf *b, const struct ras_sources *s, uint64_
 	acpi_put32(b, s->block_length - GESB_SIZE);  /* Max Raw Data Length */
 	acpi_put_gas(b, GAS_SPACE_SYSTEM_MEMORY, 64, 0, GAS_ACCESS_QWORD,
 		     ghes_address_register(region, id)); /* Error Status Address */
-	acpi_put8(b, notify_type[id]);               /* Notification: Type */
+	acpi_put8(b, n->type);                       /* Notification: Type */
 	acpi_put8(b, NOTIFY_SIZE);                   /* Length */
 	acpi_put16(b, 0);                            /* Configuration Write Enable */
-	acpi_put32(b, id == RAS_SOURCE_POLLED ? s->poll_ms : 0); /* Poll Interval */
-	acpi_put32(b, 0);                            /* Vector */
+	acpi_put32(b, n->type == NOTIFY_POLLED ? s->poll_ms : 0); /* Poll Interval */
+	acpi_put32(b, n->vector);                    /* Vector */
 	acpi_put32(b, 0);                            /* Switch To Polling Threshold Value */
 	acpi_put32(b, 0);                            /* Switch To Polling Threshold Window */
 	acpi_put32(b, 0);                            /* Error Threshold Value */
@@ -105,7 +105,8 @@ static void put_ghes_v2(struct acpi_buf *b, const struct ras_sources *s, uint64_
 	acpi_put64(b, GHES_ACK_WRITE);               /* Read Ack Write */
 }
 
-size_t hest_build(struct acpi_buf *b, const struct ras_sources *s, uint64_t region)
+size_t hest_build(struct acpi_buf *b, const struct ras_sources *s,
+		  const struct hest_notify notify[RAS_SOURCES_MAX], uint64_t region)
 {
 	size_t start = acpi_table_begin(b, "HEST", HEST_REVISION);
 	uint32_t count = 0;
@@ -115,7 +116,7 @@ size_t hest_build(struct acpi_buf *b, const struct ras_sources *s, uint64_t regi
 	acpi_put32(b, count); /* Error Source Count */
 	for (unsigned id = 0; id < RAS_SOURCES_MAX; id++)
 		if (s->mask & (1u << id))
-			put_ghes_v2(b, s, region, id);
+			put_ghes_v2(b, s, &notify[id], region, id);
 	acpi_table_end(b, start);
 	return start;
 }

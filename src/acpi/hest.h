@@ -19,9 +19,10 @@
 
 #include "acpi/buf.h"
 
+/* What each id is for; how the guest is notified is the architecture's (struct hest_notify). */
 enum ras_source_id {
-	RAS_SOURCE_SYNC = 0,   /* notification NMI: synchronous errors */
-	RAS_SOURCE_ASYNC = 1,  /* notification SCI, raised through the GED: asynchronous errors */
+	RAS_SOURCE_SYNC = 0,   /* synchronous errors: NMI on x86, SEA on arm64 */
+	RAS_SOURCE_ASYNC = 1,  /* asynchronous errors, raised through the GED: SCI on x86, GSIV on arm64 */
 	RAS_SOURCE_POLLED = 2, /* polled by the guest every poll_ms */
 	RAS_SOURCES_MAX = 3,
 };
@@ -53,7 +54,18 @@ uint64_t ghes_address_register(uint64_t region, unsigned id);
 uint64_t ghes_ack_register(uint64_t region, unsigned id);
 uint64_t ghes_block(uint64_t region, const struct ras_sources *s, unsigned id);
 
-/* Write the HEST (one GHESv2 entry per enabled source); returns its offset in b. */
-size_t hest_build(struct acpi_buf *b, const struct ras_sources *s, uint64_t region);
+/* 18.3.2.9 Hardware Error Notification Structure: how the guest learns of a record. */
+struct hest_notify {
+	uint8_t type;    /* NOTIFY_* (spec.h, Table 18.15) */
+	uint32_t vector; /* the interrupt for NOTIFY_EXTERNAL and NOTIFY_GSIV, else 0 */
+};
+
+/*
+ * Write the HEST: one GHESv2 entry per enabled source, notified as notify[id] says (the
+ * architecture decides: Linux treats only SEA as synchronous). A polled source's Poll
+ * Interval is s->poll_ms. Returns the table's offset in b.
+ */
+size_t hest_build(struct acpi_buf *b, const struct ras_sources *s,
+		  const struct hest_notify notify[RAS_SOURCES_MAX], uint64_t region);
 
 #endif

@@ -20,6 +20,14 @@
 #define ACPI_HDR_SIZE             36
 _Static_assert(ACPI_HDR_CREATOR_REVISION + 4 == ACPI_HDR_SIZE, "5.2.6 header is 36 bytes");
 
+/* 5.2.3.2 Generic Address Structure: 12 bytes */
+#define GAS_SIZE                  12
+#define GAS_SPACE_SYSTEM_MEMORY   0
+#define GAS_SPACE_SYSTEM_IO       1
+#define GAS_ACCESS_BYTE           1
+#define GAS_ACCESS_DWORD          3
+#define GAS_ACCESS_QWORD          4
+
 /* Identity rasvm writes into every header (5.2.6 OEMID, OEM Table ID, Creator ID). */
 #define ACPI_OEM_ID               "RASVM "
 #define ACPI_OEM_TABLE_ID         "RASVMTBL"
@@ -53,6 +61,7 @@ _Static_assert(RSDP_OFF_EXT_CHECKSUM + 1 + 3 == RSDP_SIZE, "5.2.5.3 RSDP is 36 b
 #define FADT_OFF_FLAGS            112 /* u32, 5.2.9 Table 5.10 */
 #define FADT_OFF_RESET_REG        116 /* GAS */
 #define FADT_OFF_RESET_VALUE      128 /* u8 */
+#define FADT_OFF_ARM_BOOT_ARCH    129 /* u16, 5.2.9.4 */
 #define FADT_OFF_MINOR_REVISION   131 /* u8 */
 #define FADT_OFF_X_DSDT           140 /* u64 */
 #define FADT_OFF_HYPERVISOR_ID    268 /* u64 Hypervisor Vendor Identity */
@@ -62,6 +71,10 @@ _Static_assert(FADT_OFF_HYPERVISOR_ID + 8 == FADT_SIZE, "5.2.9 FADT revision 6 i
 #define FADT_FLAG_RESET_REG_SUP   (1u << 10) /* Table 5.10: RESET_REG resets the system */
 #define FADT_IAPC_VGA_NOT_PRESENT (1u << 2)  /* 5.2.9.3 */
 #define FADT_IAPC_CMOS_RTC_NOT_PRESENT (1u << 5) /* 5.2.9.3 */
+#define FADT_ARM_PSCI_COMPLIANT   (1u << 0)  /* 5.2.9.4 ARM Architecture Boot Flags: PSCI starts and stops CPUs */
+#define FADT_ARM_PSCI_USE_HVC     (1u << 1)  /* 5.2.9.4: the PSCI conduit is HVC, not SMC */
+_Static_assert(FADT_OFF_ARM_BOOT_ARCH == FADT_OFF_RESET_VALUE + 1, "5.2.9 ARM_BOOT_ARCH follows RESET_VALUE");
+_Static_assert(FADT_OFF_ARM_BOOT_ARCH + 2 == FADT_OFF_MINOR_REVISION, "5.2.9 then FADT Minor Version");
 
 /* 5.2.12 Multiple APIC Description Table (revision 6) */
 #define MADT_REVISION             6
@@ -81,15 +94,99 @@ _Static_assert(FADT_OFF_HYPERVISOR_ID + 8 == FADT_SIZE, "5.2.9 FADT revision 6 i
 #define MADT_ALL_PROCESSORS       0xff /* 5.2.12.7: ACPI Processor UID 0xFF = all */
 #define MADT_MAX_XAPIC_ID         254  /* 8-bit APIC ids; 0xFF is broadcast */
 
+/* arm64 MADT: revision 5 is ACPI 6.3/6.4's, whose GICC is 80 bytes (6.5's revision 6 adds a
+ * TRBE interrupt for 82). Linux 6.1 and iasl 20200925 know the 80-byte GICC; Linux accepts
+ * any GICC from 76 bytes (ACPI_MADT_GICC_MIN_LENGTH). */
+#define MADT_REVISION_ARM64       5
+/* 5.2.12.14 GIC CPU Interface (GICC) Structure: 80 bytes */
+#define MADT_TYPE_GICC            0x0b
+#define GICC_OFF_CPU_INTERFACE    4  /* u32 CPU Interface Number (GICv2 only; the vCPU index) */
+#define GICC_OFF_UID              8  /* u32 ACPI Processor UID: the DSDT processor's _UID */
+#define GICC_OFF_FLAGS            12 /* u32 */
+#define GICC_OFF_PARKING_VERSION  16 /* u32, 0: no parking protocol (PSCI instead) */
+#define GICC_OFF_PERF_GSIV        20 /* u32 Performance Interrupt GSIV, 0: none */
+#define GICC_OFF_PARKED_ADDRESS   24 /* u64 */
+#define GICC_OFF_BASE             32 /* u64 Physical Base Address: 0 for GICv3 (system registers) */
+#define GICC_OFF_GICV             40 /* u64 */
+#define GICC_OFF_GICH             48 /* u64 */
+#define GICC_OFF_VGIC_MAINT       56 /* u32 VGIC Maintenance Interrupt GSIV, 0: none */
+#define GICC_OFF_GICR_BASE        60 /* u64 GICR Base Address: 0 when GICR structures describe them */
+#define GICC_OFF_MPIDR            68 /* u64 MPIDR affinity fields */
+#define GICC_OFF_EFFICIENCY       76 /* u8 Processor Power Efficiency Class */
+#define GICC_OFF_SPE_GSIV         78 /* u16 SPE overflow Interrupt */
+#define GICC_SIZE                 80
+_Static_assert(GICC_OFF_GICR_BASE + 8 == GICC_OFF_MPIDR, "5.2.12.14 GICR base then MPIDR");
+_Static_assert(GICC_OFF_SPE_GSIV + 2 == GICC_SIZE, "5.2.12.14 GICC is 80 bytes in ACPI 6.3");
+#define GICC_ENABLED              (1u << 0) /* 5.2.12.14 GICC CPU Interface Flags: usable */
+#define GICC_MPIDR_AFFINITY       0xff00ffffffULL /* Aff3 and Aff2..Aff0; Linux skips a GICC with other bits */
+/* 5.2.12.15 GIC Distributor (GICD) Structure: 24 bytes */
+#define MADT_TYPE_GICD            0x0c
+#define GICD_OFF_ID               4  /* u32 GIC ID */
+#define GICD_OFF_BASE             8  /* u64 Physical Base Address */
+#define GICD_OFF_VECTOR_BASE      16 /* u32 System Vector Base: must be 0 */
+#define GICD_OFF_VERSION          20 /* u8 GIC version */
+#define GICD_SIZE                 24
+_Static_assert(GICD_OFF_VERSION + 1 + 3 == GICD_SIZE, "5.2.12.15 GICD is 24 bytes");
+#define GICD_VERSION_3            3
+/* 5.2.12.17 GIC Redistributor (GICR) Structure: 16 bytes, one per redistributor region */
+#define MADT_TYPE_GICR            0x0e
+#define GICR_OFF_BASE             4  /* u64 Discovery Range Base Address */
+#define GICR_OFF_LENGTH           12 /* u32 Discovery Range Length */
+#define GICR_SIZE                 16
+_Static_assert(GICR_OFF_LENGTH + 4 == GICR_SIZE, "5.2.12.17 GICR is 16 bytes");
+#define GICR_FRAMES_SIZE          0x20000 /* GICv3: RD_base + SGI_base, 64 KiB each, per CPU */
+
+/* 5.2.25 Generic Timer Description Table, revision 2 (ACPI 5.1-6.4): 96 bytes, no platform
+ * timers. Revision 3 (6.5) appends the virtual EL2 timer, which a guest without EL2 lacks. */
+#define GTDT_REVISION             2
+#define GTDT_OFF_CNT_CONTROL_BASE 36 /* u64 CntControlBase Physical Address */
+#define GTDT_OFF_SEC_EL1_GSIV     48 /* u32 Secure EL1 Timer GSIV, 0: not provided */
+#define GTDT_OFF_SEC_EL1_FLAGS    52 /* u32 */
+#define GTDT_OFF_NS_EL1_GSIV      56 /* u32 Non-Secure EL1 Timer GSIV */
+#define GTDT_OFF_NS_EL1_FLAGS     60 /* u32 */
+#define GTDT_OFF_VIRT_GSIV        64 /* u32 Virtual EL1 Timer GSIV */
+#define GTDT_OFF_VIRT_FLAGS       68 /* u32 */
+#define GTDT_OFF_NS_EL2_GSIV      72 /* u32 EL2 Timer GSIV */
+#define GTDT_OFF_NS_EL2_FLAGS     76 /* u32 */
+#define GTDT_OFF_CNT_READ_BASE    80 /* u64 CntReadBase Physical Address */
+#define GTDT_OFF_PLATFORM_COUNT   88 /* u32 Platform Timer Count */
+#define GTDT_OFF_PLATFORM_OFFSET  92 /* u32 Platform Timer Offset */
+#define GTDT_SIZE                 96
+_Static_assert(GTDT_OFF_CNT_CONTROL_BASE + 8 + 4 == GTDT_OFF_SEC_EL1_GSIV, "5.2.25 base, reserved");
+_Static_assert(GTDT_OFF_SEC_EL1_GSIV + 8 * 4 == GTDT_OFF_CNT_READ_BASE, "5.2.25 four GSIV/flags pairs");
+_Static_assert(GTDT_OFF_PLATFORM_OFFSET + 4 == GTDT_SIZE, "5.2.25 GTDT revision 2 is 96 bytes");
+#define GTDT_NO_BASE              0xffffffffffffffffULL /* 5.2.25: a memory-mapped counter block not provided */
+#define GTDT_TIMER_EDGE           (1u << 0) /* 5.2.25 Timer Flags: 0 = level-triggered */
+#define GTDT_TIMER_ACTIVE_LOW     (1u << 1) /* 0 = active high */
+#define GTDT_TIMER_ALWAYS_ON      (1u << 2) /* keeps counting and interrupting in every power state */
+
+/* Serial Port Console Redirection Table (Microsoft, revision 2): 80 bytes */
+#define SPCR_REVISION             2
+#define SPCR_OFF_INTERFACE_TYPE   36 /* u8, the DBG2 Serial Port Subtypes (Table 3) */
+#define SPCR_OFF_BASE_ADDRESS     40 /* GAS */
+#define SPCR_OFF_INTERRUPT_TYPE   52 /* u8 */
+#define SPCR_OFF_IRQ              53 /* u8 PC-AT IRQ */
+#define SPCR_OFF_GSIV             54 /* u32 Global System Interrupt */
+#define SPCR_OFF_BAUD_RATE        58 /* u8 */
+#define SPCR_OFF_PARITY           59 /* u8 */
+#define SPCR_OFF_STOP_BITS        60 /* u8 */
+#define SPCR_OFF_FLOW_CONTROL     61 /* u8 */
+#define SPCR_OFF_TERMINAL_TYPE    62 /* u8 */
+#define SPCR_OFF_PCI_DEVICE_ID    64 /* u16, 0xFFFF: not a PCI device */
+#define SPCR_OFF_PCI_VENDOR_ID    66 /* u16, 0xFFFF */
+#define SPCR_OFF_PCI_FLAGS        71 /* u32 */
+#define SPCR_OFF_PCI_SEGMENT      75 /* u8 */
+#define SPCR_SIZE                 80
+_Static_assert(SPCR_OFF_BASE_ADDRESS + GAS_SIZE == SPCR_OFF_INTERRUPT_TYPE, "SPCR GAS then interrupt type");
+_Static_assert(SPCR_OFF_PCI_SEGMENT + 1 + 4 == SPCR_SIZE, "SPCR revision 2 is 80 bytes");
+#define SPCR_INTERFACE_PL011      0x03 /* DBG2 Table 3: ARM PL011 UART */
+#define SPCR_INTERRUPT_GIC        (1u << 3) /* Interrupt Type bit 3: ARMH GIC interrupt (GSIV) */
+#define SPCR_BAUD_115200          7
+#define SPCR_STOP_BITS_1          1
+#define SPCR_TERMINAL_VT100       0
+
 /* 5.2.11.1 DSDT: header + AML; revision 2 means 64-bit AML integers */
 #define DSDT_REVISION             2
-
-/* 5.2.3.2 Generic Address Structure: 12 bytes */
-#define GAS_SIZE                  12
-#define GAS_SPACE_SYSTEM_MEMORY   0
-#define GAS_SPACE_SYSTEM_IO       1
-#define GAS_ACCESS_BYTE           1
-#define GAS_ACCESS_QWORD          4
 
 /* 18.3.2 Hardware Error Source Table: header, u32 Error Source Count, then entries */
 #define HEST_REVISION             1
@@ -128,10 +225,14 @@ _Static_assert(GHES_OFF_ACK_WRITE + 8 == GHES_V2_SIZE, "18.3.2.8 GHESv2 is 92 by
 #define NOTIFY_OFF_VECTOR         8  /* u32 */
 #define NOTIFY_SIZE               28
 _Static_assert(GHES_OFF_NOTIFY + NOTIFY_SIZE == GHES_OFF_BLOCK_LENGTH, "18.3.2.9 notify is 28 bytes");
-/* Table 18.15 notification types */
-#define NOTIFY_POLLED             0
-#define NOTIFY_SCI                3
+/* Table 18.15 notification types (Linux rejects 2, 5 and 6; 4 is x86-only, 8, 9, 11 arm64-only) */
+#define NOTIFY_POLLED             0  /* the OS polls every Poll Interval ms */
+#define NOTIFY_EXTERNAL           1  /* an interrupt whose GSI is the Vector */
+#define NOTIFY_SCI                3  /* through the Hardware Error Device (PNP0C33) */
 #define NOTIFY_NMI                4
+#define NOTIFY_GPIO               7  /* through the Hardware Error Device */
+#define NOTIFY_SEA                8  /* ARMv8 Synchronous External Abort: synchronous for Linux */
+#define NOTIFY_GSIV               10 /* through the Hardware Error Device; Vector names the GSIV */
 
 /* 18.3.2.7.1 Generic Error Status Block: 20 bytes */
 #define GESB_OFF_BLOCK_STATUS     0  /* u32 */

@@ -6,9 +6,12 @@
 
 #include "acpi/aml.h"
 #include "acpi/spec.h"
+#include "acpi/tables_arch.h"
 
 static void note_table(struct acpi_tables *t, const struct acpi_buf *b, size_t off)
 {
+	if (b->overflow || t->count == ACPI_MAX_TABLES)
+		return; /* acpi_build fails with -ENOSPC */
 	struct acpi_table_ref *r = &t->table[t->count++];
 
 	memcpy(r->sig, b->data + off, 4);
@@ -21,15 +24,19 @@ static size_t build_dsdt(const struct acpi_platform *p, struct acpi_buf *b)
 {
 	size_t start = acpi_table_begin(b, "DSDT", DSDT_REVISION);
 	size_t sb = aml_scope_begin(b, "\\_SB");
-	size_t com1 = aml_device_begin(b, "COM1");
 
-	aml_name_eisaid(b, "_HID", "PNP0501"); /* 16550A-compatible UART */
-	aml_name_int(b, "_UID", 0);
-	size_t crs = aml_crs_begin(b);
-	aml_res_io(b, p->com1_port, 8);
-	aml_res_irq(b, p->com1_irq);
-	aml_crs_end(b, crs);
-	aml_end(b, com1);
+	if (p->arch == ACPI_ARCH_ARM64) {
+		acpi_arm64_dsdt_devices(p, b);
+	} else {
+		size_t com1 = aml_device_begin(b, "COM1");
+		aml_name_eisaid(b, "_HID", "PNP0501"); /* 16550A-compatible UART */
+		aml_name_int(b, "_UID", 0);
+		size_t crs = aml_crs_begin(b);
+		aml_res_io(b, p->com1_port, 8);
+		aml_res_irq(b, p->com1_irq);
+		aml_crs_end(b, crs);
+		aml_end(b, com1);
+	}
 	if (p->ras.mask) {
 		/* 18.3.2.7.2: GHES sources notified by SCI/GPIO/GSIV signal through one Hardware
 		 * Error Device; Linux's GHES driver listens for its Notify 0x80. */
@@ -51,9 +58,29 @@ static size_t build_dsdt(const struct acpi_platform *p, struct acpi_buf *b)
 		aml_end(b, evt);
 		aml_end(b, ged);
 	}
+	if (p->ras.mask && p->arch == ACPI_ARCH_ARM64)
+		aml_osc_apei(b); /* "APEI firmware first mode is enabled" */
 	aml_end(b, sb);
 	acpi_table_end(b, start);
 	return start;
+}
+
+/* x86's FADT fields: the SCI, no VGA or CMOS RTC, the reset port. */
+static void fadt_x86(const struct acpi_platform *p, struct acpi_buf *b, size_t start)
+{
+	acpi_set16(b, start + FADT_OFF_SCI_INT, p->sci_irq);
+	acpi_set16(b, start + FADT_OFF_IAPC_BOOT_ARCH,
+		   FADT_IAPC_VGA_NOT_PRESENT | FADT_IAPC_CMOS_RTC_NOT_PRESENT);
+	acpi_set32(b, start + FADT_OFF_FLAGS, FADT_FLAG_HW_REDUCED_ACPI |
+					      (p->reset_port ? FADT_FLAG_RESET_REG_SUP : 0));
+	if (p->reset_port) {
+		/* A one-byte I/O register; hardware-reduced platforms reset through it. */
+		size_t len = b->len;
+		b->len = start + FADT_OFF_RESET_REG;
+		acpi_put_gas(b, GAS_SPACE_SYSTEM_IO, 8, 0, GAS_ACCESS_BYTE, p->reset_port);
+		acpi_put8(b, p->reset_value);
+		b->len = len;
+	}
 }
 
 static size_t build_fadt(const struct acpi_platform *p, struct acpi_buf *b, uint64_t dsdt)
@@ -64,20 +91,12 @@ static size_t build_fadt(const struct acpi_platform *p, struct acpi_buf *b, uint
 	/* FIRMWARE_CTRL stays 0: a hardware-reduced platform has no FACS. The 32-bit DSDT
 	 * field is set as well as X_DSDT since the DSDT lies below 4 GiB. */
 	acpi_set32(b, start + FADT_OFF_DSDT, (uint32_t)dsdt);
-	b->data[start + FADT_OFF_SCI_INT] = (uint8_t)p->sci_irq;
-	b->data[start + FADT_OFF_SCI_INT + 1] = (uint8_t)(p->sci_irq >> 8);
-	uint16_t boot_arch = FADT_IAPC_VGA_NOT_PRESENT | FADT_IAPC_CMOS_RTC_NOT_PRESENT;
-	b->data[start + FADT_OFF_IAPC_BOOT_ARCH] = (uint8_t)boot_arch;
-	b->data[start + FADT_OFF_IAPC_BOOT_ARCH + 1] = (uint8_t)(boot_arch >> 8);
-	acpi_set32(b, start + FADT_OFF_FLAGS, FADT_FLAG_HW_REDUCED_ACPI |
-					      (p->reset_port ? FADT_FLAG_RESET_REG_SUP : 0));
-	if (p->reset_port) {
-		/* A one-byte I/O register; hardware-reduced platforms reset through it. */
-		size_t len = b->len;
-		b->len = start + FADT_OFF_RESET_REG;
-		acpi_put_gas(b, GAS_SPACE_SYSTEM_IO, 8, 0, GAS_ACCESS_BYTE, p->reset_port);
-		acpi_put8(b, p->reset_value);
-		b->len = len;
+	if (p->arch == ACPI_ARCH_ARM64) {
+		/* No SCI, no PC-AT legacy, no reset register: Linux resets through PSCI. */
+		acpi_set32(b, start + FADT_OFF_FLAGS, FADT_FLAG_HW_REDUCED_ACPI);
+		acpi_set16(b, start + FADT_OFF_ARM_BOOT_ARCH, FADT_ARM_PSCI_COMPLIANT | FADT_ARM_PSCI_USE_HVC);
+	} else {
+		fadt_x86(p, b, start);
 	}
 	acpi_set8(b, start + FADT_OFF_MINOR_REVISION, FADT_MINOR_REVISION);
 	acpi_set64(b, start + FADT_OFF_X_DSDT, dsdt);
@@ -122,11 +141,20 @@ static size_t build_madt(const struct acpi_platform *p, struct acpi_buf *b)
 	return start;
 }
 
+static int check_x86(const struct acpi_platform *p)
+{
+	if (p->cpus > MADT_MAX_XAPIC_ID || p->ioapic_id < p->cpus || p->com1_irq > 15)
+		return -EINVAL;
+	return 0;
+}
+
 int acpi_build(const struct acpi_platform *p, struct acpi_buf *b, struct acpi_tables *out)
 {
 	const char *why;
-	if (p->cpus == 0 || p->cpus > MADT_MAX_XAPIC_ID || p->ioapic_id < p->cpus ||
-	    p->com1_irq > 15 || (b->gpa % RSDP_ALIGN) != 0 ||
+	const bool arm64 = p->arch == ACPI_ARCH_ARM64;
+
+	if (p->cpus == 0 || (b->gpa % RSDP_ALIGN) != 0 ||
+	    (p->arch != ACPI_ARCH_X86 && !arm64) || (arm64 ? acpi_arm64_check(p) : check_x86(p)) ||
 	    (p->ras.mask && (p->ras.mask >> RAS_SOURCES_MAX || ras_sources_check(&p->ras, &why))))
 		return -EINVAL;
 	memset(out, 0, sizeof(*out));
@@ -150,22 +178,32 @@ int acpi_build(const struct acpi_platform *p, struct acpi_buf *b, struct acpi_ta
 	size_t fadt = build_fadt(p, b, acpi_gpa_of(b, dsdt));
 	note_table(out, b, fadt);
 	acpi_align(b, 16);
-	size_t madt = build_madt(p, b);
+	size_t madt = arm64 ? acpi_arm64_madt(p, b) : build_madt(p, b);
 	note_table(out, b, madt);
 	acpi_align(b, 16);
-	size_t hest = 0;
+	if (arm64) {
+		note_table(out, b, acpi_arm64_gtdt(p, b));
+		acpi_align(b, 16);
+		note_table(out, b, acpi_arm64_spcr(p, b));
+		acpi_align(b, 16);
+	}
 	if (p->ras.mask) {
-		hest = hest_build(b, &p->ras, p->error_region);
-		note_table(out, b, hest);
+		/* Linux's ghes.c handles only SEA as synchronous: on x86 a GHES record never kills
+		 * a task (machine checks do that), on arm64 the SEA source's records do. */
+		const struct hest_notify notify[RAS_SOURCES_MAX] = {
+			[RAS_SOURCE_SYNC] = { arm64 ? NOTIFY_SEA : NOTIFY_NMI, 0 },
+			[RAS_SOURCE_ASYNC] = { arm64 ? NOTIFY_GSIV : NOTIFY_SCI, arm64 ? p->ged_gsi : 0 },
+			[RAS_SOURCE_POLLED] = { NOTIFY_POLLED, 0 },
+		};
+		note_table(out, b, hest_build(b, &p->ras, notify, p->error_region));
 		acpi_align(b, 16);
 	}
 
 	/* 5.2.8 XSDT: every table but the DSDT, which the FADT points to. */
 	size_t xsdt = acpi_table_begin(b, "XSDT", XSDT_REVISION);
-	acpi_put64(b, acpi_gpa_of(b, fadt));
-	acpi_put64(b, acpi_gpa_of(b, madt));
-	if (p->ras.mask)
-		acpi_put64(b, acpi_gpa_of(b, hest));
+	for (unsigned i = 0; i < out->count; i++)
+		if (strcmp(out->table[i].sig, "DSDT"))
+			acpi_put64(b, acpi_gpa_of(b, out->table[i].off));
 	acpi_table_end(b, xsdt);
 	note_table(out, b, xsdt);
 

@@ -1,6 +1,7 @@
 // SPDX-License-Identifier: MIT
 /* `rasvm acpi dump DIR`: the tables a VM with these options gets, one file each, and a text
- * description of the GHES error region. */
+ * description of the GHES error region; with --arch arm64 also the device tree and the EFI
+ * tables of the arm64 machine. */
 #include <errno.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -12,6 +13,7 @@
 #include "exitcode.h"
 #include "log.h"
 #include "platform.h"
+#include "platform_arm64.h"
 #include "rasvm/layout.h"
 
 static int write_file(const char *dir, const char *name, const void *data, size_t len)
@@ -26,43 +28,123 @@ static int write_file(const char *dir, const char *name, const void *data, size_
 	return 0;
 }
 
-static void describe_region(FILE *f, const struct config *cfg)
+/* How each architecture notifies each source, and where its region is. */
+struct region_text {
+	uint64_t region;
+	const char *memory;                      /* what the guest's memory map calls it */
+	const char *notify[RAS_SOURCES_MAX];
+	unsigned ged_irq;
+};
+
+static const struct region_text x86_text = {
+	LAYOUT_ERROR_REGION, "e820 reserved",
+	{ "NMI (type 4)", "SCI (type 3), raised by \\_SB.GED0 on GSI", "polled (type 0) every" },
+	IRQ_GED,
+};
+
+static const struct region_text arm64_text = {
+	LAYOUT_ARM64_ERROR_REGION, "EFI ACPI NVS, write-back",
+	{ "SEA (type 8)", "GSIV (type 10), raised by \\_SB.GED0 on GSIV", "polled (type 0) every" },
+	IRQ_ARM64_GED,
+};
+
+static void describe_region(FILE *f, const struct config *cfg, const struct region_text *t)
 {
 	const struct ras_sources *s = &cfg->ras;
-	static const char *const notify[RAS_SOURCES_MAX] = {
-		"NMI (type 4)", "SCI (type 3), raised by \\_SB.GED0 on GSI", "polled (type 0) every" };
+	const uint64_t region = t->region;
 
 	if (!s->mask) {
 		fprintf(f, "no error sources (--ras-sources none): no HEST, no error region\n");
 		return;
 	}
-	fprintf(f, "GHES error region [0x%08llx, 0x%08llx), e820 reserved, %u-byte blocks\n",
-		(unsigned long long)LAYOUT_ERROR_REGION,
-		(unsigned long long)(LAYOUT_ERROR_REGION + ghes_region_size(s)), s->block_length);
+	fprintf(f, "GHES error region [0x%08llx, 0x%08llx), %s, %u-byte blocks\n",
+		(unsigned long long)region, (unsigned long long)(region + ghes_region_size(s)), t->memory,
+		s->block_length);
 	for (unsigned id = 0; id < RAS_SOURCES_MAX; id++) {
 		if (!(s->mask & (1u << id))) {
 			fprintf(f, "source %u %s: not published (its slots stay reserved)\n", id,
 				ras_source_name(id));
 			continue;
 		}
-		fprintf(f, "source %u %s: notification %s", id, ras_source_name(id), notify[id]);
+		fprintf(f, "source %u %s: notification %s", id, ras_source_name(id), t->notify[id]);
 		if (id == RAS_SOURCE_ASYNC)
-			fprintf(f, " %u -> _EVT -> Notify(\\_SB.HED, 0x80)", IRQ_GED);
+			fprintf(f, " %u -> _EVT -> Notify(\\_SB.HED, 0x80)", t->ged_irq);
 		if (id == RAS_SOURCE_POLLED)
 			fprintf(f, " %u ms", s->poll_ms);
 		fprintf(f, "\n  error-block-address register 0x%08llx = 0x%08llx\n",
-			(unsigned long long)ghes_address_register(LAYOUT_ERROR_REGION, id),
-			(unsigned long long)ghes_block(LAYOUT_ERROR_REGION, s, id));
+			(unsigned long long)ghes_address_register(region, id),
+			(unsigned long long)ghes_block(region, s, id));
 		fprintf(f, "  read-ack register            0x%08llx = 1 (free); ack: preserve 0x%016llx, write 0x%llx\n",
-			(unsigned long long)ghes_ack_register(LAYOUT_ERROR_REGION, id),
+			(unsigned long long)ghes_ack_register(region, id),
 			(unsigned long long)GHES_ACK_PRESERVE, (unsigned long long)GHES_ACK_WRITE);
 		fprintf(f, "  error status block           0x%08llx, %u bytes\n",
-			(unsigned long long)ghes_block(LAYOUT_ERROR_REGION, s, id), s->block_length);
+			(unsigned long long)ghes_block(region, s, id), s->block_length);
 	}
+}
+
+/* The tables, one file each, and error-region.txt. */
+static int write_tables(const struct config *cfg, const uint8_t *area, const struct acpi_tables *t,
+			const struct region_text *text)
+{
+	if (write_file(cfg->path, "RSDP.dat", area + t->rsdp_off, RSDP_SIZE))
+		return -1;
+	for (unsigned i = 0; i < t->count; i++) {
+		char name[16];
+		snprintf(name, sizeof(name), "%s.dat", t->table[i].sig);
+		if (write_file(cfg->path, name, area + t->table[i].off, t->table[i].len))
+			return -1;
+	}
+	char path[4096];
+	snprintf(path, sizeof(path), "%s/error-region.txt", cfg->path);
+	FILE *f = fopen(path, "w");
+	if (!f) {
+		log_err("acpi dump: cannot write %s: %s", path, strerror(errno));
+		return -1;
+	}
+	describe_region(f, cfg, text);
+	return fclose(f) != 0 ? -1 : 0;
+}
+
+static int make_dir(const char *dir)
+{
+	if (mkdir(dir, 0755) < 0 && errno != EEXIST) {
+		log_err("acpi dump: cannot create %s: %s", dir, strerror(errno));
+		return -1;
+	}
+	return 0;
+}
+
+/* The arm64 machine's firmware as it would sit in guest RAM from LAYOUT_ARM64_RAM. */
+static int dump_arm64(const struct config *cfg)
+{
+	uint8_t *fw = calloc(1, ARM64_FIRMWARE_SIZE);
+	struct arm64_firmware out;
+	const struct arm64_boot boot = { 0 };
+	int code = EXIT_OS;
+
+	if (!fw)
+		return EXIT_OS;
+	int r = platform_arm64_build(cfg, &boot, fw, &out);
+	if (r) {
+		log_err("acpi dump: building the arm64 firmware failed: %s", strerror(-r));
+		free(fw);
+		return EXIT_INTERNAL;
+	}
+	const uint8_t *efi = fw + (LAYOUT_ARM64_EFI - LAYOUT_ARM64_RAM);
+	if (!make_dir(cfg->path) &&
+	    !write_tables(cfg, fw + (LAYOUT_ARM64_ACPI - LAYOUT_ARM64_RAM), &out.acpi, &arm64_text) &&
+	    !write_file(cfg->path, "devicetree.dtb", fw + (LAYOUT_ARM64_DTB - LAYOUT_ARM64_RAM), out.dtb_len) &&
+	    !write_file(cfg->path, "efi.bin", efi, out.efi_len))
+		code = 0;
+	free(fw);
+	return code;
 }
 
 int cli_acpi_dump(const struct config *cfg)
 {
+	if (cfg->arch == ACPI_ARCH_ARM64)
+		return dump_arm64(cfg);
+
 	size_t size = LAYOUT_ACPI_END - LAYOUT_ACPI_BASE;
 	uint8_t *area = calloc(1, size);
 	struct acpi_tables t;
@@ -76,30 +158,8 @@ int cli_acpi_dump(const struct config *cfg)
 		free(area);
 		return EXIT_INTERNAL;
 	}
-	if (mkdir(cfg->path, 0755) < 0 && errno != EEXIST) {
-		log_err("acpi dump: cannot create %s: %s", cfg->path, strerror(errno));
-		goto out;
-	}
-	if (write_file(cfg->path, "RSDP.dat", area + t.rsdp_off, RSDP_SIZE))
-		goto out;
-	for (unsigned i = 0; i < t.count; i++) {
-		char name[16];
-		snprintf(name, sizeof(name), "%s.dat", t.table[i].sig);
-		if (write_file(cfg->path, name, area + t.table[i].off, t.table[i].len))
-			goto out;
-	}
-	char path[4096];
-	snprintf(path, sizeof(path), "%s/error-region.txt", cfg->path);
-	FILE *f = fopen(path, "w");
-	if (!f) {
-		log_err("acpi dump: cannot write %s: %s", path, strerror(errno));
-		goto out;
-	}
-	describe_region(f, cfg);
-	if (fclose(f) != 0)
-		goto out;
-	code = 0;
-out:
+	if (!make_dir(cfg->path) && !write_tables(cfg, area, &t, &x86_text))
+		code = 0;
 	free(area);
 	return code;
 }

@@ -1,5 +1,6 @@
-# Verifies `acpi dump`, `cper encode` and `cper decode` from the outside: what they write,
-# the error-region description, and one clear message and exit code for each bad input.
+# Verifies `acpi dump` (x86 and --arch arm64), `cper encode` and `cper decode` from the
+# outside: what they write, the error-region description, and one clear message and exit
+# code for each bad input.
 . "$(dirname "$0")/../lib.sh"
 
 run_rasvm acpi dump "$TMP/d1" --ras-sources polled --ras-poll-ms 250 --ras-block-size 8K
@@ -11,6 +12,21 @@ expect_has "error-region.txt" out "error status block           0x000a5000, 8192
 run_rasvm acpi dump "$TMP/d2" --ras-sources none
 expect_rc "acpi dump without sources" 0
 [ ! -e "$TMP/d2/HEST.dat" ] && ok "no HEST without sources" || not_ok "HEST.dat written without sources"
+run_rasvm acpi dump "$TMP/a1" --arch arm64 --ras-sources sync --memory 1G
+expect_rc "acpi dump --arch arm64" 0
+cp "$TMP/a1/error-region.txt" "$TMP/out"
+expect_has "arm64 error-region.txt" out "GHES error region [0x40040000, 0x40044000), EFI ACPI NVS, write-back"
+expect_has "arm64 error-region.txt" out "source 0 sync: notification SEA (type 8)"
+expect_has "arm64 error-region.txt" out "source 1 async: not published (its slots stay reserved)"
+[ -s "$TMP/a1/devicetree.dtb" ] && [ -s "$TMP/a1/efi.bin" ] && [ -s "$TMP/a1/GTDT.dat" ] &&
+	[ -s "$TMP/a1/SPCR.dat" ] && ok "arm64 dump has devicetree.dtb, efi.bin, GTDT and SPCR" ||
+	not_ok "arm64 dump lacks a file"
+run_rasvm acpi dump "$TMP/a2" --arch arm64 --cpus 124
+expect_rc "acpi dump --arch arm64 --cpus 124" 64
+expect_has "acpi dump --arch arm64 --cpus 124" err "1 to 123 vCPUs"
+run_rasvm acpi dump "$TMP/a2" --arch sparc
+expect_rc "acpi dump --arch sparc" 64
+expect_has "acpi dump --arch sparc" err "--arch 'sparc': use x86 or arm64"
 run_rasvm acpi dump
 expect_rc "acpi dump without DIR" 64
 expect_has "acpi dump without DIR" err "acpi dump needs a directory"

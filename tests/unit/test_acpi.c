@@ -1,8 +1,11 @@
 // SPDX-License-Identifier: MIT
 /*
  * Verifies the ACPI tables: RSDP checksums, every table's length and checksum, the pointers
- * between them, one MADT local APIC per vCPU, and the AML writer's encodings. Fields are
- * read back at their spec offsets, not through the builder's own constants.
+ * between them, one MADT local APIC per vCPU, and the AML writer's encodings; for arm64 the
+ * hardware-reduced FADT with PSCI over HVC, one GICC per vCPU with its MPIDR plus the GICD
+ * and the redistributor region, the GTDT's timer interrupts and flags, the SPCR's PL011,
+ * the DSDT's devices and the HEST's SEA and GSIV sources, and the platforms refused. Fields
+ * are read back at their spec offsets, not through the builder's own constants.
  */
 #include <errno.h>
 #include <setjmp.h>
@@ -172,10 +175,221 @@ static void test_buffer_too_small(void **state)
 	struct acpi_tables t;
 	struct acpi_platform p = platform(4);
 	(void)state;
-	memset(area, 0xee, sizeof(area));
-	acpi_buf_init(&b, area, 200, BASE);
-	assert_int_equal(acpi_build(&p, &b, &t), -ENOSPC);
-	assert_int_equal(area[200], 0xee); /* nothing written past the capacity */
+	acpi_buf_init(&b, area, sizeof(area), BASE);
+	assert_int_equal(acpi_build(&p, &b, &t), 0);
+	const size_t need = b.len;
+	/* Every capacity that cuts a table short: nothing is written past it. */
+	for (size_t cap = 0; cap < need; cap += 3) {
+		memset(area, 0xee, 2048);
+		acpi_buf_init(&b, area, cap, BASE);
+		assert_int_equal(acpi_build(&p, &b, &t), -ENOSPC);
+		for (size_t i = cap; i < 2048; i++)
+			assert_int_equal(area[i], 0xee);
+	}
+}
+
+#define ARM_BASE 0x40000000
+static const uint64_t mpidr[3] = { 0x0, 0x1, 0x2 };
+
+static struct acpi_platform arm64_platform(void)
+{
+	return (struct acpi_platform){
+		.arch = ACPI_ARCH_ARM64, .cpus = 3,
+		.ras = { RAS_SOURCES_DEFAULT, 4096, 1000 }, .error_region = 0x40040000, .ged_gsi = 41,
+		.arm64 = { .mpidr = mpidr, .gicd_base = 0x08000000, .gicr_base = 0x080a0000,
+			   .gicr_size = 0xf60000, .timer_phys_gsiv = 30, .timer_virt_gsiv = 27,
+			   .timer_hyp_gsiv = 26, .uart_base = 0x09000000, .uart_size = 0x1000,
+			   .uart_gsiv = 33 },
+	};
+}
+
+static const uint8_t *arm_at(uint64_t gpa)
+{
+	assert_true(gpa >= ARM_BASE && gpa < ARM_BASE + sizeof(area));
+	return area + (gpa - ARM_BASE);
+}
+
+static const uint8_t *arm_table(uint64_t gpa, const char *sig)
+{
+	const uint8_t *t = arm_at(gpa);
+	assert_memory_equal(t, sig, 4);
+	assert_int_equal(sum(t, rd(t + 4, 4)), 0);
+	return t;
+}
+
+static void test_arm64_tables(void **state)
+{
+	struct acpi_buf b;
+	struct acpi_tables t;
+	struct acpi_platform p = arm64_platform();
+	(void)state;
+	memset(area, 0, sizeof(area));
+	acpi_buf_init(&b, area, sizeof(area), ARM_BASE);
+	assert_int_equal(acpi_build(&p, &b, &t), 0);
+	assert_int_equal(t.count, 7);
+	assert_int_equal(sum(area, 20), 0);
+	assert_int_equal(sum(area, 36), 0);
+
+	/* XSDT: FADT, MADT, GTDT, SPCR, HEST. */
+	const uint8_t *xsdt = arm_table(rd(area + 24, 8), "XSDT");
+	assert_int_equal(rd(xsdt + 4, 4), 36 + 5 * 8);
+	const uint8_t *fadt = arm_table(rd(xsdt + 36, 8), "FACP");
+	const uint8_t *madt = arm_table(rd(xsdt + 44, 8), "APIC");
+	const uint8_t *gtdt = arm_table(rd(xsdt + 52, 8), "GTDT");
+	const uint8_t *spcr = arm_table(rd(xsdt + 60, 8), "SPCR");
+	const uint8_t *hest = arm_table(rd(xsdt + 68, 8), "HEST");
+
+	/* FADT (5.2.9): revision 6.5, hardware-reduced, PSCI over HVC, nothing x86. */
+	assert_int_equal(rd(fadt + 4, 4), 276);
+	assert_int_equal(fadt[8], 6);
+	assert_int_equal(fadt[131], 5);
+	assert_int_equal(rd(fadt + 112, 4), 1u << 20);      /* only HW_REDUCED_ACPI */
+	assert_int_equal(rd(fadt + 129, 2), 3);             /* PSCI_COMPLIANT | PSCI_USE_HVC */
+	assert_int_equal(rd(fadt + 46, 2), 0);              /* no SCI */
+	assert_int_equal(rd(fadt + 109, 2), 0);             /* no IA-PC boot flags */
+	assert_int_equal(rd(fadt + 116, 12), 0);            /* no RESET_REG */
+	assert_int_equal(rd(fadt + 36, 4), 0);              /* no FACS */
+	assert_int_equal(rd(fadt + 40, 4), rd(fadt + 140, 8));
+	const uint8_t *dsdt = arm_table(rd(fadt + 140, 8), "DSDT");
+
+	/* MADT: GICC x3 (80 bytes), GICD (24), GICR (16). */
+	assert_int_equal(madt[8], 5);
+	assert_int_equal(rd(madt + 4, 4), 44 + 3 * 80 + 24 + 16);
+	assert_int_equal(rd(madt + 36, 4), 0);
+	assert_int_equal(rd(madt + 40, 4), 0);
+	const uint8_t *e = madt + 44;
+	for (unsigned i = 0; i < 3; i++, e += 80) {
+		assert_int_equal(e[0], 0x0b);
+		assert_int_equal(e[1], 80);
+		assert_int_equal(rd(e + 4, 4), i);           /* CPU interface number */
+		assert_int_equal(rd(e + 8, 4), i);           /* ACPI processor UID */
+		assert_int_equal(rd(e + 12, 4), 1);          /* enabled */
+		assert_int_equal(rd(e + 16, 4), 0);          /* no parking protocol */
+		assert_int_equal(rd(e + 20, 4), 0);          /* no PMU */
+		assert_int_equal(rd(e + 32, 8), 0);          /* GICv3: no memory-mapped CPU interface */
+		assert_int_equal(rd(e + 56, 4), 0);          /* no vGIC maintenance interrupt */
+		assert_int_equal(rd(e + 60, 8), 0);          /* redistributors are in the GICR entry */
+		assert_int_equal(rd(e + 68, 8), mpidr[i]);
+	}
+	assert_int_equal(e[0], 0x0c);
+	assert_int_equal(e[1], 24);
+	assert_int_equal(rd(e + 8, 8), 0x08000000);
+	assert_int_equal(rd(e + 16, 4), 0);
+	assert_int_equal(e[20], 3);                          /* GICv3 */
+	e += 24;
+	assert_int_equal(e[0], 0x0e);
+	assert_int_equal(e[1], 16);
+	assert_int_equal(rd(e + 4, 8), 0x080a0000);
+	assert_int_equal(rd(e + 12, 4), 3 * 0x20000);        /* the three vCPUs' redistributors */
+
+	/* GTDT (5.2.25) revision 2: no secure timer, level, active high, always-on. */
+	assert_int_equal(gtdt[8], 2);
+	assert_int_equal(rd(gtdt + 4, 4), 96);
+	assert_int_equal(rd(gtdt + 36, 8), 0xffffffffffffffffULL);
+	assert_int_equal(rd(gtdt + 48, 4), 0);
+	assert_int_equal(rd(gtdt + 52, 4), 0);
+	assert_int_equal(rd(gtdt + 56, 4), 30);
+	assert_int_equal(rd(gtdt + 60, 4), 4);
+	assert_int_equal(rd(gtdt + 64, 4), 27);
+	assert_int_equal(rd(gtdt + 68, 4), 4);
+	assert_int_equal(rd(gtdt + 72, 4), 26);
+	assert_int_equal(rd(gtdt + 76, 4), 4);
+	assert_int_equal(rd(gtdt + 80, 8), 0xffffffffffffffffULL);
+	assert_int_equal(rd(gtdt + 88, 4), 0);
+
+	/* SPCR revision 2: PL011, 32-bit MMIO, GIC interrupt, 115200. */
+	assert_int_equal(spcr[8], 2);
+	assert_int_equal(rd(spcr + 4, 4), 80);
+	assert_int_equal(spcr[36], 3);
+	assert_memory_equal(spcr + 40, "\x00\x20\x00\x03", 4); /* SystemMemory, 32 bits, DWORD */
+	assert_int_equal(rd(spcr + 44, 8), 0x09000000);
+	assert_int_equal(spcr[52], 8);
+	assert_int_equal(rd(spcr + 54, 4), 33);
+	assert_int_equal(spcr[58], 7);
+	assert_int_equal(rd(spcr + 64, 4), 0xffffffff);
+
+	/* HEST: SEA, GSIV on the GED's interrupt, polled; the ids and addresses as on x86. */
+	assert_int_equal(rd(hest + 36, 4), 3);
+	assert_int_equal(hest[40 + 32], 8);
+	assert_int_equal(hest[40 + 92 + 32], 10);
+	assert_int_equal(rd(hest + 40 + 92 + 40, 4), 41);
+	assert_int_equal(hest[40 + 2 * 92 + 32], 0);
+	assert_int_equal(rd(hest + 40 + 24, 8), 0x40040000);
+
+	/* DSDT: processors, PL011 with its registers and level interrupt, HED, GED, _OSC. */
+	size_t n = rd(dsdt + 4, 4);
+	assert_non_null(memmem(dsdt, n, "C002", 4));
+	assert_non_null(memmem(dsdt, n, "ACPI0007", 8));
+	assert_non_null(memmem(dsdt, n, "ARMH0011", 8));
+	assert_non_null(memmem(dsdt, n, "\x86\x09\x00\x01\x00\x00\x00\x09\x00\x10\x00\x00", 12));
+	assert_non_null(memmem(dsdt, n, "\x89\x06\x00\x01\x01\x21\x00\x00\x00", 9)); /* level, 33 */
+	assert_non_null(memmem(dsdt, n, "\x89\x06\x00\x03\x01\x29\x00\x00\x00", 9)); /* edge, 41 */
+	assert_non_null(memmem(dsdt, n, "\x41\xd0\x0c\x33", 4));  /* PNP0C33 */
+	assert_non_null(memmem(dsdt, n, "\x86\x5c\x2e_SB_HED_\x0a\x80", 13));
+	assert_non_null(memmem(dsdt, n, "_OSC", 4));
+	assert_null(memmem(dsdt, n, "COM1", 4));
+
+	/* Without RAS sources: no HEST, HED, GED or _OSC. */
+	p.ras.mask = 0;
+	memset(area, 0, sizeof(area));
+	acpi_buf_init(&b, area, sizeof(area), ARM_BASE);
+	assert_int_equal(acpi_build(&p, &b, &t), 0);
+	assert_int_equal(t.count, 6);
+	xsdt = arm_table(rd(area + 24, 8), "XSDT");
+	assert_int_equal(rd(xsdt + 4, 4), 36 + 4 * 8);
+	dsdt = arm_table(rd(arm_table(rd(xsdt + 36, 8), "FACP") + 140, 8), "DSDT");
+	n = rd(dsdt + 4, 4);
+	assert_null(memmem(dsdt, n, "HED_", 4));
+	assert_null(memmem(dsdt, n, "_OSC", 4));
+	assert_non_null(memmem(dsdt, n, "ARMH0011", 8));
+}
+
+/* What Linux would skip or cannot be written is refused instead of published. */
+static void test_arm64_refused(void **state)
+{
+	struct acpi_buf b;
+	struct acpi_tables t;
+	struct acpi_platform p;
+	static const uint64_t twice[3] = { 0x0, 0x1, 0x1 };
+	static const uint64_t res1[3] = { 0x0, 0x1, 0x80000002 };
+	(void)state;
+	acpi_buf_init(&b, area, sizeof(area), ARM_BASE);
+	p = arm64_platform();
+	p.arm64.mpidr = NULL;
+	assert_int_equal(acpi_build(&p, &b, &t), -EINVAL);
+	p = arm64_platform();
+	p.arm64.mpidr = twice;
+	assert_int_equal(acpi_build(&p, &b, &t), -EINVAL);
+	p.arm64.mpidr = res1; /* bit 31 is not an affinity field */
+	assert_int_equal(acpi_build(&p, &b, &t), -EINVAL);
+	p = arm64_platform();
+	p.arm64.gicr_size = 2 * 0x20000; /* no room for the third redistributor */
+	assert_int_equal(acpi_build(&p, &b, &t), -EINVAL);
+	p = arm64_platform();
+	p.arm64.uart_gsiv = 27; /* a PPI */
+	assert_int_equal(acpi_build(&p, &b, &t), -EINVAL);
+	p = arm64_platform();
+	p.ged_gsi = 33; /* the UART's */
+	assert_int_equal(acpi_build(&p, &b, &t), -EINVAL);
+	p.ras.mask = 1u << RAS_SOURCE_SYNC; /* no GED without the async source */
+	assert_int_equal(acpi_build(&p, &b, &t), 0);
+	p = arm64_platform();
+	p.arm64.timer_virt_gsiv = 0;
+	assert_int_equal(acpi_build(&p, &b, &t), -EINVAL);
+	p = arm64_platform();
+	p.arch = 7;
+	assert_int_equal(acpi_build(&p, &b, &t), -EINVAL);
+	p = arm64_platform();
+	acpi_buf_init(&b, area, sizeof(area), ARM_BASE);
+	assert_int_equal(acpi_build(&p, &b, &t), 0);
+	const size_t need = b.len;
+	for (size_t cap = 0; cap < need; cap += 3) {
+		memset(area, 0xee, 4096);
+		acpi_buf_init(&b, area, cap, ARM_BASE);
+		assert_int_equal(acpi_build(&p, &b, &t), -ENOSPC);
+		for (size_t i = cap; i < 4096; i++)
+			assert_int_equal(area[i], 0xee);
+	}
 }
 
 static void test_checksum_and_gas(void **state)
@@ -233,6 +447,41 @@ static void test_aml_encodings(void **state)
 	aml_name_int(&b, "_UID", 0);
 	aml_name_int(&b, "_ADR", 0x1234);
 	assert_memory_equal(d, "\x08_UID\x00\x08_ADR\x0b\x34\x12", 13);
+
+	/* 6.4.3.4 Memory32Fixed(ReadWrite, base, length). */
+	acpi_buf_init(&b, d, sizeof(d), 0);
+	aml_res_mem32_fixed(&b, 0x09000000, 0x1000);
+	assert_int_equal(b.len, 12);
+	assert_memory_equal(d, "\x86\x09\x00\x01\x00\x00\x00\x09\x00\x10\x00\x00", 12);
+}
+
+/* The _OSC method: its UUIDs as wire bytes (ToUUID's order, first three groups
+ * little-endian), the fields it creates over Arg3 and the APEI bit it keeps. iasl reads the
+ * whole method back in tests/cli/golden.sh. */
+static void test_osc(void **state)
+{
+	static const uint8_t platform[16] = { 0x6e, 0xb0, 0x11, 0x08, 0x27, 0x4a, 0xf9, 0x44,
+					      0x8d, 0x60, 0x3c, 0xbb, 0xc2, 0x2e, 0x7b, 0x48 };
+	static const uint8_t whea[16] = { 0x0c, 0x5e, 0x85, 0xed, 0x90, 0x6c, 0xbf, 0x47,
+					  0xa6, 0x2a, 0x26, 0xde, 0x0f, 0xc5, 0xad, 0x5c };
+	uint8_t d[512];
+	struct acpi_buf b;
+	(void)state;
+
+	acpi_buf_init(&b, d, sizeof(d), 0);
+	aml_osc_apei(&b);
+	assert_int_equal(acpi_buf_error(&b), 0);
+	assert_int_equal(d[0], 0x14);                                  /* MethodOp */
+	assert_int_equal(d[1] >> 6, 1);                                /* two-byte PkgLength */
+	assert_int_equal((d[1] & 0xf) | d[2] << 4, b.len - 1);
+	assert_memory_equal(d + 3, "_OSC\x04", 5);                     /* 4 args, not serialized */
+	assert_memory_equal(d + 8, "\x8a\x6b\x00" "CDW1", 7);          /* CreateDWordField(Arg3, 0) */
+	assert_non_null(memmem(d, b.len, platform, 16));
+	assert_non_null(memmem(d, b.len, whea, 16));
+	assert_non_null(memmem(d, b.len, "\x8a\x6b\x0a\x04" "CDW2", 8)); /* CreateDWordField(Arg3, 4) */
+	assert_non_null(memmem(d, b.len, "\x7b" "CDW2" "\x0a\x10\x60", 8)); /* Local0 = CDW2 & 0x10 */
+	assert_non_null(memmem(d, b.len, "\x7d" "CDW1" "\x0a\x04" "CDW1", 11)); /* CDW1 |= 4 */
+	assert_memory_equal(d + b.len - 2, "\xa4\x6b", 2);             /* Return (Arg3) */
 }
 
 int main(void)
@@ -244,8 +493,11 @@ int main(void)
 		cmocka_unit_test(test_tables_with_ras),
 		cmocka_unit_test(test_bad_platform),
 		cmocka_unit_test(test_buffer_too_small),
+		cmocka_unit_test(test_arm64_tables),
+		cmocka_unit_test(test_arm64_refused),
 		cmocka_unit_test(test_checksum_and_gas),
 		cmocka_unit_test(test_aml_encodings),
+		cmocka_unit_test(test_osc),
 	};
 	return cmocka_run_group_tests(tests, NULL, NULL);
 }

@@ -170,6 +170,21 @@ static void test_firmware_commands(void **state)
 	assert_int_equal(PARSE(&c, "acpi", "dump", "a", "b"), -EINVAL);
 	assert_non_null(strstr(err, "unexpected 'b'"));
 	assert_int_equal(PARSE(&c, "acpi", "dump", "a", "--kernel", "k"), -EINVAL);
+	/* --arch arm64: its own limits (123 redistributors, 64 MiB, 64 KiB multiples). */
+	assert_int_equal(PARSE(&c, "acpi", "dump", "a"), 0);
+	assert_int_equal(c.arch, ACPI_ARCH_X86);
+	assert_int_equal(PARSE(&c, "acpi", "dump", "a", "--arch", "arm64", "--cpus", "123"), 0);
+	assert_int_equal(c.arch, ACPI_ARCH_ARM64);
+	assert_int_equal(PARSE(&c, "acpi", "dump", "a", "--arch", "arm64", "--cpus", "124"), -EINVAL);
+	assert_non_null(strstr(err, "1 to 123 vCPUs"));
+	assert_int_equal(PARSE(&c, "acpi", "dump", "a", "--arch", "arm64", "--memory", "32M"), -EINVAL);
+	assert_non_null(strstr(err, "at least 64 MiB"));
+	assert_int_equal(PARSE(&c, "acpi", "dump", "a", "--arch", "arm64", "--memory", "65540K"), -EINVAL);
+	assert_int_equal(PARSE(&c, "acpi", "dump", "a", "--arch", "riscv"), -EINVAL);
+	assert_non_null(strstr(err, "use x86 or arm64"));
+	assert_int_equal(PARSE(&c, "acpi", "dump", "a", "--arch"), -EINVAL);
+	assert_int_equal(PARSE(&c, "acpi", "dump", "a", "--arch", "x86", "--cpus", "200"), 0);
+	assert_int_equal(PARSE(&c, "run", "--arch", "arm64"), -EINVAL); /* no arm64 run yet */
 
 	assert_int_equal(PARSE(&c, "cper", "encode", "--gpa", "0x1000", "--gpa=4096", "--severity",
 			       "fatal", "--type", "scrub-uncorrected", "--lsb", "21", "-o", "f"), 0);

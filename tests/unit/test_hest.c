@@ -1,8 +1,9 @@
 // SPDX-License-Identifier: MIT
 /*
  * Verifies the HEST and the error region: one 92-byte GHESv2 entry per enabled source with
- * the values Linux checks (GAS encodings, notification types, block length, read-ack
- * preserve/write), ids fixed whatever subset is enabled, the region's registers (block
+ * the values Linux checks (GAS encodings, notification types and vectors as the caller
+ * chose them for x86 or arm64, block length, read-ack preserve/write), ids fixed whatever
+ * subset is enabled, the region's registers (block
  * address, ack = 1), and the parsing and limits of the source options.
  */
 #include <errno.h>
@@ -20,6 +21,8 @@
 
 #define REGION 0xa0000ULL
 
+/* What x86 publishes: NMI, SCI, polled. */
+static const struct hest_notify x86[RAS_SOURCES_MAX] = { { 4, 0 }, { 3, 0 }, { 0, 0 } };
 
 
 static void expect_gas(const uint8_t *g, uint64_t address)
@@ -39,7 +42,7 @@ static void test_hest_entries(void **state)
 	static const uint8_t notify[3] = { 4, 3, 0 }; /* NMI, SCI, polled */
 	(void)state;
 	acpi_buf_init(&b, t, sizeof(t), 0xe0000);
-	assert_int_equal(hest_build(&b, &s, REGION), 0);
+	assert_int_equal(hest_build(&b, &s, x86, REGION), 0);
 	assert_int_equal(acpi_buf_error(&b), 0);
 	assert_memory_equal(t, "HEST", 4);
 	assert_int_equal(rd(t + 4, 4), 40 + 3 * 92);
@@ -55,6 +58,7 @@ static void test_hest_entries(void **state)
 		assert_int_equal(e[32], notify[id]);
 		assert_int_equal(e[33], 28);
 		assert_int_equal(rd(e + 36, 4), id == 2 ? 250 : 0); /* poll interval */
+		assert_int_equal(rd(e + 40, 4), 0);  /* vector */
 		assert_int_equal(rd(e + 60, 4), 4096);
 		expect_gas(e + 64, REGION + 0x100 + 8 * id);
 		assert_int_equal(rd(e + 76, 8), 0xfffffffffffffffeULL);
@@ -69,11 +73,42 @@ static void test_ids_are_fixed(void **state)
 	struct ras_sources s = { 1u << RAS_SOURCE_POLLED, 8192, 1000 };
 	(void)state;
 	acpi_buf_init(&b, t, sizeof(t), 0);
-	hest_build(&b, &s, REGION);
+	hest_build(&b, &s, x86, REGION);
 	assert_int_equal(rd(t + 36, 4), 1);
 	assert_int_equal(rd(t + 40 + 2, 2), RAS_SOURCE_POLLED); /* still id 2 when alone */
 	expect_gas(t + 40 + 20, REGION + 16);
 	assert_int_equal(ghes_block(REGION, &s, 2), REGION + 0x1000 + 2 * 8192);
+}
+
+/* The caller picks each source's notification: arm64 notifies the synchronous source by SEA
+ * (type 8, the one Linux handles as synchronous) and the asynchronous one by GSIV (type 10,
+ * the interrupt in Vector); the same ids, addresses and poll interval as on x86. */
+static void test_arm64_notifications(void **state)
+{
+	uint8_t t[1024];
+	struct acpi_buf b;
+	struct ras_sources s = { RAS_SOURCES_DEFAULT, 4096, 500 };
+	static const struct hest_notify arm64[RAS_SOURCES_MAX] = { { 8, 0 }, { 10, 41 }, { 0, 0 } };
+	(void)state;
+	acpi_buf_init(&b, t, sizeof(t), 0x40000000);
+	assert_int_equal(hest_build(&b, &s, arm64, 0x40040000), 0);
+	assert_int_equal(acpi_buf_error(&b), 0);
+	assert_int_equal(sum(t, rd(t + 4, 4)), 0);
+	const uint8_t *e = t + 40;
+	assert_int_equal(e[32], 8);                        /* SEA */
+	assert_int_equal(rd(e + 36, 4), 0);
+	assert_int_equal(rd(e + 40, 4), 0);
+	expect_gas(e + 20, 0x40040000);
+	e += 92;
+	assert_int_equal(rd(e + 2, 2), 1);
+	assert_int_equal(e[32], 10);                       /* GSIV */
+	assert_int_equal(e[33], 28);
+	assert_int_equal(rd(e + 36, 4), 0);
+	assert_int_equal(rd(e + 40, 4), 41);               /* the GED's interrupt */
+	expect_gas(e + 64, 0x40040000 + 0x108);
+	e += 92;
+	assert_int_equal(e[32], 0);                        /* polled */
+	assert_int_equal(rd(e + 36, 4), 500);
 }
 
 static void test_region_map(void **state)
@@ -125,6 +160,7 @@ int main(void)
 	const struct CMUnitTest tests[] = {
 		cmocka_unit_test(test_hest_entries),
 		cmocka_unit_test(test_ids_are_fixed),
+		cmocka_unit_test(test_arm64_notifications),
 		cmocka_unit_test(test_region_map),
 		cmocka_unit_test(test_source_options),
 	};
