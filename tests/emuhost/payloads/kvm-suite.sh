@@ -1,0 +1,19 @@
+#!/bin/sh
+# rasvm's KVM tests inside the emulated x86_64 host, against this machine's checkout and build
+# (needs --hostroot; the test logs land in the tmpfs overlay, and with --out DIR in DIR/test-logs):
+#   tests/emuhost/run x86_64 tests/emuhost/payloads/kvm-suite.sh --hostroot --mem 6144 --timeout 1200 \
+#       [--out DIR] [--env BUILD=/abs/build] [--env FILTER=kvm/ras] [--env SRC=/abs/checkout]
+# BUILD defaults to $SRC/build and SRC to the harness's own checkout. Exit: tests/run's.
+# --mem 6144: boot.sh starts a 5 GiB guest, and rasvm refuses more than the host's RAM.
+: "${SRC:=$EMUHOST_SRC}" "${BUILD:=$SRC/build}" "${FILTER:=kvm/}"
+case $BUILD in /*) ;; *) BUILD=$SRC/$BUILD ;; esac
+export SRC BUILD FILTER
+[ -x "/host$BUILD/rasvm" ] || { echo "not ok - no rasvm at $BUILD/rasvm (make -j2 first)"; exit 1; }
+echo "# tests/run $FILTER in $SRC against $BUILD"
+inhost bash -c 'cd "$SRC" && bash tests/run "$FILTER"'
+rc=$?
+# With --out DIR: every test's whole log back on this machine, in DIR/test-logs.
+if [ -n "${EMUHOST_OUT:-}" ] && [ -d "/host$BUILD/test-logs" ]; then
+	cp -r "/host$BUILD/test-logs" /emuhost/out/ && echo "# test logs copied to $EMUHOST_OUT/test-logs"
+fi
+exit $rc
