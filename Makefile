@@ -61,6 +61,7 @@ VMM_OBJS := \
 GUEST_OBJS := \
 	guest/start.o \
 	guest/main.o \
+	guest/hostile.o \
 	guest/lib/acpi.o \
 	guest/lib/cper.o \
 	guest/lib/cpu.o \

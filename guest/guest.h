@@ -168,6 +168,12 @@ static inline unsigned ras_cpu(void)
 	return b >> 24;
 }
 
+/* hostile.c: the test guest as an attacker of rasvm (ram_size from the boot info) */
+void scenario_hostile_testport(uint64_t cpu, uint64_t ram_size);
+void scenario_hostile_ghes(uint64_t cpu);
+void scenario_hostile_insn(uint64_t cpu);
+void scenario_hostile_sweep(uint64_t cpu, uint64_t ram_size);
+
 /* boot info, read once by cpu 0 */
 struct boot_info {
 	uint32_t cpus;

@@ -483,6 +483,9 @@ static void scenario_latency(uint64_t cpu)
 	power_off(0);
 }
 
+static void hostile_testport(uint64_t cpu) { scenario_hostile_testport(cpu, bi.ram_size); }
+static void hostile_sweep(uint64_t cpu) { scenario_hostile_sweep(cpu, bi.ram_size); }
+
 static void scenario_list(uint64_t cpu);
 static void print_scenarios(void);
 
@@ -510,6 +513,10 @@ static const struct scenario {
 	{ "triple-fault", scenario_triple_fault, "triple fault (exit 80)" },
 	{ "hang", scenario_hang, "halt every vCPU with interrupts off (exit 81)" },
 	{ "wait", scenario_wait, "idle with interrupts on until rasvm is stopped" },
+	{ "hostile-testport", hostile_testport, "bad test-port blocks, a flood, poison requests rasvm must refuse, its own block's page (--guest-poison)" },
+	{ "hostile-ghes", scenario_hostile_ghes, "every offset and width of the GHES registers, garbage over blocks and tables, then a real error (--guest-poison)" },
+	{ "hostile-insn", scenario_hostile_insn, "an instruction KVM cannot emulate on the GHES register page (exit 84)" },
+	{ "hostile-sweep", hostile_sweep, "every I/O port and unclaimed MMIO places read and written at each width" },
 	{ "list", scenario_list, "print this list" },
 };
 #define NSCENARIOS (sizeof(scenarios) / sizeof(scenarios[0]))

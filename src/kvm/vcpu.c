@@ -248,6 +248,25 @@ static const char *exit_name(uint32_t reason)
 	}
 }
 
+/* KVM met an instruction its emulator does not know (MMIO by an unusual instruction, or
+ * any CPL0 instruction on hosts that emulate all guest kernel code): say which. */
+static void emulation_failure(struct vcpu *v)
+{
+	struct kvm_regs regs = { 0 };
+	char bytes[3 * 15 + 1] = "";
+	const struct kvm_run *run = v->run;
+
+	ioctl(v->fd, KVM_GET_REGS, &regs);
+	if (run->emulation_failure.ndata >= 3 &&
+	    (run->emulation_failure.flags & KVM_INTERNAL_ERROR_EMULATION_FLAG_INSTRUCTION_BYTES)) {
+		unsigned n = run->emulation_failure.insn_size < 15 ? run->emulation_failure.insn_size : 15;
+		for (unsigned i = 0; i < n; i++)
+			snprintf(bytes + 3 * i, sizeof(bytes) - 3 * i, " %02x", run->emulation_failure.insn_bytes[i]);
+	}
+	vm_end(v->vm, VM_KVM_ERROR, 0, "vcpu %u: KVM could not emulate the instruction at rip 0x%llx%s%s",
+	       v->index, (unsigned long long)regs.rip, bytes[0] ? ", bytes" : "", bytes);
+}
+
 /* Handle one exit; false when the vCPU must stop. */
 static bool handle_exit(struct vcpu *v)
 {
@@ -292,6 +311,10 @@ static bool handle_exit(struct vcpu *v)
 		 * poisoned it, that is the guest executing from a poisoned page (an AR). */
 		if (run->internal.suberror == KVM_INTERNAL_ERROR_EMULATION && fetch_from_poison(v))
 			return true;
+		if (run->internal.suberror == KVM_INTERNAL_ERROR_EMULATION) {
+			emulation_failure(v);
+			return false;
+		}
 		vm_end(vm, VM_KVM_ERROR, 0, "vcpu %u: KVM internal error, suberror %u", v->index,
 		       run->internal.suberror);
 		return false;
