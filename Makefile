@@ -9,7 +9,8 @@ VERSION := $(shell git describe --always --dirty 2>/dev/null || echo 0.1.0)
 WARN    := -Wall -Wextra $(if $(filter 1,$(WERROR)),-Werror)
 CFLAGS  ?= -O2 -g
 CFLAGS  += -std=c11 -D_GNU_SOURCE $(WARN) -Iinclude -Isrc -MMD -MP
-LDLIBS  += -ljansson -lpthread
+# The decompressors read bzImage payloads (src/loader/decompress.c).
+LDLIBS  += -ljansson -lpthread -lz -llzma -lzstd -llz4 -lbz2 -llzo2
 
 # The VMM, one object per line.
 VMM_OBJS := \
@@ -39,6 +40,7 @@ VMM_OBJS := \
 	src/kvm/mem.o \
 	src/kvm/vcpu.o \
 	src/kvm/x86/cpu.o \
+	src/loader/decompress.o \
 	src/loader/elf.o \
 	src/log.o \
 	src/platform.o \
