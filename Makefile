@@ -42,6 +42,8 @@ VMM_OBJS := \
 	src/kvm/x86/cpu.o \
 	src/loader/decompress.o \
 	src/loader/elf.o \
+	src/loader/linux_x86.o \
+	src/loader/loader.o \
 	src/log.o \
 	src/platform.o \
 	src/ras/ghes.o \
