@@ -76,7 +76,7 @@ GUEST_CFLAGS := -std=c11 -O2 -g $(WARN) -ffreestanding -fno-builtin -nostdinc -f
 GUEST_LDFLAGS := -nostdlib -static -no-pie -Wl,--build-id=none -Wl,-z,max-page-size=4096 \
 	-Wl,-z,noexecstack -T guest/link.ld
 
-UNIT_TESTS := acpi bootinfo config cper e820 elf hest layout qmp ras sigbus
+UNIT_TESTS := acpi bootinfo config cper e820 elf hest layout linux_boot qmp ras sigbus
 UNIT_BINS  := $(addprefix $(BUILD)/tests/unit/test_,$(UNIT_TESTS))
 
 .PHONY: all test unit bench clean
@@ -112,6 +112,9 @@ $(BUILD)/guest/%.o: guest/%.S
 $(BUILD)/tests/unit/test_%: tests/unit/test_%.c $(BUILD)/librasvm.a
 	@mkdir -p $(@D)
 	$(CC) $(CFLAGS) -o $@ $< $(BUILD)/librasvm.a -lcmocka $(LDLIBS)
+
+# The Linux loader's test reads its inputs from tests/golden/linux.
+$(BUILD)/tests/unit/test_linux_boot: CFLAGS += -DSRCDIR='"$(CURDIR)"'
 
 # The CPER test also builds the guest's independent reader for the host.
 $(BUILD)/tests/unit/test_cper: tests/unit/test_cper.c guest/lib/cper.c $(BUILD)/librasvm.a
