@@ -16,6 +16,7 @@
 #include "config.h"
 #include "dev/serial.h"
 #include "kvm/mem.h"
+#include "loader/loader.h"
 #include "ras/mce.h"
 #include "ras/sigbus.h"
 
@@ -80,7 +81,7 @@ struct vm {
 	int vm_fd;
 	size_t run_size;           /* mmap size of struct kvm_run */
 	struct guest_mem mem;
-	uint64_t entry;
+	struct boot_plan boot;     /* what was loaded and how the vCPUs enter it */
 	unsigned ncpus;
 	struct vcpu *vcpu;
 	struct kvm_cpuid2 *cpuid;  /* KVM_GET_SUPPORTED_CPUID, adjusted per vCPU */
