@@ -9,7 +9,8 @@ VERSION := $(shell git describe --always --dirty 2>/dev/null || echo 0.1.0)
 WARN    := -Wall -Wextra $(if $(filter 1,$(WERROR)),-Werror)
 CFLAGS  ?= -O2 -g
 CFLAGS  += -std=c11 -D_GNU_SOURCE $(WARN) -Iinclude -Isrc -MMD -MP
-LDLIBS  += -ljansson -lpthread
+# The decompressors read bzImage payloads (src/loader/decompress.c).
+LDLIBS  += -ljansson -lpthread -lz -llzma -lzstd -llz4 -lbz2 -llzo2
 
 # The VMM, one object per line.
 VMM_OBJS := \
@@ -43,7 +44,10 @@ VMM_OBJS := \
 	src/kvm/vcpu.o \
 	src/kvm/x86/cpu.o \
 	src/kvm/x86/ras_ops.o \
+	src/loader/decompress.o \
 	src/loader/elf.o \
+	src/loader/linux_x86.o \
+	src/loader/loader.o \
 	src/log.o \
 	src/platform.o \
 	src/platform_arm64.o \
@@ -95,7 +99,7 @@ ARM64_FW_OBJS := \
 	src/fw/fdt.o \
 	src/platform_arm64.o
 
-UNIT_TESTS := acpi arm64_firmware bootinfo config cper e820 efi elf fdt hest layout layout_arm64 qmp ras ras_core sigbus
+UNIT_TESTS := acpi arm64_firmware bootinfo config cper e820 efi elf fdt hest layout layout_arm64 linux_boot qmp ras ras_core sigbus
 UNIT_BINS  := $(addprefix $(BUILD)/tests/unit/test_,$(UNIT_TESTS))
 
 .PHONY: all test unit bench clean arm64-fw
@@ -146,6 +150,8 @@ $(BUILD)/tests/unit/test_%: tests/unit/test_%.c $(BUILD)/librasvm.a
 $(BUILD)/tests/unit/test_fdt $(BUILD)/tests/unit/test_arm64_firmware: $(BUILD)/tests/unit/test_%: tests/unit/test_%.c $(BUILD)/librasvm.a
 	@mkdir -p $(@D)
 	$(CC) $(CFLAGS) -o $@ $< $(BUILD)/librasvm.a -l:libfdt.so.1 -lcmocka $(LDLIBS)
+# The Linux loader's test reads its inputs from tests/golden/linux.
+$(BUILD)/tests/unit/test_linux_boot: CFLAGS += -DSRCDIR='"$(CURDIR)"'
 
 # The CPER test also builds the guest's independent reader for the host.
 $(BUILD)/tests/unit/test_cper: tests/unit/test_cper.c guest/lib/cper.c $(BUILD)/librasvm.a

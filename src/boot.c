@@ -27,7 +27,7 @@
 #include "kvm/vcpu.h"
 #include "kvm/x86/cpu.h"
 #include "kvm/x86/ras_ops.h"
-#include "loader/elf.h"
+#include "loader/loader.h"
 #include "log.h"
 #include "ctl/qmp.h"
 #include "platform.h"
@@ -59,59 +59,43 @@ static int build_firmware(struct vm *vm, uint64_t *rsdp)
 	return 0;
 }
 
-/* The kernel image: the embedded guest, or a file mapped read-only. */
+/* The kernel image: the embedded guest, or a file mapped read-only; and the initrd. */
 struct image {
 	const uint8_t *data;
 	size_t len;
 	bool mapped;
+	const uint8_t *initrd; /* --initrd, mapped; NULL without */
+	size_t initrd_len;
 };
 
 static int image_open(const struct config *cfg, struct image *img)
 {
-	if (!cfg->kernel) {
-		img->data = guest_image_start;
-		img->len = (size_t)(guest_image_end - guest_image_start);
-		img->mapped = false;
+	char err[PATH_MAX + 128];
+	int r = 0;
+
+	*img = (struct image){ .data = guest_image_start,
+			       .len = (size_t)(guest_image_end - guest_image_start) };
+	if (cfg->kernel) {
+		r = loader_map_file("--kernel", cfg->kernel, cfg->memory, &img->data, &img->len, err,
+				    sizeof(err));
+		img->mapped = r == 0;
+	}
+	if (!r && cfg->initrd)
+		r = loader_map_file("--initrd", cfg->initrd, cfg->memory, &img->initrd,
+				    &img->initrd_len, err, sizeof(err));
+	if (!r)
 		return 0;
-	}
-	int fd = open(cfg->kernel, O_RDONLY | O_CLOEXEC);
-	if (fd < 0) {
-		log_err("--kernel %s: cannot open: %s", cfg->kernel, strerror(errno));
-		return EXIT_NO_INPUT;
-	}
-	struct stat st;
-	if (fstat(fd, &st) < 0 || !S_ISREG(st.st_mode)) {
-		log_err("--kernel %s: not a regular file", cfg->kernel);
-		close(fd);
-		return EXIT_NO_INPUT;
-	}
-	if (st.st_size == 0) {
-		log_err("--kernel %s: the file is empty", cfg->kernel);
-		close(fd);
-		return EXIT_BAD_KERNEL;
-	}
-	if ((uint64_t)st.st_size > cfg->memory) {
-		log_err("--kernel %s: %lld bytes is more than the guest's RAM", cfg->kernel,
-			(long long)st.st_size);
-		close(fd);
-		return EXIT_BAD_KERNEL;
-	}
-	void *p = mmap(NULL, (size_t)st.st_size, PROT_READ, MAP_PRIVATE, fd, 0);
-	close(fd);
-	if (p == MAP_FAILED) {
-		log_err("--kernel %s: cannot map: %s", cfg->kernel, strerror(errno));
-		return EXIT_NO_INPUT;
-	}
-	img->data = p;
-	img->len = (size_t)st.st_size;
-	img->mapped = true;
-	return 0;
+	log_err("%s", err);
+	if (img->mapped)
+		loader_unmap_file(img->data, img->len);
+	return r == -ENOEXEC ? EXIT_BAD_KERNEL : EXIT_NO_INPUT;
 }
 
 static void image_close(struct image *img)
 {
 	if (img->mapped)
-		munmap((void *)img->data, img->len);
+		loader_unmap_file(img->data, img->len);
+	loader_unmap_file(img->initrd, img->initrd_len);
 }
 
 static uint64_t host_ram(void)
@@ -161,13 +145,22 @@ static int load_guest(struct vm *vm, const struct image *img)
 	char err[256];
 	uint64_t rsdp;
 
-	if (elf_load(img->data, img->len, &vm->mem, &vm->entry, err, sizeof(err))) {
+	if (build_firmware(vm, &rsdp))
+		return EXIT_INTERNAL;
+	struct loader_input in = {
+		.kernel = img->data, .kernel_len = img->len,
+		.initrd = img->initrd, .initrd_len = img->initrd_len,
+		.cmdline = cfg->cmdline, .cmdline_len = cfg->cmdline ? strlen(cfg->cmdline) : 0,
+		.rsdp = rsdp, .boot = cfg->boot,
+	};
+	int r = loader_load(&in, &vm->mem, &vm->boot, err, sizeof(err));
+	if (r) {
 		log_err("%s: %s", cfg->kernel ? cfg->kernel : "embedded guest", err);
-		return EXIT_BAD_KERNEL;
+		return r == -ENOMEM ? EXIT_OS : EXIT_BAD_KERNEL;
 	}
+	log_debug("loaded %s, entry 0x%llx", vm->boot.format, (unsigned long long)vm->boot.entry);
 	x86_write_boot_tables(&vm->mem);
-	if (build_firmware(vm, &rsdp) ||
-	    bootinfo_write(&vm->mem, vm->ncpus, cfg->scenario, rsdp, vm->resets))
+	if (bootinfo_write(&vm->mem, vm->ncpus, cfg->scenario, rsdp, vm->resets))
 		return EXIT_INTERNAL;
 	return 0;
 }

@@ -36,7 +36,14 @@ static const char usage_run[] =
 	"Boot a guest on KVM. Without --kernel, boots the test guest built into rasvm.\n"
 	"\n"
 	"options:\n"
-	"  --kernel FILE       static x86_64 ELF64 executable, linked at 1 MiB or above\n"
+	"  --kernel FILE       a static x86_64 ELF64 executable linked at 1 MiB or above, or a\n"
+	"                      Linux kernel: a vmlinux, or a bzImage (rasvm decompresses its\n"
+	"                      gzip, bzip2, lzma, xz, lzo, lz4 or zstd payload itself)\n"
+	"  --initrd FILE       initial ramdisk for a Linux kernel, placed high in RAM below 3 GiB\n"
+	"  --cmdline STRING    Linux kernel command line (at most the kernel's cmdline_size)\n"
+	"  --boot MODE         how a Linux kernel is entered: 64 (default: the 64-bit boot\n"
+	"                      protocol at startup_64, a zero page in RSI) or pvh (the PVH\n"
+	"                      ELF note: 32-bit, paging off, hvm_start_info in EBX)\n"
 	"  --memory SIZE       guest RAM: 512M, 2G, 65536K, or a number of MiB (default 128M,\n"
 	"                      at least 8M, a multiple of 4K, at most the host's RAM)\n"
 	"  --cpus N            vCPUs, 1 to 254 and at most KVM's maximum (default 1)\n"
@@ -66,11 +73,12 @@ static const char usage_run[] =
 	"  -h, --help          this text\n"
 	"\n"
 	"exit status: the guest's own code (0-63) when it powers off through the power port;\n"
-	"64 bad usage, 65 bad kernel file, 66 kernel file unreadable, 69 KVM unusable,\n"
-	"70 internal error, 71 host resource error, 80 guest triple fault, 81 guest hung\n"
-	"(every vCPU halted with interrupts off), 82 guest assertion failed, 83 guest exit\n"
-	"code out of range, 84 guest stopped KVM (emulation failure), 85 host memory error\n"
-	"that could not be survived or reported, 130/143 SIGINT/SIGTERM.\n";
+	"64 bad usage, 65 bad kernel, initrd or command line, 66 kernel or initrd file\n"
+	"unreadable, 69 KVM unusable, 70 internal error, 71 host resource error,\n"
+	"80 guest triple fault, 81 guest hung (every vCPU halted with interrupts off),\n"
+	"82 guest assertion failed, 83 guest exit code out of range, 84 guest stopped KVM\n"
+	"(emulation failure), 85 host memory error that could not be survived or reported,\n"
+	"130/143 SIGINT/SIGTERM.\n";
 
 static const char usage_check_host[] =
 	"usage: rasvm check-host [--json]\n"
@@ -358,6 +366,18 @@ static int parse_run_option(int argc, char *const argv[], int *i, struct config 
 		if (missing || !*v)
 			return fail(err, errlen, "--kernel needs a file name");
 		c->kernel = v;
+	} else if (take(argc, argv, i, "--initrd", &v, &missing)) {
+		if (missing || !*v)
+			return fail(err, errlen, "--initrd needs a file name");
+		c->initrd = v;
+	} else if (take(argc, argv, i, "--cmdline", &v, &missing)) {
+		if (missing)
+			return fail(err, errlen, "--cmdline needs a string, e.g. --cmdline \"console=ttyS0\"");
+		c->cmdline = v;
+	} else if (take(argc, argv, i, "--boot", &v, &missing)) {
+		if (missing || (strcmp(v, "64") && strcmp(v, "pvh")))
+			return fail(err, errlen, "--boot '%s': use 64 or pvh", missing ? "" : v);
+		c->boot = strcmp(v, "64") ? LOADER_BOOT_PVH : LOADER_BOOT_64;
 	} else if (take(argc, argv, i, "--serial", &v, &missing)) {
 		if (missing)
 			return fail(err, errlen, "--serial needs stdio, file:PATH or none");
@@ -504,6 +524,9 @@ static int validate_arm64(const struct config *c, char *err, size_t errlen)
 
 static int validate_run(const struct config *c, char *err, size_t errlen)
 {
+	if (!c->kernel && (c->initrd || c->cmdline || c->boot != LOADER_BOOT_DEFAULT))
+		return fail(err, errlen, "%s is for a Linux kernel: give one with --kernel FILE (the embedded test guest takes none)",
+			    c->initrd ? "--initrd" : c->cmdline ? "--cmdline" : "--boot");
 	if (c->ras_policy == RAS_POLICY_GHES && !c->ras.mask)
 		return fail(err, errlen, "--ras ghes needs GHES sources; --ras-sources is none");
 	if (c->memory < LAYOUT_RAM_MIN)

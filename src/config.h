@@ -13,6 +13,7 @@
 
 #include "acpi/hest.h"
 #include "acpi/tables.h"
+#include "loader/loader.h"
 #include "ras/policy.h"
 #include "rasvm/layout.h"
 
@@ -53,6 +54,9 @@ struct config {
 	enum command cmd;
 	enum command help_for;     /* with CMD_HELP: which command's help (CMD_HELP = general) */
 	const char *kernel;        /* NULL: the embedded test guest */
+	const char *initrd;        /* --initrd: for a Linux kernel, NULL without */
+	const char *cmdline;       /* --cmdline: for a Linux kernel, NULL without */
+	enum loader_boot boot;     /* --boot: how a Linux kernel is entered */
 	uint64_t memory;           /* bytes */
 	unsigned cpus;
 	enum serial_mode serial;

@@ -20,7 +20,7 @@
  *   cfg, kvm_fd, run_size, mem,      boot.c before any thread starts    immutable afterwards
  *   ncpus, vcpu[] (the array), ras,
  *   sim, qmp, cpuid
- *   vm_fd, entry, resets, vcpu[i].fd  the main thread between boots      no vCPU thread runs then;
+ *   vm_fd, boot, resets, vcpu[i].fd  the main thread between boots      no vCPU thread runs then;
  *   and .run                         (PRELAUNCH/RESETTING)              other threads never use
  *                                                                        them (they ask a vCPU)
  *   mcg_cap                          vCPU 0's set-up at each boot       _Atomic
@@ -48,6 +48,7 @@
 #include "config.h"
 #include "dev/serial.h"
 #include "kvm/mem.h"
+#include "loader/loader.h"
 #include "ras/sigbus.h"
 
 struct kvm_run;
@@ -150,7 +151,7 @@ struct vm {
 	int vm_fd;
 	size_t run_size;           /* mmap size of struct kvm_run */
 	struct guest_mem mem;
-	uint64_t entry;            /* where the boot vCPU starts (the loader says) */
+	struct boot_plan boot;     /* what was loaded and how the vCPUs enter it */
 	unsigned ncpus;
 	struct vcpu *vcpu;
 	struct kvm_cpuid2 *cpuid;  /* KVM_GET_SUPPORTED_CPUID, adjusted per vCPU */

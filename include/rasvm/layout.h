@@ -17,6 +17,11 @@
 #define LAYOUT_BOOT_PML4          0x00003000ULL /* boot page tables: PML4 */
 #define LAYOUT_BOOT_PDPT          0x00004000ULL /* boot page tables: PDPT, 4 entries used */
 #define LAYOUT_BOOT_PD            0x00005000ULL /* boot page tables: 4 page directories of 2 MiB pages, 0x5000-0x8fff, map 0-4 GiB */
+#define LAYOUT_LINUX_GDT          0x00009000ULL /* GDT Linux guests enter with: null, code32 0x08 (PVH), code64 0x10 (__BOOT_CS), data 0x18 (__BOOT_DS) */
+#define LAYOUT_ZERO_PAGE          0x0000a000ULL /* Linux boot_params, the "zero page" (4 KiB): RSI at the 64-bit entry */
+#define LAYOUT_PVH_START_INFO     0x0000b000ULL /* PVH hvm_start_info (EBX at the PVH entry), its module list at +0x40, memory map at +0x80 (4 KiB) */
+#define LAYOUT_CMDLINE            0x0000c000ULL /* Linux kernel command line, NUL-terminated (cmd_line_ptr, cmdline_paddr) */
+#define LAYOUT_CMDLINE_MAX        0x00001000ULL /* bytes reserved for the command line, NUL included (4 KiB) */
 #define LAYOUT_LOW_RAM_END        0x0009fc00ULL /* end of conventional RAM below 1 MiB (the EBDA would start here) */
 #define LAYOUT_FW_RESERVED        0x0009fc00ULL /* e820-reserved from here to 1 MiB: EBDA, legacy video, BIOS area */
 #define LAYOUT_ERROR_REGION       0x000a0000ULL /* APEI error region (e820-reserved): per source id a block-address register, a read-ack register and a status block */
@@ -47,11 +52,18 @@
 #define IRQ_GED                   11 /* GSI of the ACPI Generic Event Device that signals the async GHES source */
 
 /* ---- vCPU entry state ---- */
-/* Every vCPU starts in 64-bit mode at the ELF entry point with interrupts off, CS=0x08,
- * DS=ES=SS=0x10, CR3=LAYOUT_BOOT_PML4, RDI = vCPU index (0 = boot vCPU), RSI = LAYOUT_BOOT_INFO,
- * RSP = 0 (the guest brings its own stacks). */
+/* rasvm ELF guests: every vCPU starts in 64-bit mode at the ELF entry point with interrupts
+ * off, CS=0x08, DS=ES=SS=0x10, CR3=LAYOUT_BOOT_PML4, RDI = vCPU index (0 = boot vCPU),
+ * RSI = LAYOUT_BOOT_INFO, RSP = 0 (the guest brings its own stacks).
+ * Linux: only vCPU 0 starts, the others wait for INIT/SIPI. The 64-bit boot protocol enters
+ * startup_64 with CS=0x10, DS=ES=SS=0x18 of LAYOUT_LINUX_GDT, the boot page tables and
+ * RSI = LAYOUT_ZERO_PAGE; the PVH entry is 32-bit protected mode without paging, CS=0x08,
+ * DS=ES=SS=0x18, EBX = LAYOUT_PVH_START_INFO. */
 #define ENTRY_SEL_CODE            0x08 /* 64-bit code segment selector in the boot GDT */
 #define ENTRY_SEL_DATA            0x10 /* data segment selector in the boot GDT */
+#define LINUX_SEL_CODE32          0x08 /* 32-bit code segment in LAYOUT_LINUX_GDT (PVH entry) */
+#define LINUX_SEL_BOOT_CS         0x10 /* __BOOT_CS: 64-bit code segment in LAYOUT_LINUX_GDT (boot.rst, 64-bit Boot Protocol) */
+#define LINUX_SEL_BOOT_DS         0x18 /* __BOOT_DS: data segment in LAYOUT_LINUX_GDT */
 
 /* ---- Boot-info page, little-endian, at LAYOUT_BOOT_INFO ---- */
 #define BOOTINFO_MAGIC            0x56534152 /* "RASV" at offset 0 */

@@ -52,6 +52,7 @@ struct guest_mem {
 /* e820 types (ACPI 6.5 15.1, Table 15.1) */
 #define E820_RAM      1
 #define E820_RESERVED 2
+#define E820_ACPI     3 /* ACPI data: tables the OS may reclaim once it has read them */
 
 struct e820_entry {
 	uint64_t addr;

@@ -1,6 +1,7 @@
 # Fuzzes the parsers of untrusted input briefly (FUZZ_SECONDS each, default 10) with libFuzzer
-# and AddressSanitizer: the ELF loader (kernel files), the CPER decoder (error records from
-# files and the control socket), the control socket's framer and command schemas, and the
+# and AddressSanitizer: the ELF loader (kernel files), the Linux loader (bzImage headers, their
+# compressed payloads, vmlinux, zero page and PVH start_info), the CPER decoder (error records
+# from files and the control socket), the control socket's framer and command schemas, and the
 # command line. Longer by hand:
 #   FUZZ_SECONDS=600 tests/run fuzz
 . "$(dirname "$0")/../lib.sh"
@@ -10,9 +11,10 @@ if ! echo 'int LLVMFuzzerTestOneInput(const char *d, long n){return 0;}' |
 	echo "# skip: clang with libFuzzer is not installed"
 	exit 77
 fi
-src="$ROOT/src/acpi/*.c $ROOT/src/config.c $ROOT/src/kvm/mem.c $ROOT/src/loader/elf.c $ROOT/src/ras/policy.c"
+src="$ROOT/src/acpi/*.c $ROOT/src/config.c $ROOT/src/kvm/mem.c $ROOT/src/loader/*.c $ROOT/src/ras/policy.c"
+libs="-lz -llzma -lzstd -llz4 -lbz2 -llzo2"
 [ -f "$BUILD/librasvm.a" ] || { echo "# skip: build first (make unit)"; exit 77; }
-for target in elf cper config qmp; do
+for target in elf linux cper config qmp; do
 	extra=""
 	# The protocol code is built here with the sanitizers; the command table (and what its
 	# handlers call) comes from the ordinary build, uninstrumented.
@@ -21,12 +23,12 @@ for target in elf cper config qmp; do
 	if ! clang -g -O1 -std=c11 -D_GNU_SOURCE -fsanitize=fuzzer,address,undefined \
 		-fno-sanitize-recover=undefined -I"$ROOT/include" -I"$ROOT/src" \
 		-I"$ROOT/guest/lib" -o "$TMP/fuzz_$target" "$ROOT/tests/fuzz/fuzz_$target.c" $src \
-		"$ROOT/guest/lib/cper.c" $extra 2>"$TMP/cc"; then
+		"$ROOT/guest/lib/cper.c" $extra $libs 2>"$TMP/cc"; then
 		not_ok "fuzz_$target builds"; sed 's/^/#   /' "$TMP/cc" | head; continue
 	fi
 	mkdir -p "$TMP/corpus_$target"
 	cp "$seeds"/* "$TMP/corpus_$target/"
-	[ $target = elf ] && cp "$BUILD/guest/guest.elf" "$TMP/corpus_$target/"
+	case $target in elf | linux) cp "$BUILD/guest/guest.elf" "$TMP/corpus_$target/" ;; esac
 	if (cd "$TMP" && "./fuzz_$target" -max_total_time="$seconds" -max_len=65536 \
 		"corpus_$target" >"$TMP/log_$target" 2>&1); then
 		ok "fuzz_$target: no crash in ${seconds}s ($(grep -oE 'Done [0-9]+ runs' "$TMP/log_$target" | grep -oE '[0-9]+') runs)"

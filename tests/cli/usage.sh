@@ -1,6 +1,6 @@
-# Verifies the command line without /dev/kvm: help and version, and that every bad option or
-# kernel file gets one clear message and its documented exit code (64 usage, 65 bad kernel,
-# 66 unreadable kernel) before any VM exists.
+# Verifies the command line without /dev/kvm: help and version, and that every bad option,
+# kernel or initrd file or command line gets one clear message and its documented exit code
+# (64 usage, 65 bad kernel, initrd or command line, 66 unreadable file) before any VM exists.
 . "$(dirname "$0")/../lib.sh"
 
 run_rasvm --help
@@ -83,6 +83,56 @@ for case in "truncated:truncated file" "text:bad magic" "elf32:ELFCLASS64" \
 	run_rasvm run --kernel "$TMP/$name.elf"
 	expect_rc "kernel $name" 65
 	expect_has "kernel $name" err "$why"
+done
+
+# Linux kernels: options, initrd files, command lines, bzImages broken in one way each.
+seeds=$ROOT/tests/fuzz/seeds/linux
+run_rasvm run --initrd "$TMP/initrd.cpio"
+expect_rc "--initrd without --kernel" 64
+expect_has "--initrd without --kernel" err "--initrd is for a Linux kernel"
+run_rasvm run --cmdline quiet
+expect_rc "--cmdline without --kernel" 64
+run_rasvm run --kernel "$seeds/bzimage-gz" --boot 32
+expect_rc "--boot 32" 64
+expect_has "--boot 32" err "use 64 or pvh"
+run_rasvm run --kernel "$seeds/bzimage-gz" --initrd "$TMP/missing.cpio"
+expect_rc "missing initrd" 66
+expect_has "missing initrd" err "--initrd $TMP/missing.cpio: cannot open"
+: >"$TMP/empty.cpio"
+run_rasvm run --kernel "$seeds/bzimage-gz" --initrd "$TMP/empty.cpio"
+expect_rc "empty initrd" 65
+expect_has "empty initrd" err "empty"
+run_rasvm run --kernel "$seeds/bzimage-xz" --cmdline "$(printf '%2048s' x)"
+expect_rc "command line too long" 65
+expect_has "command line too long" err "this kernel takes at most 2047"
+run_rasvm run --kernel "$BUILD/guest/guest.elf" --cmdline quiet
+expect_rc "--cmdline for a rasvm guest" 65
+expect_has "--cmdline for a rasvm guest" err "is for Linux kernels"
+gzip -c "$BUILD/guest/guest.elf" >"$TMP/guest.elf.gz"
+run_rasvm run --kernel "$TMP/guest.elf.gz"
+expect_rc "gzip file as kernel" 65
+expect_has "gzip file as kernel" err "a gzip-compressed file, not a kernel"
+python3 - "$seeds/bzimage-lz4" "$TMP" <<'PY'
+import struct, sys
+src, out = sys.argv[1], sys.argv[2]
+img = bytearray(open(src, "rb").read())
+def save(name, data): open(f"{out}/{name}.bzImage", "wb").write(data)
+b = bytearray(img); struct.pack_into("<H", b, 0x206, 0x020b); save("old", b)
+b = bytearray(img); struct.pack_into("<H", b, 0x236, 0); save("32bit", b)
+payload = 5 * 512 + struct.unpack_from("<I", img, 0x248)[0]
+b = bytearray(img); b[payload:payload + 4] = b"LZMB"; save("unknown", b)
+plen = struct.unpack_from("<I", img, 0x24c)[0]
+b = bytearray(img); struct.pack_into("<I", b, 0x24c, plen // 2); save("cut", b)
+b = bytearray(img); struct.pack_into("<I", b, 0x260, 4096); save("small-init", b)
+save("truncated", img[:len(img) - 100])
+PY
+for case in "old:older than 2.12" "32bit:not a 64-bit kernel" "unknown:compression unknown" \
+	"cut:lz4 payload is truncated" "small-init:decompresses to more than 4096 bytes" \
+	"truncated:truncated file"; do
+	name=${case%%:*} why=${case#*:}
+	run_rasvm run --kernel "$TMP/$name.bzImage"
+	expect_rc "bzImage $name" 65
+	expect_has "bzImage $name" err "$why"
 done
 if ls "$TMP"/core* >/dev/null 2>&1; then not_ok "a core file was left"; else ok "no core file"; fi
 finish

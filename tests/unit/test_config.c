@@ -77,6 +77,39 @@ static void test_run_options(void **state)
 	assert_string_equal(c.stats_path, "s");
 	assert_int_equal(PARSE(&c, "run", "--serial", "none"), 0);
 	assert_int_equal(c.serial, SERIAL_NONE);
+	assert_null(c.initrd);
+	assert_null(c.cmdline);
+	assert_int_equal(c.boot, LOADER_BOOT_DEFAULT);
+}
+
+/* A Linux kernel's options: the files are checked when they are loaded, not here. */
+static void test_linux_options(void **state)
+{
+	struct config c;
+	(void)state;
+	assert_int_equal(PARSE(&c, "run", "--kernel", "bzImage", "--initrd", "initrd.cpio",
+			       "--cmdline", "console=ttyS0 -v", "--boot", "pvh"),
+			 0);
+	assert_string_equal(c.initrd, "initrd.cpio");
+	assert_string_equal(c.cmdline, "console=ttyS0 -v");
+	assert_int_equal(c.boot, LOADER_BOOT_PVH);
+	assert_int_equal(PARSE(&c, "run", "--kernel", "vmlinux", "--boot=64", "--cmdline="), 0);
+	assert_int_equal(c.boot, LOADER_BOOT_64);
+	assert_string_equal(c.cmdline, "");
+	assert_int_equal(PARSE(&c, "run", "--kernel", "vmlinux", "--boot", "16"), -EINVAL);
+	assert_non_null(strstr(err, "--boot '16': use 64 or pvh"));
+	assert_int_equal(PARSE(&c, "run", "--kernel", "vmlinux", "--initrd"), -EINVAL);
+	assert_non_null(strstr(err, "--initrd needs a file name"));
+	assert_int_equal(PARSE(&c, "run", "--kernel", "vmlinux", "--cmdline"), -EINVAL);
+	assert_non_null(strstr(err, "--cmdline needs a string"));
+	/* Without --kernel, the embedded test guest takes none of them. */
+	assert_int_equal(PARSE(&c, "run", "--initrd", "i"), -EINVAL);
+	assert_non_null(strstr(err, "--initrd is for a Linux kernel"));
+	assert_int_equal(PARSE(&c, "run", "--cmdline", "quiet"), -EINVAL);
+	assert_non_null(strstr(err, "--cmdline is for a Linux kernel"));
+	assert_int_equal(PARSE(&c, "run", "--boot", "pvh"), -EINVAL);
+	assert_non_null(strstr(err, "--boot is for a Linux kernel"));
+	assert_int_equal(PARSE(&c, "demo", "--cmdline", "quiet"), -EINVAL);
 }
 
 /* Each bad input fails with a message that names the option. */
@@ -251,6 +284,7 @@ int main(void)
 		cmocka_unit_test(test_run_defaults),
 		cmocka_unit_test(test_run_options),
 		cmocka_unit_test(test_run_errors),
+		cmocka_unit_test(test_linux_options),
 		cmocka_unit_test(test_help_and_version),
 		cmocka_unit_test(test_host_limits),
 		cmocka_unit_test(test_firmware_commands),

@@ -1,7 +1,8 @@
 // SPDX-License-Identifier: MIT
 /* Verifies include/rasvm/layout.h is self-consistent: boot structures do not overlap each
  * other or the ACPI area, KVM's private pages and the APICs lie in the MMIO hole, the
- * boot-info fields fit their page, and the boot GDT and page tables are what the vCPUs use. */
+ * boot-info fields fit their page, and the boot and Linux GDTs and the page tables are what
+ * the vCPUs use. */
 #include <setjmp.h>
 #include <stdarg.h>
 #include <stddef.h>
@@ -23,6 +24,10 @@ static void test_no_overlaps(void **state)
 		{ LAYOUT_BOOT_PML4, LAYOUT_BOOT_PML4 + 0x1000, "pml4" },
 		{ LAYOUT_BOOT_PDPT, LAYOUT_BOOT_PDPT + 0x1000, "pdpt" },
 		{ LAYOUT_BOOT_PD, LAYOUT_BOOT_PD + 0x4000, "pd" },
+		{ LAYOUT_LINUX_GDT, LAYOUT_LINUX_GDT + 0x1000, "linux gdt" },
+		{ LAYOUT_ZERO_PAGE, LAYOUT_ZERO_PAGE + 0x1000, "zero page" },
+		{ LAYOUT_PVH_START_INFO, LAYOUT_PVH_START_INFO + 0x1000, "pvh start_info" },
+		{ LAYOUT_CMDLINE, LAYOUT_CMDLINE + LAYOUT_CMDLINE_MAX, "cmdline" },
 		{ LAYOUT_ACPI_BASE, LAYOUT_ACPI_END, "acpi" },
 		{ LAYOUT_IOAPIC, LAYOUT_IOAPIC + 0x1000, "ioapic" },
 		{ LAYOUT_LAPIC, LAYOUT_LAPIC + 0x1000, "lapic" },
@@ -37,9 +42,13 @@ static void test_no_overlaps(void **state)
 				fail_msg("%s overlaps %s", r[i].name, r[j].name);
 	/* Boot structures are in conventional RAM; tables in the reserved BIOS area. */
 	assert_true(LAYOUT_BOOT_PD + 0x4000 <= LAYOUT_LOW_RAM_END);
+	assert_true(LAYOUT_CMDLINE + LAYOUT_CMDLINE_MAX <= LAYOUT_LOW_RAM_END);
+	/* Linux never hands out its first 64 KiB (memblock_reserve(0, SZ_64K) in
+	 * arch/x86/kernel/setup.c): its boot data there is safe until Linux has copied it. */
+	assert_true(LAYOUT_CMDLINE + LAYOUT_CMDLINE_MAX <= 0x10000);
 	assert_true(LAYOUT_ACPI_BASE >= LAYOUT_FW_RESERVED && LAYOUT_ACPI_END <= LAYOUT_KERNEL_MIN);
 	/* Everything KVM and the APICs own sits in the hole between low and high RAM. */
-	for (size_t i = 6; i < n; i++)
+	for (size_t i = 10; i < n; i++)
 		assert_true(r[i].start >= LAYOUT_MMIO_HOLE && r[i].end <= LAYOUT_HIGH_RAM);
 	assert_true(LAYOUT_RAM_MIN > LAYOUT_KERNEL_MIN);
 }
@@ -76,6 +85,13 @@ static void test_boot_tables(void **state)
 		assert_int_equal(translate(ram, probes[i]), probes[i]);
 	assert_int_equal(rd(ram + LAYOUT_BOOT_GDT + ENTRY_SEL_CODE, 8), 0x00af9b000000ffffULL);
 	assert_int_equal(rd(ram + LAYOUT_BOOT_GDT + ENTRY_SEL_DATA, 8), 0x00cf93000000ffffULL);
+	/* Linux's: null, code32 (PVH), __BOOT_CS 0x10 (L=1), __BOOT_DS 0x18. */
+	assert_int_equal(rd(ram + LAYOUT_LINUX_GDT, 8), 0);
+	assert_int_equal(rd(ram + LAYOUT_LINUX_GDT + LINUX_SEL_CODE32, 8), 0x00cf9b000000ffffULL);
+	assert_int_equal(LINUX_SEL_BOOT_CS, 0x10);
+	assert_int_equal(LINUX_SEL_BOOT_DS, 0x18);
+	assert_int_equal(rd(ram + LAYOUT_LINUX_GDT + LINUX_SEL_BOOT_CS, 8), 0x00af9b000000ffffULL);
+	assert_int_equal(rd(ram + LAYOUT_LINUX_GDT + LINUX_SEL_BOOT_DS, 8), 0x00cf93000000ffffULL);
 	free(ram);
 }
 

@@ -39,11 +39,19 @@
 
 #define RFLAGS_RESERVED_1 0x2 /* bit 1 is always set */
 
+/* Segment descriptors (SDM Vol. 3A 3.4.5), base 0, limit 4 GiB, DPL 0, present:
+ * code64 L=1, execute/read; code32 D=1, execute/read; data D/B=1, read/write. */
+#define DESC_CODE64 0x00af9b000000ffffULL
+#define DESC_CODE32 0x00cf9b000000ffffULL
+#define DESC_DATA   0x00cf93000000ffffULL
+#define TSS_BUSY_32 0xb /* TR type: busy 32-bit TSS (SDM Vol. 3A 3.5, Table 3-2) */
+
 #define CPUID_MAX_ENTRIES 256
 
 void x86_write_boot_tables(struct guest_mem *mem)
 {
 	uint8_t *gdt = mem_gpa_to_hva(mem, LAYOUT_BOOT_GDT, 24);
+	uint8_t *linux_gdt = mem_gpa_to_hva(mem, LAYOUT_LINUX_GDT, 32);
 	uint8_t *pml4 = mem_gpa_to_hva(mem, LAYOUT_BOOT_PML4, 4096);
 	uint8_t *pdpt = mem_gpa_to_hva(mem, LAYOUT_BOOT_PDPT, 4096);
 	uint8_t *pd = mem_gpa_to_hva(mem, LAYOUT_BOOT_PD, 4 * 4096);
@@ -51,8 +59,14 @@ void x86_write_boot_tables(struct guest_mem *mem)
 	/* Descriptors (SDM Vol. 3A 3.4.5): null; code: L=1, P, DPL0, type execute/read;
 	 * data: G, D/B, P, DPL0, type read/write. */
 	le_put(gdt + 0, 0, 8);
-	le_put(gdt + 8, 0x00af9b000000ffffULL, 8);
-	le_put(gdt + 16, 0x00cf93000000ffffULL, 8);
+	le_put(gdt + ENTRY_SEL_CODE, DESC_CODE64, 8);
+	le_put(gdt + ENTRY_SEL_DATA, DESC_DATA, 8);
+	/* Linux: __BOOT_CS and __BOOT_DS where boot.rst's 64-bit protocol wants them, and a
+	 * 32-bit code segment for the PVH entry. */
+	le_put(linux_gdt + 0, 0, 8);
+	le_put(linux_gdt + LINUX_SEL_CODE32, DESC_CODE32, 8);
+	le_put(linux_gdt + LINUX_SEL_BOOT_CS, DESC_CODE64, 8);
+	le_put(linux_gdt + LINUX_SEL_BOOT_DS, DESC_DATA, 8);
 
 	memset(pml4, 0, 4096);
 	memset(pdpt, 0, 4096);
@@ -144,40 +158,58 @@ static int set_lapic(struct vcpu *vcpu)
 	return ioctl(vcpu->fd, KVM_SET_LAPIC, &l) < 0 ? -errno : 0;
 }
 
-static void set_seg(struct kvm_segment *s, uint16_t sel, uint8_t type, bool code)
+/* A flat segment: code64 (L=1), code32 (D=1) or data. */
+static void set_seg(struct kvm_segment *s, uint16_t sel, uint8_t type, bool code, bool longmode)
 {
 	*s = (struct kvm_segment){
 		.base = 0, .limit = 0xffffffff, .selector = sel, .type = type, .present = 1,
-		.dpl = 0, .db = code ? 0 : 1, .s = 1, .l = code ? 1 : 0, .g = 1,
+		.dpl = 0, .db = code && longmode ? 0 : 1, .s = 1, .l = code && longmode, .g = 1,
 	};
 }
 
-static int set_long_mode(struct vm *vm, struct vcpu *vcpu)
+/* The registers vm->boot asks for: 64-bit mode (rasvm guests, Linux's 64-bit boot protocol)
+ * or 32-bit protected mode without paging (PVH). */
+static int set_entry_state(struct vm *vm, struct vcpu *vcpu)
 {
+	const struct boot_plan *b = &vm->boot;
 	struct kvm_sregs sregs;
+	struct kvm_regs regs = { .rip = b->entry, .rflags = RFLAGS_RESERVED_1 };
 
 	if (ioctl(vcpu->fd, KVM_GET_SREGS, &sregs) < 0)
 		return -errno;
-	set_seg(&sregs.cs, ENTRY_SEL_CODE, 0xb, true);
-	set_seg(&sregs.ds, ENTRY_SEL_DATA, 0x3, false);
-	sregs.es = sregs.fs = sregs.gs = sregs.ss = sregs.ds;
-	sregs.gdt.base = LAYOUT_BOOT_GDT;
-	sregs.gdt.limit = 3 * 8 - 1;
 	sregs.idt.base = 0;
 	sregs.idt.limit = 0; /* the guest installs its own IDT first thing */
-	sregs.cr3 = LAYOUT_BOOT_PML4;
-	sregs.cr4 = CR4_PAE | CR4_OSFXSR | CR4_OSXMMEXCPT;
-	sregs.cr0 = CR0_PE | CR0_MP | CR0_ET | CR0_NE | CR0_WP | CR0_PG;
-	sregs.efer = EFER_LME | EFER_LMA;
+	if (b->mode == ENTRY_LINUX_PVH32) {
+		/* arch/x86/platform/pvh/head.S: CR0.PE only, CR4 clear, flat 32-bit CS, DS, ES,
+		 * a 32-bit TSS (base 0, limit 0x67), interrupts off, EBX = hvm_start_info. */
+		set_seg(&sregs.cs, LINUX_SEL_CODE32, 0xb, true, false);
+		set_seg(&sregs.ds, LINUX_SEL_BOOT_DS, 0x3, false, false);
+		sregs.tr = (struct kvm_segment){ .limit = 0x67, .type = TSS_BUSY_32, .present = 1 };
+		sregs.gdt.base = LAYOUT_LINUX_GDT;
+		sregs.gdt.limit = 4 * 8 - 1;
+		sregs.cr0 = CR0_PE | CR0_ET;
+		sregs.cr3 = 0;
+		sregs.cr4 = 0;
+		sregs.efer = 0;
+		regs.rbx = b->boot_params_gpa;
+	} else {
+		bool linux = b->mode == ENTRY_LINUX_64;
+		/* boot.rst "64-bit Boot Protocol": CS = __BOOT_CS, DS = ES = SS = __BOOT_DS,
+		 * RSI = boot_params, the kernel, zero page and command line identity-mapped. */
+		set_seg(&sregs.cs, linux ? LINUX_SEL_BOOT_CS : ENTRY_SEL_CODE, 0xb, true, true);
+		set_seg(&sregs.ds, linux ? LINUX_SEL_BOOT_DS : ENTRY_SEL_DATA, 0x3, false, true);
+		sregs.gdt.base = linux ? LAYOUT_LINUX_GDT : LAYOUT_BOOT_GDT;
+		sregs.gdt.limit = (linux ? 4 : 3) * 8 - 1;
+		sregs.cr3 = LAYOUT_BOOT_PML4;
+		sregs.cr4 = CR4_PAE | CR4_OSFXSR | CR4_OSXMMEXCPT;
+		sregs.cr0 = CR0_PE | CR0_MP | CR0_ET | CR0_NE | CR0_WP | CR0_PG;
+		sregs.efer = EFER_LME | EFER_LMA;
+		regs.rdi = linux ? 0 : vcpu->index;
+		regs.rsi = b->boot_params_gpa;
+	}
+	sregs.es = sregs.fs = sregs.gs = sregs.ss = sregs.ds;
 	if (ioctl(vcpu->fd, KVM_SET_SREGS, &sregs) < 0)
 		return -errno;
-
-	struct kvm_regs regs = {
-		.rip = vm->entry,
-		.rdi = vcpu->index,
-		.rsi = LAYOUT_BOOT_INFO,
-		.rflags = RFLAGS_RESERVED_1,
-	};
 	if (ioctl(vcpu->fd, KVM_SET_REGS, &regs) < 0)
 		return -errno;
 
@@ -241,11 +273,15 @@ int x86_vcpu_init(struct vm *vm, struct vcpu *vcpu)
 		what = "KVM_SET_MSRS(IA32_FEATURE_CONTROL)";
 	} else if ((r = set_lapic(vcpu))) {
 		what = "KVM_SET_LAPIC";
-	} else if ((r = set_long_mode(vm, vcpu))) {
-		what = "setting the 64-bit entry registers";
+	} else if (vm->boot.mode != ENTRY_RASVM_ELF64 && vcpu->index != 0) {
+		/* Linux starts its application processors itself with INIT/SIPI: they stay in
+		 * KVM's reset state (KVM_MP_STATE_UNINITIALIZED with the in-kernel LAPIC). */
+		return 0;
+	} else if ((r = set_entry_state(vm, vcpu))) {
+		what = "setting the entry registers";
 	} else {
 		/* With the in-kernel LAPIC, KVM parks every vCPU but 0 until INIT/SIPI; rasvm
-		 * starts them all at the entry point instead. */
+		 * starts every vCPU of its own guests at the entry point instead. */
 		struct kvm_mp_state mp = { .mp_state = KVM_MP_STATE_RUNNABLE };
 		if (ioctl(vcpu->fd, KVM_SET_MP_STATE, &mp) == 0)
 			return 0;

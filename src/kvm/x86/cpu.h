@@ -1,7 +1,7 @@
 /* SPDX-License-Identifier: MIT */
 /*
- * x86 vCPU state at power-on: CPUID, machine-check banks, local APIC LVTs and the 64-bit
- * entry state (boot GDT and identity page tables from include/rasvm/layout.h).
+ * x86 vCPU state at power-on: CPUID, machine-check banks, local APIC LVTs and the entry
+ * state (GDTs and identity page tables from include/rasvm/layout.h).
  */
 #ifndef RASVM_KVM_X86_CPU_H
 #define RASVM_KVM_X86_CPU_H
@@ -30,12 +30,13 @@
 struct vm;
 struct vcpu;
 
-/* Write the boot GDT and page tables into guest RAM (pure: no KVM). */
+/* Write the boot GDT, the Linux GDT and the page tables into guest RAM (pure: no KVM). */
 void x86_write_boot_tables(struct guest_mem *mem);
 /* Fetch KVM_GET_SUPPORTED_CPUID and the supported MCG_CAP, once per run. */
 int x86_vm_init(struct vm *vm);
 void x86_vm_exit(struct vm *vm);
-/* Program one vCPU: CPUID, MCE banks, LAPIC, registers for the 64-bit entry. */
+/* Program one vCPU: CPUID, MCE banks, LAPIC, and the entry registers vm->boot describes
+ * (a Linux guest's vCPUs other than 0 are left waiting for INIT/SIPI). */
 int x86_vcpu_init(struct vm *vm, struct vcpu *vcpu);
 
 #endif
