@@ -76,13 +76,22 @@ static const char *type_name(enum qmp_arg_type t)
 	return names[t];
 }
 
+/* Decimal, or hexadecimal after 0x: never octal ("010" is ten), no sign, no space. */
 static bool parse_u64_text(const char *s, uint64_t *v)
 {
 	char *end;
-	if (!s || *s < '0' || *s > '9')
+	int base = 10;
+
+	if (!s)
+		return false;
+	if (s[0] == '0' && (s[1] == 'x' || s[1] == 'X')) {
+		s += 2;
+		base = 16;
+	}
+	if (!isxdigit((unsigned char)s[0]) || (base == 10 && !isdigit((unsigned char)s[0])))
 		return false;
 	errno = 0;
-	unsigned long long x = strtoull(s, &end, 0);
+	unsigned long long x = strtoull(s, &end, base);
 	if (errno || *end)
 		return false;
 	*v = x;

@@ -8,6 +8,7 @@
 #include <stdarg.h>
 #include <stddef.h>
 #include <stdint.h>
+#include <stdio.h>
 #include <string.h>
 #include <cmocka.h>
 
@@ -96,6 +97,35 @@ static void test_arguments(void **state)
 	json_decref(v);
 }
 
+static uint64_t u64_of(const char *text)
+{
+	json_t *v = json_string(text);
+	uint64_t x = qmp_u64(v);
+	json_decref(v);
+	return x;
+}
+
+/* 64-bit values as strings: decimal unless 0x, never octal; nothing around the digits. */
+static void test_u64_strings(void **state)
+{
+	(void)state;
+	assert_int_equal(u64_of("010"), 10);
+	assert_int_equal(u64_of("08"), 8);
+	assert_int_equal(u64_of("0x10"), 16);
+	assert_int_equal(u64_of("0X1f"), 31);
+	assert_int_equal(u64_of("18446744073709551615"), UINT64_MAX);
+	assert_int_equal(check("{\"gpa\": \"010\"}"), 0);
+	assert_int_equal(check("{\"gpa\": \"09\"}"), 0);
+	static const char *const bad[] = { "0x", "0x-1", "0x 1", "0x+1", "-1", " 1", "1 ", "+1",
+					   "0b1", "", "18446744073709551616", "0x10000000000000000" };
+	for (size_t i = 0; i < sizeof(bad) / sizeof(bad[0]); i++) {
+		char args[96];
+		snprintf(args, sizeof(args), "{\"gpa\": \"%s\"}", bad[i]);
+		if (check(args) != -1)
+			fail_msg("\"%s\" was taken as a number", bad[i]);
+	}
+}
+
 static void test_replies(void **state)
 {
 	(void)state;
@@ -139,6 +169,7 @@ int main(void)
 		cmocka_unit_test(test_framing),
 		cmocka_unit_test(test_request_shape),
 		cmocka_unit_test(test_arguments),
+		cmocka_unit_test(test_u64_strings),
 		cmocka_unit_test(test_replies),
 		cmocka_unit_test(test_base64),
 	};
