@@ -71,7 +71,7 @@ int qmp_parse_request(json_t *msg, const char **command, json_t **args, json_t *
 
 static const char *type_name(enum qmp_arg_type t)
 {
-	static const char *const names[] = { "integer", "unsigned integer", "boolean", "string",
+	static const char *const names[] = { "integer", "integer", "boolean", "string",
 					     "unsigned 64-bit integer (number or \"0x...\" string)" };
 	return names[t];
 }
@@ -113,7 +113,7 @@ static bool type_ok(enum qmp_arg_type t, json_t *v)
 	case ARG_INT:
 		return json_is_integer(v);
 	case ARG_UINT:
-		return json_is_integer(v) && json_integer_value(v) >= 0;
+		return json_is_integer(v);
 	case ARG_BOOL:
 		return json_is_boolean(v);
 	case ARG_U64: {
@@ -124,6 +124,22 @@ static bool type_ok(enum qmp_arg_type t, json_t *v)
 	default:
 		return json_is_string(v);
 	}
+}
+
+/* An ARG_UINT or ARG_U64 value within its bounds; else QEMU's words for what it expects. */
+static int range_ok(const struct qmp_arg *a, json_t *v, char *err, size_t errlen)
+{
+	uint64_t max = a->max ? a->max : a->type == ARG_UINT ? UINT32_MAX : UINT64_MAX;
+	bool neg = json_is_integer(v) && json_integer_value(v) < 0;
+	uint64_t x = qmp_u64(v);
+
+	if (!neg && x >= a->min && x <= max)
+		return 0;
+	if (a->min == 0 && (max == UINT8_MAX || max == UINT16_MAX || max == UINT32_MAX))
+		return errmsg(err, errlen, -1, "Parameter '%s' expects uint%d_t", a->name,
+			      max == UINT8_MAX ? 8 : max == UINT16_MAX ? 16 : 32);
+	return errmsg(err, errlen, -1, "Parameter '%s' expects an integer from %llu to %llu", a->name,
+		      (unsigned long long)a->min, (unsigned long long)max);
 }
 
 int qmp_check_args(const struct qmp_arg *schema, json_t *args, char *err, size_t errlen)
@@ -143,6 +159,8 @@ int qmp_check_args(const struct qmp_arg *schema, json_t *args, char *err, size_t
 			if (!type_ok(a->type, v))
 				return errmsg(err, errlen, -1, "Invalid parameter type for '%s', expected: %s",
 					      a->name, type_name(a->type));
+			if ((a->type == ARG_UINT || a->type == ARG_U64) && range_ok(a, v, err, errlen))
+				return -1;
 		}
 	}
 	for (const struct qmp_arg *a = schema; a && a->name; a++)

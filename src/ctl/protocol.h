@@ -18,10 +18,13 @@
  * cannot hold (machine-check status words have bit 63 set). */
 enum qmp_arg_type { ARG_INT, ARG_UINT, ARG_BOOL, ARG_STR, ARG_U64 };
 
+/* ARG_UINT and ARG_U64 values must lie in [min, max]; max 0 means the type's own limit
+ * (UINT32_MAX for ARG_UINT, so a handler's unsigned never truncates; UINT64_MAX for ARG_U64). */
 struct qmp_arg {
 	const char *name;
 	enum qmp_arg_type type;
 	bool required;
+	uint64_t min, max;
 };
 
 /*

@@ -14,6 +14,7 @@
 
 #include "ctl/base64.h"
 #include "ctl/protocol.h"
+#include "ctl/qmp.h"
 
 static char err[256];
 
@@ -69,8 +70,9 @@ static void test_request_shape(void **state)
 static int check(const char *args_text)
 {
 	static const struct qmp_arg schema[] = {
-		{ "gpa", ARG_U64, true }, { "ar", ARG_BOOL, false }, { "n", ARG_UINT, false },
-		{ "s", ARG_STR, false }, { 0 } };
+		{ "gpa", ARG_U64, true, 0, 0 }, { "ar", ARG_BOOL, false, 0, 0 },
+		{ "n", ARG_UINT, false, 0, 0 }, { "s", ARG_STR, false, 0, 0 },
+		{ "b", ARG_UINT, false, 0, UINT8_MAX }, { "lsb", ARG_UINT, false, 12, 30 }, { 0 } };
 	json_t *a = args_text ? json_loads(args_text, 0, NULL) : NULL;
 	int r = qmp_check_args(schema, a, err, sizeof(err));
 	json_decref(a);
@@ -126,6 +128,66 @@ static void test_u64_strings(void **state)
 	}
 }
 
+static int check_cmd(const char *name, const char *args_text)
+{
+	const struct qmp_command *cmd = qmp_find_command(name);
+	assert_non_null(cmd);
+	json_t *a = json_loads(args_text, 0, NULL);
+	assert_non_null(a);
+	int r = qmp_check_args(cmd->args, a, err, sizeof(err));
+	json_decref(a);
+	return r;
+}
+
+/* Integers out of an argument's range are refused in QEMU's words, never truncated:
+ * 4294967297 used to reach inject-ghes-v2-error as source 1. */
+static void test_argument_ranges(void **state)
+{
+	(void)state;
+	assert_int_equal(check("{\"gpa\": 1, \"b\": 255, \"lsb\": 12}"), 0);
+	assert_int_equal(check("{\"gpa\": 1, \"b\": 256}"), -1);
+	assert_string_equal(err, "Parameter 'b' expects uint8_t");
+	assert_int_equal(check("{\"gpa\": 1, \"lsb\": 31}"), -1);
+	assert_string_equal(err, "Parameter 'lsb' expects an integer from 12 to 30");
+	assert_int_equal(check("{\"gpa\": 1, \"lsb\": 11}"), -1);
+	assert_int_equal(check("{\"gpa\": 1, \"n\": 4294967295}"), 0);
+	assert_int_equal(check("{\"gpa\": 1, \"n\": 4294967296}"), -1);
+	assert_string_equal(err, "Parameter 'n' expects uint32_t");
+	assert_int_equal(check("{\"gpa\": 1, \"n\": -1}"), -1);
+	assert_string_equal(err, "Parameter 'n' expects uint32_t");
+	assert_int_equal(check("{\"gpa\": 1, \"n\": \"1\"}"), -1);
+	assert_string_equal(err, "Invalid parameter type for 'n', expected: integer");
+
+	assert_int_equal(check_cmd("inject-ghes-v2-error", "{\"cper\": \"\", \"source\": 4294967297}"), -1);
+	assert_string_equal(err, "Parameter 'source' expects uint16_t");
+	assert_int_equal(check_cmd("inject-ghes-v2-error", "{\"cper\": \"\", \"source\": 65535}"), 0);
+	assert_int_equal(check_cmd("x-inject-host-memory-error", "{\"gpa\": 0, \"lsb\": 31}"), -1);
+	assert_string_equal(err, "Parameter 'lsb' expects an integer from 12 to 30");
+	assert_int_equal(check_cmd("x-inject-mce", "{\"cpu\": 4294967296, \"bank\": 0, \"status\": 0, "
+				   "\"mcg-status\": 0, \"addr\": 0, \"misc\": 0}"), -1);
+	assert_string_equal(err, "Parameter 'cpu' expects uint32_t");
+	assert_int_equal(check_cmd("x-inject-mce", "{\"cpu\": 0, \"bank\": 256, \"status\": 0, "
+				   "\"mcg-status\": 0, \"addr\": 0, \"misc\": 0}"), -1);
+	assert_string_equal(err, "Parameter 'bank' expects uint8_t");
+
+	/* Every unsigned argument of every command has a bound an unsigned holds. */
+	static const char *const names[] = { "qmp_capabilities", "query-version", "query-status",
+		"stop", "cont", "system_reset", "quit", "inject-nmi", "inject-ghes-v2-error",
+		"x-inject-host-memory-error", "x-inject-mce", "query-ras" };
+	for (size_t i = 0; i < sizeof(names) / sizeof(names[0]); i++) {
+		const struct qmp_command *cmd = qmp_find_command(names[i]);
+		assert_non_null(cmd);
+		for (const struct qmp_arg *a = cmd->args; a->name; a++) {
+			if (a->type != ARG_UINT)
+				continue;
+			json_t *args = json_pack("{s:I}", a->name, (json_int_t)UINT32_MAX + 1);
+			assert_int_equal(qmp_check_args(cmd->args, args, err, sizeof(err)), -1);
+			assert_non_null(strstr(err, "expects"));
+			json_decref(args);
+		}
+	}
+}
+
 static void test_replies(void **state)
 {
 	(void)state;
@@ -170,6 +232,7 @@ int main(void)
 		cmocka_unit_test(test_request_shape),
 		cmocka_unit_test(test_arguments),
 		cmocka_unit_test(test_u64_strings),
+		cmocka_unit_test(test_argument_ranges),
 		cmocka_unit_test(test_replies),
 		cmocka_unit_test(test_base64),
 	};
