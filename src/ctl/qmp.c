@@ -35,8 +35,7 @@ struct qmp_client {
 	bool closing;  /* drop once the output is flushed */
 	bool draining; /* output sent and shut: read and discard until the peer closes */
 	time_t drain_until;
-	char *in;      /* QMP_MESSAGE_MAX bytes */
-	size_t in_len;
+	struct qmp_framer in; /* what it sent, framed into messages */
 	char *out;
 	size_t out_len, out_cap;
 };
@@ -58,7 +57,7 @@ static void client_close(struct qmp_client *c)
 {
 	if (c->fd >= 0)
 		close(c->fd);
-	free(c->in);
+	qmp_framer_free(&c->in);
 	free(c->out);
 	*c = (struct qmp_client){ .fd = -1 };
 }
@@ -165,7 +164,9 @@ static void handle_request(struct qmp *q, struct qmp_client *c, json_t *msg)
 
 static void client_read(struct qmp *q, struct qmp_client *c)
 {
-	ssize_t r = recv(c->fd, c->in + c->in_len, QMP_MESSAGE_MAX - c->in_len, MSG_DONTWAIT);
+	size_t room;
+	char *p = qmp_framer_room(&c->in, &room);
+	ssize_t r = recv(c->fd, p, room, MSG_DONTWAIT);
 	if (r < 0 && (errno == EINTR || errno == EAGAIN))
 		return;
 	if (r <= 0) {
@@ -173,35 +174,23 @@ static void client_read(struct qmp *q, struct qmp_client *c)
 		c->out_len = 0;
 		return;
 	}
-	c->in_len += (size_t)r;
-	for (;;) {
+	qmp_framer_add(&c->in, (size_t)r);
+	while (!c->closing) {
 		json_t *msg;
-		size_t used;
 		char err[256];
-		int f = qmp_frame(c->in, c->in_len, &msg, &used, err, sizeof(err));
-		if (f != 0) {
-			if (f > 0) {
-				handle_request(q, c, msg);
-				json_decref(msg);
-			} else {
-				/* One error per bad message: drop through the end of its line, or all
-				 * that came when it has none. */
-				queue_out(c, qmp_error("GenericError", err, NULL));
-				char *nl = memchr(c->in + used, '\n', c->in_len - used);
-				used = nl ? (size_t)(nl - c->in) + 1 : c->in_len;
-			}
-			memmove(c->in, c->in + used, c->in_len - used);
-			c->in_len -= used;
-			continue;
+		int f = qmp_framer_next(&c->in, &msg, err, sizeof(err));
+		if (f == QMP_FRAME_MORE)
+			break;
+		if (f == QMP_FRAME_MSG) {
+			handle_request(q, c, msg);
+			json_decref(msg);
+		} else if (f == QMP_FRAME_BAD) {
+			/* One error per bad message; the framer knows where each ends. */
+			queue_out(c, qmp_error("GenericError", err, NULL));
+		} else {
+			queue_out(c, qmp_error("GenericError", "QMP message exceeds 65536 bytes; closing", NULL));
+			c->closing = true;
 		}
-		memmove(c->in, c->in + used, c->in_len - used); /* white space */
-		c->in_len -= used;
-		break;
-	}
-	if (c->in_len == QMP_MESSAGE_MAX) {
-		queue_out(c, qmp_error("GenericError", "QMP message exceeds 65536 bytes; closing", NULL));
-		c->closing = true;
-		c->in_len = 0;
 	}
 }
 
@@ -221,8 +210,8 @@ static void accept_clients(struct qmp *q)
 		for (unsigned i = 0; i < QMP_MAX_CLIENTS && !c; i++)
 			if (q->client[i].fd < 0)
 				c = &q->client[i];
-		char *in = c ? malloc(QMP_MESSAGE_MAX) : NULL;
-		if (!in) {
+		struct qmp_framer in;
+		if (!c || qmp_framer_init(&in, QMP_MESSAGE_MAX)) {
 			static const char busy[] = "{\"error\": {\"class\": \"GenericError\", \"desc\": \"too many QMP clients\"}}\r\n";
 			ssize_t w = send(fd, busy, sizeof(busy) - 1, MSG_NOSIGNAL | MSG_DONTWAIT);
 			(void)w;

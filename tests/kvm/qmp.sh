@@ -1,8 +1,9 @@
 # Verifies the control socket as a QMP client sees it: greeting and negotiation, replies
 # carrying the id, every command (stop/cont, injections through every path, query-ras,
 # system_reset, quit), the events (MEMORY_FAILURE with QEMU's schema, STOP, RESUME, RESET,
-# SHUTDOWN, RAS_GHES_ACK), bad input (malformed JSON, unknown commands, wrong or missing
-# arguments, a message over 64 KiB, a half message then a hang-up, 100 clients at once)
+# SHUTDOWN, RAS_GHES_ACK), messages cut by the reads inside a UTF-8 sequence, a literal or a
+# \u escape, bad input (malformed JSON, top-level scalars, stray brackets, unknown commands,
+# wrong or missing arguments, a message over 64 KiB, a half message then a hang-up, 100 clients at once)
 # answered with QMP errors or a dropped connection while the VM keeps running; socket file
 # rules; rasvm ctl; and an error sent the moment the serve scenario is ready.
 . "$(dirname "$0")/../lib.sh"
@@ -17,7 +18,7 @@ wait_for "$TMP/serve.err" "SYNC 11" || not_ok "the serve scenario never got read
 if [ "$(stat -c %a "$sock")" = 600 ]; then ok "socket mode 0600"; else not_ok "socket mode $(stat -c %a "$sock")"; fi
 
 python3 - "$sock" "$TMP/good.bin" "$TMP/bad.bin" <<'PY'
-import base64, json, socket, sys, time
+import base64, codecs, json, socket, sys, time
 path, good, bad = sys.argv[1], open(sys.argv[2], "rb").read(), open(sys.argv[3], "rb").read()
 dec = json.JSONDecoder()
 
@@ -30,6 +31,7 @@ class Client:
         self.s.settimeout(10)
         self.s.connect(path)
         self.buf, self.events = "", []
+        self.utf8 = codecs.getincrementaldecoder("utf-8")()  # a read may end inside a character
         self.greeting = self.msg()
         if negotiate:
             self.cmd("qmp_capabilities")
@@ -46,7 +48,7 @@ class Client:
             data = self.s.recv(65536)
             if not data:
                 return None
-            self.buf += data.decode()
+            self.buf += self.utf8.decode(data)
     def send(self, obj):
         self.s.sendall(obj if isinstance(obj, bytes) else json.dumps(obj).encode())
     def reply(self):
@@ -151,6 +153,34 @@ r = c.cmd("query-status", {"verbose": True})
 check(r["error"]["desc"] == "Parameter 'verbose' is unexpected", "unexpected argument")
 c.send(b'[1, 2, 3]')
 check(c.reply()["error"]["desc"] == "QMP input must be a JSON object", "non-object request")
+c.send(b'1 "x"')  # top-level scalars are messages, as in QEMU: not objects
+check([c.reply()["error"]["desc"] for _ in range(2)] == ["QMP input must be a JSON object"] * 2, "top-level scalars")
+c.send(b'}\n{"execute": "query-status", "arguments": {"a": [1}}\n{"execute": "quit\n')
+errs = [c.reply() for _ in range(3)]
+check(all("JSON parse error" in e["error"]["desc"] for e in errs), "a stray '}', a mismatched bracket, a string past its line: %s" % [e["error"]["desc"] for e in errs])
+check(c.cmd("query-status", id=4)["id"] == 4, "one error each, then the connection goes on")
+
+# Messages cut inside a UTF-8 sequence, a literal, a number and a \u escape (a surrogate
+# pair too), with pauses between the writes so that each read ends there: the replies are
+# the same as for the whole messages.
+def send_cut(raw, cuts):
+    prev = 0
+    for k in cuts + [len(raw)]:
+        c.s.sendall(raw[prev:k])
+        prev = k
+        time.sleep(0.15)
+raw = '{"execute": "query-version", "id": "é→𝄞"}'.encode()
+send_cut(raw, [raw.index("é".encode()) + 1, raw.index("→".encode()) + 2, raw.index("𝄞".encode()) + 3])
+r = c.reply()
+check("return" in r and r.get("id") == "é→𝄞", "a message cut inside UTF-8 sequences: %s" % r)
+raw = b'{"execute": "query-status", "id": [true, false, null, 12345]}'
+send_cut(raw, [raw.index(b"true") + 2, raw.index(b"false") + 3, raw.index(b"null") + 1, raw.index(b"12345") + 2])
+r = c.reply()
+check(r.get("id") == [True, False, None, 12345] and r.get("return", {}).get("running"), "a message cut inside literals and a number: %s" % r)
+raw = b'{"execute": "query-\\u0073tatus", "id": "\\ud834\\udd1e\\u00e9"}'
+send_cut(raw, [raw.index(b"u0073") + 3, raw.index(b"ud834") + 2, raw.index(b"udd1e"), raw.index(b"u00e9") + 4])
+r = c.reply()
+check(r.get("id") == "𝄞é" and r.get("return", {}).get("running"), "a message cut inside \\u escapes: %s" % r)
 
 # Over 64 KiB without a complete message: an error, then the connection closes.
 big = Client()

@@ -9,7 +9,9 @@
 #include <stddef.h>
 #include <stdint.h>
 #include <stdio.h>
+#include <stdlib.h>
 #include <string.h>
+#include <time.h>
 #include <cmocka.h>
 
 #include "ctl/base64.h"
@@ -18,28 +20,280 @@
 
 static char err[256];
 
-static void test_framing(void **state)
+/* What a framer makes of data fed in pieces (cut at cuts[0..ncuts), ascending): one line per
+ * outcome, "M <message>", "E <error>" or "T <error>" (too long). */
+static char *frame_record(const char *data, size_t len, const size_t *cuts, size_t ncuts, size_t max)
 {
-	json_t *m;
-	size_t used;
+	struct qmp_framer f;
+	size_t cap = 4096, n = 0, at = 0;
+	char *out = malloc(cap);
+
+	assert_int_equal(qmp_framer_init(&f, max), 0);
+	out[0] = '\0';
+	for (size_t piece = 0; piece <= ncuts; piece++) {
+		size_t to = piece < ncuts ? cuts[piece] : len;
+		while (at < to) {
+			at += qmp_framer_push(&f, data + at, to - at);
+			for (;;) {
+				json_t *m;
+				char e[256], *line;
+				int r = qmp_framer_next(&f, &m, e, sizeof(e));
+				if (r == QMP_FRAME_MORE)
+					break;
+				if (r == QMP_FRAME_MSG) {
+					char *t = json_dumps(m, JSON_COMPACT | JSON_SORT_KEYS | JSON_ENCODE_ANY);
+					assert_true(asprintf(&line, "M %s\n", t) > 0);
+					free(t);
+					json_decref(m);
+				} else {
+					assert_true(asprintf(&line, "%c %s\n", r == QMP_FRAME_BAD ? 'E' : 'T', e) > 0);
+				}
+				size_t l = strlen(line);
+				while (n + l + 1 > cap)
+					out = realloc(out, cap *= 2);
+				memcpy(out + n, line, l + 1);
+				n += l;
+				free(line);
+			}
+		}
+	}
+	qmp_framer_free(&f);
+	return out;
+}
+
+static size_t count_lines(const char *rec, char kind)
+{
+	size_t n = 0;
+	for (const char *p = rec; *p; p = strchr(p, '\n') + 1)
+		n += *p == kind;
+	return n;
+}
+
+/* The same outcomes whether data comes whole, cut at every offset, or byte by byte. */
+static void assert_split_invariant(const char *data, size_t len, size_t max, const char *whole)
+{
+	size_t *cuts = malloc((len + 1) * sizeof(*cuts));
+	for (size_t k = 0; k <= len; k++) {
+		char *r = frame_record(data, len, &k, 1, max);
+		if (strcmp(r, whole))
+			fail_msg("cut at %zu of %zu:\n%s\nwhole:\n%s", k, len, r, whole);
+		free(r);
+	}
+	for (size_t k = 0; k < len; k++)
+		cuts[k] = k + 1;
+	char *r = frame_record(data, len, cuts, len ? len - 1 : 0, max);
+	if (strcmp(r, whole))
+		fail_msg("byte by byte:\n%s\nwhole:\n%s", r, whole);
+	free(r);
+	/* Three pieces, a spread of cut pairs. */
+	for (size_t a = 0; a <= len; a += 7)
+		for (size_t b = a; b <= len; b += 5) {
+			size_t two[2] = { a, b };
+			r = frame_record(data, len, two, 2, max);
+			if (strcmp(r, whole))
+				fail_msg("cuts at %zu and %zu:\n%s\nwhole:\n%s", a, b, r, whole);
+			free(r);
+		}
+	free(cuts);
+}
+
+/* Valid messages: what is tricky to cut (multi-byte UTF-8 in strings and keys, \u escapes
+ * with a surrogate pair, \" and \\, brackets inside strings, literals, numbers, nesting,
+ * top-level scalars), several in one buffer with and without white space between. */
+static const char *const corpus[] = {
+	"{\"execute\":\"qmp_capabilities\"}",
+	"{\"execute\": \"x-inject-host-memory-error\", \"arguments\": {\"gpa\": 7340032, "
+	"\"action-required\": true}, \"id\": \"\xc3\xa9\xe2\x86\x92\xf0\x9d\x84\x9e\"}",
+	"{\"\xd0\xba\xd0\xbb\xd1\x8e\xd1\x87\": \"\xd0\xb7\xd0\xbd\xd0\xb0\xd1\x87\", "
+	"\"\xe6\x97\xa5\xe6\x9c\xac\": [\"\xe8\xaa\x9e\", {\"x\": null}], \"emoji \xf0\x9f\x98\x80\": false}",
+	"{\"esc\": \"\\u00e9\\u2192\\ud834\\udd1e \\\" \\\\ \\/ \\b\\f\\n\\r\\t\", \"k\\\"ey\": \"}{][\", "
+	"\"\\\\\": \"\\\\\\\\\\\"\", \"q\": \"\\\\\"}",
+	"[1, -2, 3.5e10, 0, -0.25, 1E-3, 9223372036854775807, true, false, null, [], {}, [[[]]], "
+	"{\"a\": {\"b\": {\"c\": [1, {\"d\": \"}\"}]}}}]",
+	"{ \"execute\" : \"query-status\" ,\n\t\"id\" : [ true , false , null ]\r\n}",
+	"\"a top-level string \\u00e9 {[\"",
+	"12345",
+	"true",
+	"null",
+	"-1.5e3",
+	"{\"execute\":\"x\"}",
+	"[\"\xef\xbf\xbf\", \"\\uFFFF\", \"\\uD83D\\uDE00\"]",
+};
+#define NCORPUS (sizeof(corpus) / sizeof(corpus[0]))
+
+static bool is_word(const char *m)
+{
+	return m[0] != '{' && m[0] != '[' && m[0] != '"';
+}
+
+static void test_framing_split_anywhere(void **state)
+{
+	static const char *const gaps[] = { "", " ", "\r\n", "\t\n  ", "\n" };
 	(void)state;
-	const char *two = "  {\"execute\": \"a\"}{\"execute\": \"b\"}  ";
-	assert_int_equal(qmp_frame(two, strlen(two), &m, &used, err, sizeof(err)), 1);
-	assert_string_equal(json_string_value(json_object_get(m, "execute")), "a");
+	for (size_t g = 0; g < sizeof(gaps) / sizeof(gaps[0]); g++) {
+		char data[4096] = "";
+		char want[8192] = "";
+		for (size_t i = 0; i < NCORPUS; i++) {
+			const char *gap = gaps[(g + i) % 5];
+			/* A number or literal needs something after it to end. */
+			if (!*gap && i && (is_word(corpus[i]) || is_word(corpus[i - 1])))
+				gap = " ";
+			strcat(data, gap);
+			strcat(data, corpus[i]);
+			json_error_t e;
+			json_t *m = json_loads(corpus[i], JSON_DECODE_ANY, &e);
+			if (!m)
+				fail_msg("corpus %zu: %s", i, e.text);
+			char *t = json_dumps(m, JSON_COMPACT | JSON_SORT_KEYS | JSON_ENCODE_ANY);
+			strcat(want, "M ");
+			strcat(want, t);
+			strcat(want, "\n");
+			free(t);
+			json_decref(m);
+		}
+		strcat(data, "\n");
+		char *whole = frame_record(data, strlen(data), NULL, 0, QMP_MESSAGE_MAX);
+		assert_string_equal(whole, want);
+		assert_split_invariant(data, strlen(data), QMP_MESSAGE_MAX, whole);
+		free(whole);
+	}
+}
+
+/* Bad input: how many errors and messages each buffer makes, however it is cut. */
+static void test_framing_errors(void **state)
+{
+	static const struct {
+		const char *data;
+		size_t errors, messages;
+	} cases[] = {
+		{ "{\"execute\": \"query-status\" oops}{\"execute\":\"a\"}", 1, 1 },
+		{ "{\"execute\" 1}\n{\"execute\":\"a\"}\n", 1, 1 },
+		{ "{\"id\": 1, \"id\": 2}", 1, 0 },                   /* duplicate key */
+		{ "{\"a\": \"\\u00\"} {\"a\": \"\\x\"}", 2, 0 },       /* bad escapes */
+		{ "{\"a\": \"\xc3\"} {\"a\": \"\xed\xa0\x80\"}", 2, 0 }, /* bad UTF-8 */
+		{ "tru\n{\"execute\":\"a\"}", 1, 1 },                  /* a literal that is not one */
+		{ "oops{\"execute\":\"a\"}", 1, 1 },
+		{ "}\n]]]\n{\"execute\":\"a\"}", 2, 1 },               /* stray closing brackets */
+		{ "{\"execute\":\"a\"}}\n", 1, 1 },
+		{ "{\"a\": [1}}\n{\"execute\":\"a\"}\n", 1, 1 },      /* '}' does not close '[' */
+		{ "{\"a\": [1}\n{\"execute\":\"a\"}\n", 1, 1 },
+		{ "{\"execute\": \"quit\n{\"execute\":\"a\"}\n", 1, 1 }, /* a string runs past its line */
+		{ "{\"execute\": \"quit\r\n{\"execute\":\"a\"}\n", 1, 1 },
+		{ "{\"execute\": \"a\tb\"}{\"execute\":\"a\"}", 1, 1 }, /* a raw tab in a string */
+		{ "\x04{\"execute\":\"a\"}", 1, 1 },                   /* QEMU's resynchronisation */
+		{ "{\"execute\": {\"x\": \x04{\"execute\":\"a\"}", 1, 1 },
+		{ "{\"execute\": \"x\xff{\"execute\":\"a\"}", 1, 1 },
+		{ "1 \"x\" true", 0, 2 },  /* scalars are messages (the request check refuses them); */
+		{ "{\"execute\": \"a\"", 0, 0 }, /* "true" has nothing after it yet, nor has this */
+		{ "\xc3\xa9 {}", 1, 1 },
+	};
+	(void)state;
+	for (size_t i = 0; i < sizeof(cases) / sizeof(cases[0]); i++) {
+		size_t len = strlen(cases[i].data);
+		char *whole = frame_record(cases[i].data, len, NULL, 0, QMP_MESSAGE_MAX);
+		if (count_lines(whole, 'E') != cases[i].errors || count_lines(whole, 'M') != cases[i].messages)
+			fail_msg("case %zu: want %zu error(s) and %zu message(s), got:\n%s", i,
+				 cases[i].errors, cases[i].messages, whole);
+		assert_int_equal(count_lines(whole, 'T'), 0);
+		assert_split_invariant(cases[i].data, len, QMP_MESSAGE_MAX, whole);
+		free(whole);
+	}
+}
+
+/* Nesting: 1024 levels is a message; deeper is one error, and the next message is served. */
+static void test_framing_nesting(void **state)
+{
+	char data[8192];
+	size_t n = 0;
+	(void)state;
+	for (int deep = QMP_NESTING_MAX; deep <= QMP_NESTING_MAX + 1; deep++) {
+		n = 0;
+		for (int i = 0; i < deep; i++)
+			n += (size_t)sprintf(data + n, i % 2 ? "{\"k\":" : "[");
+		data[n++] = '0';
+		for (int i = deep - 1; i >= 0; i--)
+			data[n++] = i % 2 ? '}' : ']';
+		n += (size_t)sprintf(data + n, "{\"execute\":\"a\"}");
+		char *r = frame_record(data, n, NULL, 0, QMP_MESSAGE_MAX);
+		assert_int_equal(count_lines(r, 'M'), deep == QMP_NESTING_MAX ? 2 : 1);
+		assert_int_equal(count_lines(r, 'E'), deep == QMP_NESTING_MAX ? 0 : 1);
+		if (deep > QMP_NESTING_MAX)
+			assert_non_null(strstr(r, "nesting deeper than 1024"));
+		free(r);
+	}
+}
+
+/* A message of max bytes is one; one byte more is refused, however it comes; white space
+ * before it does not count. */
+static void test_framing_too_long(void **state)
+{
+	char *big = malloc(QMP_MESSAGE_MAX + 64);
+	(void)state;
+	for (size_t extra = 0; extra <= 1; extra++) {
+		size_t n = (size_t)sprintf(big, "   \r\n{\"x\": \"");
+		size_t body = QMP_MESSAGE_MAX + extra - 9; /* {"x": "..."} is 9 more */
+		memset(big + n, 'a', body);
+		n += body;
+		n += (size_t)sprintf(big + n, "\"}\n");
+		char *r = frame_record(big, n, NULL, 0, QMP_MESSAGE_MAX);
+		if (extra)
+			assert_string_equal(r, "T message longer than 65536 bytes\n");
+		else
+			assert_int_equal(count_lines(r, 'M'), 1);
+		free(r);
+		size_t cuts[3] = { 5, 6000, n - 2 };
+		r = frame_record(big, n, cuts, 3, QMP_MESSAGE_MAX);
+		assert_int_equal(count_lines(r, extra ? 'T' : 'M'), 1);
+		free(r);
+	}
+	/* A top-level token of exactly max bytes, then its end. */
+	static const char word[] = "123456789 ";
+	char *r = frame_record(word, strlen(word), NULL, 0, 9);
+	assert_string_equal(r, "M 123456789\n");
+	free(r);
+	r = frame_record("1234567890 ", 11, NULL, 0, 9);
+	assert_string_equal(r, "T message longer than 9 bytes\n");
+	free(r);
+	static const char three[] = "{\"a\":1}   {\"ab\":1}{\"abc\":1}";
+	assert_split_invariant(three, strlen(three), 8,
+			       "M {\"a\":1}\nM {\"ab\":1}\nT message longer than 8 bytes\n");
+	free(big);
+}
+
+/* Each byte is scanned once and consumed bytes are moved once per read: a 64 KiB message
+ * byte by byte and a read of 21845 tiny messages take milliseconds, not minutes. */
+static void test_framing_cost(void **state)
+{
+	struct qmp_framer f;
+	json_t *m;
+	char e[256];
+	struct timespec t0, t1;
+	(void)state;
+	assert_int_equal(qmp_framer_init(&f, QMP_MESSAGE_MAX), 0);
+	clock_gettime(CLOCK_MONOTONIC, &t0);
+	assert_int_equal(qmp_framer_push(&f, "[", 1), 1);
+	for (size_t i = 1; i < QMP_MESSAGE_MAX - 2; i++) {
+		assert_int_equal(qmp_framer_next(&f, &m, e, sizeof(e)), QMP_FRAME_MORE);
+		assert_int_equal(qmp_framer_push(&f, i % 2 ? "0" : ",", 1), 1);
+	}
+	assert_int_equal(qmp_framer_push(&f, "]", 1), 1);
+	assert_int_equal(qmp_framer_next(&f, &m, e, sizeof(e)), QMP_FRAME_MSG);
+	assert_int_equal(json_array_size(m), QMP_MESSAGE_MAX / 2 - 1);
 	json_decref(m);
-	assert_int_equal(qmp_frame(two + used, strlen(two) - used, &m, &used, err, sizeof(err)), 1);
-	assert_string_equal(json_string_value(json_object_get(m, "execute")), "b");
-	json_decref(m);
-	const char *half = "{\"execute\": \"qu";
-	assert_int_equal(qmp_frame(half, strlen(half), &m, &used, err, sizeof(err)), 0);
-	assert_int_equal(qmp_frame("   ", 3, &m, &used, err, sizeof(err)), 0);
-	assert_int_equal(used, 3);
-	const char *bad = "{\"execute\" 1}";
-	assert_int_equal(qmp_frame(bad, strlen(bad), &m, &used, err, sizeof(err)), -1);
-	assert_non_null(strstr(err, "JSON parse error"));
-	assert_true(used > 0 && used <= strlen(bad));
-	const char *dup = "{\"id\": 1, \"id\": 2}";
-	assert_int_equal(qmp_frame(dup, strlen(dup), &m, &used, err, sizeof(err)), -1);
+	char *tiny = malloc(QMP_MESSAGE_MAX);
+	for (size_t i = 0; i + 3 <= QMP_MESSAGE_MAX; i += 3)
+		memcpy(tiny + i, "[] ", 3);
+	assert_int_equal(qmp_framer_push(&f, tiny, QMP_MESSAGE_MAX / 3 * 3), QMP_MESSAGE_MAX / 3 * 3);
+	size_t got = 0;
+	while (qmp_framer_next(&f, &m, e, sizeof(e)) == QMP_FRAME_MSG)
+		got++, json_decref(m);
+	assert_int_equal(got, QMP_MESSAGE_MAX / 3);
+	clock_gettime(CLOCK_MONOTONIC, &t1);
+	double s = (double)(t1.tv_sec - t0.tv_sec) + (double)(t1.tv_nsec - t0.tv_nsec) / 1e9;
+	if (s > 1.0)
+		fail_msg("framing took %.2f s", s);
+	free(tiny);
+	qmp_framer_free(&f);
 }
 
 static int parse(const char *text)
@@ -228,7 +482,11 @@ static void test_base64(void **state)
 int main(void)
 {
 	const struct CMUnitTest tests[] = {
-		cmocka_unit_test(test_framing),
+		cmocka_unit_test(test_framing_split_anywhere),
+		cmocka_unit_test(test_framing_errors),
+		cmocka_unit_test(test_framing_nesting),
+		cmocka_unit_test(test_framing_too_long),
+		cmocka_unit_test(test_framing_cost),
 		cmocka_unit_test(test_request_shape),
 		cmocka_unit_test(test_arguments),
 		cmocka_unit_test(test_u64_strings),
