@@ -78,8 +78,10 @@ static json_t *reply(struct conn *c, const struct timespec *until, bool print_ev
 			return m;
 		if (print_events && json_object_get(m, "event")) {
 			char *s = json_dumps(m, JSON_COMPACT);
-			if (s)
+			if (s) {
 				puts(s);
+				fflush(stdout); /* a pipe must see each event as it comes */
+			}
 			free(s);
 		}
 		json_decref(m);

@@ -250,13 +250,20 @@ expect_rc "ctl with a QMP error" 1
 expect_has "ctl with a QMP error" err "GenericError: Invalid parameter type for 'gpa'"
 run_rasvm ctl "$sock" query-status '{broken'
 expect_rc "ctl with bad JSON" 64
-(cd "$TMP" && exec "$RASVM" ctl "$sock" --watch 3) >"$TMP/watch" 2>&1 &
+# ctl --watch into a pipe: each event line must reach the reader as it comes, not when ctl
+# exits (stdout to a pipe is fully buffered).
+(cd "$TMP" && exec "$RASVM" ctl "$sock" --watch 30) 2>"$TMP/watch.err" > >(cat >"$TMP/watch") &
 wpid=$!
 # Inject only once the watcher is listening (it says so after the negotiation).
-wait_for "$TMP/watch" "watching events" || not_ok "ctl --watch never started watching"
+wait_for "$TMP/watch.err" "watching events" || not_ok "ctl --watch never started watching"
 "$RASVM" ctl "$sock" x-inject-host-memory-error '{"gpa": 7340032}' >/dev/null
+if wait_for "$TMP/watch" '"event":"MEMORY_FAILURE"' 10 && kill -0 "$wpid" 2>/dev/null; then
+	ok "ctl --watch into a pipe: the event line arrives while ctl still runs"
+else
+	not_ok "ctl --watch into a pipe: no MEMORY_FAILURE line before ctl ended"
+fi
+kill "$wpid" 2>/dev/null
 wait "$wpid"
-if grep -q '"event":"MEMORY_FAILURE"' "$TMP/watch"; then ok "ctl --watch prints events"; else not_ok "ctl --watch printed no MEMORY_FAILURE"; fi
 run_rasvm ctl "$sock" inject-nmi
 reap "$pid"
 expect_rc "serve stops on a bare NMI" 0
