@@ -28,6 +28,7 @@
 #define QMP_MAX_CLIENTS 64
 #define QMP_OUT_MAX     (1u << 20) /* replies and events a client may leave unread */
 #define QMP_EVENTS_MAX  4096       /* events waiting for the server thread */
+#define QMP_DROP_LOG_S  10         /* at most one line about dropped events this often */
 
 struct qmp_client {
 	int fd;
@@ -49,9 +50,18 @@ struct qmp {
 	pthread_mutex_t ev_lock;
 	char *events[QMP_EVENTS_MAX]; /* serialised, waiting to be sent */
 	unsigned ev_head, ev_count;
-	uint64_t ev_dropped;
+	uint64_t ev_dropped;          /* under ev_lock: events the full queue refused */
+	uint64_t ev_dropped_told;     /* server thread: how many the log has told of */
+	time_t ev_dropped_told_at;
 	struct qmp_client client[QMP_MAX_CLIENTS];
 };
+
+static time_t mono_s(void)
+{
+	struct timespec t;
+	clock_gettime(CLOCK_MONOTONIC, &t);
+	return t.tv_sec;
+}
 
 static void client_close(struct qmp_client *c)
 {
@@ -223,6 +233,24 @@ static void accept_clients(struct qmp *q)
 	}
 }
 
+/* Say how many events the full queue refused: the first time at once, then at most every
+ * QMP_DROP_LOG_S seconds, and once more at the end if any went untold. */
+static void tell_dropped(struct qmp *q, bool last)
+{
+	pthread_mutex_lock(&q->ev_lock);
+	uint64_t n = q->ev_dropped;
+	pthread_mutex_unlock(&q->ev_lock);
+	if (n == q->ev_dropped_told)
+		return;
+	time_t now = mono_s();
+	if (!last && q->ev_dropped_told && now - q->ev_dropped_told_at < QMP_DROP_LOG_S)
+		return;
+	log_warn("qmp: %llu event(s) dropped so far: %u were already waiting for the control socket",
+		 (unsigned long long)n, QMP_EVENTS_MAX);
+	q->ev_dropped_told = n;
+	q->ev_dropped_told_at = now;
+}
+
 static void fan_out_events(struct qmp *q)
 {
 	uint64_t n;
@@ -266,6 +294,7 @@ static void *qmp_thread(void *arg)
 			accept_clients(q);
 		if (pfd[1].revents & POLLIN)
 			fan_out_events(q);
+		tell_dropped(q, false);
 		for (unsigned i = 0; i < QMP_MAX_CLIENTS; i++) {
 			struct qmp_client *c = &q->client[i];
 			if (c->fd < 0)
@@ -291,6 +320,7 @@ static void *qmp_thread(void *arg)
 	for (unsigned i = 0; i < QMP_MAX_CLIENTS; i++)
 		if (q->client[i].fd >= 0)
 			flush_out(&q->client[i]);
+	tell_dropped(q, true);
 	return NULL;
 }
 
@@ -394,6 +424,17 @@ void qmp_stop(struct vm *vm)
 	pthread_mutex_destroy(&q->ev_lock);
 	free(q);
 	vm->qmp = NULL;
+}
+
+uint64_t qmp_events_dropped(struct vm *vm)
+{
+	struct qmp *q = vm->qmp;
+	if (!q)
+		return 0;
+	pthread_mutex_lock(&q->ev_lock);
+	uint64_t n = q->ev_dropped;
+	pthread_mutex_unlock(&q->ev_lock);
+	return n;
 }
 
 void qmp_event(struct vm *vm, const char *name, json_t *data)

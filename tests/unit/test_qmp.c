@@ -12,11 +12,17 @@
 #include <stdlib.h>
 #include <string.h>
 #include <time.h>
+#include <fcntl.h>
+#include <pthread.h>
+#include <sys/socket.h>
+#include <sys/un.h>
+#include <unistd.h>
 #include <cmocka.h>
 
 #include "ctl/base64.h"
 #include "ctl/protocol.h"
 #include "ctl/qmp.h"
+#include "vm.h"
 
 static char err[256];
 
@@ -479,6 +485,112 @@ static void test_base64(void **state)
 	assert_int_equal(out[0], 0xfb);
 }
 
+/* Reads from fd until want events (and the reply, when reply is set) have come; returns how
+ * many events came (it gives up after 10 s). */
+static size_t read_events(int fd, size_t want, bool reply)
+{
+	struct qmp_framer f;
+	size_t events = 0;
+	time_t end = time(NULL) + 10;
+	assert_int_equal(qmp_framer_init(&f, QMP_MESSAGE_MAX), 0);
+	while ((events < want || reply) && time(NULL) < end) {
+		size_t room;
+		char *p = qmp_framer_room(&f, &room);
+		ssize_t r = recv(fd, p, room, MSG_DONTWAIT);
+		if (r <= 0) {
+			usleep(1000);
+			continue;
+		}
+		qmp_framer_add(&f, (size_t)r);
+		json_t *m;
+		char e[256];
+		while (qmp_framer_next(&f, &m, e, sizeof(e)) == QMP_FRAME_MSG) {
+			if (json_object_get(m, "event"))
+				events++;
+			if (json_object_get(m, "return"))
+				reply = false;
+			json_decref(m);
+		}
+	}
+	qmp_framer_free(&f);
+	return events;
+}
+
+static size_t count_in_file(const char *path, const char *text)
+{
+	char buf[8192];
+	FILE *fp = fopen(path, "r");
+	size_t n = 0;
+	assert_non_null(fp);
+	while (fgets(buf, sizeof(buf), fp))
+		n += strstr(buf, text) != NULL;
+	fclose(fp);
+	return n;
+}
+
+/* Events the full queue refuses are counted (qmp_events_dropped), every event is either
+ * delivered or counted, and the log tells of them: at once, then not again within 10 s, and
+ * once more at the end. The server thread is held in query-status (which takes
+ * vm->pause_lock) while events are sent, as a command that blocks would hold it. */
+static void test_events_dropped(void **state)
+{
+	struct vm vm = { 0 };
+	char dir[] = "/tmp/rasvm-test-qmp-XXXXXX", sock[64], logf[64];
+	const size_t flood = 4096 + 500;
+	(void)state;
+
+	assert_non_null(mkdtemp(dir));
+	snprintf(sock, sizeof(sock), "%s/s", dir);
+	snprintf(logf, sizeof(logf), "%s/log", dir);
+	pthread_mutex_init(&vm.pause_lock, NULL);
+	fflush(stderr);
+	int saved = dup(2), lfd = open(logf, O_WRONLY | O_CREAT | O_TRUNC, 0600);
+	dup2(lfd, 2);
+	close(lfd);
+	assert_int_equal(qmp_start(&vm, sock), 0);
+	assert_int_equal(qmp_events_dropped(&vm), 0);
+
+	int fd = socket(AF_UNIX, SOCK_STREAM, 0);
+	struct sockaddr_un a = { .sun_family = AF_UNIX };
+	strcpy(a.sun_path, sock);
+	assert_int_equal(connect(fd, (struct sockaddr *)&a, sizeof(a)), 0);
+	static const char caps[] = "{\"execute\": \"qmp_capabilities\"}";
+	assert_int_equal(send(fd, caps, strlen(caps), 0), (ssize_t)strlen(caps));
+	read_events(fd, 0, true);
+
+	size_t sent = 0, got = 0;
+	for (int round = 0; round < 2; round++) {
+		static const char status[] = "{\"execute\": \"query-status\"}";
+		pthread_mutex_lock(&vm.pause_lock);
+		assert_int_equal(send(fd, status, strlen(status), 0), (ssize_t)strlen(status));
+		usleep(200 * 1000); /* the server thread is now waiting for the lock */
+		for (size_t i = 0; i < flood; i++)
+			qmp_event(&vm, "TEST_EVENT", json_pack("{s:i}", "n", (int)i));
+		sent += flood;
+		uint64_t dropped = qmp_events_dropped(&vm);
+		assert_true(dropped >= 500 * (unsigned)(round + 1));
+		pthread_mutex_unlock(&vm.pause_lock);
+		got += read_events(fd, sent - dropped - got, true);
+		assert_int_equal(got + qmp_events_dropped(&vm), sent);
+		usleep(100 * 1000);
+		fflush(stderr);
+		assert_int_equal(count_in_file(logf, "event(s) dropped"), 1); /* the second waits */
+	}
+	uint64_t dropped = qmp_events_dropped(&vm);
+	qmp_stop(&vm);
+	fflush(stderr);
+	dup2(saved, 2);
+	close(saved);
+	close(fd);
+	assert_int_equal(count_in_file(logf, "event(s) dropped"), 2);
+	char want[64];
+	snprintf(want, sizeof(want), "qmp: %llu event(s) dropped", (unsigned long long)dropped);
+	assert_int_equal(count_in_file(logf, want), 1);
+	unlink(logf);
+	rmdir(dir);
+	pthread_mutex_destroy(&vm.pause_lock);
+}
+
 int main(void)
 {
 	const struct CMUnitTest tests[] = {
@@ -493,6 +605,7 @@ int main(void)
 		cmocka_unit_test(test_argument_ranges),
 		cmocka_unit_test(test_replies),
 		cmocka_unit_test(test_base64),
+		cmocka_unit_test(test_events_dropped),
 	};
 	return cmocka_run_group_tests(tests, NULL, NULL);
 }
