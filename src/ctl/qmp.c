@@ -28,14 +28,15 @@
 #define QMP_MAX_CLIENTS 64
 #define QMP_OUT_MAX     (1u << 20) /* replies and events a client may leave unread */
 #define QMP_EVENTS_MAX  4096       /* events waiting for the server thread */
+#define QMP_LINGER_S    2          /* a closing client's time to take its last output */
 #define QMP_DROP_LOG_S  10         /* at most one line about dropped events this often */
 
 struct qmp_client {
 	int fd;
 	bool negotiated;
-	bool closing;  /* drop once the output is flushed */
+	bool closing;  /* read no more; drop once the output is flushed (or QMP_LINGER_S passed) */
 	bool draining; /* output sent and shut: read and discard until the peer closes */
-	time_t drain_until;
+	time_t deadline; /* monotonic seconds: when closing or draining gives up */
 	struct qmp_framer in; /* what it sent, framed into messages */
 	char *out;
 	size_t out_len, out_cap;
@@ -72,18 +73,25 @@ static void client_close(struct qmp_client *c)
 	*c = (struct qmp_client){ .fd = -1 };
 }
 
-static void queue_out(struct qmp_client *c, json_t *msg)
+/* Stop serving it: what it is owed still goes out (unless lost is set: the peer is gone or
+ * would not take it), for QMP_LINGER_S at most. */
+static void client_finish(struct qmp_client *c, bool lost)
 {
-	char *s = json_dumps(msg, JSON_COMPACT);
-	json_decref(msg);
-	if (!s)
+	if (!c->closing)
+		c->deadline = mono_s() + QMP_LINGER_S;
+	c->closing = true;
+	if (lost)
+		c->out_len = 0;
+}
+
+/* One serialised message, s[0..n), and QEMU's "\r\n" after it. */
+static void queue_text(struct qmp_client *c, const char *s, size_t n)
+{
+	if (c->closing)
 		return;
-	size_t n = strlen(s);
 	if (c->out_len + n + 2 > QMP_OUT_MAX) {
 		/* It stopped reading: dropping it is better than growing without bound. */
-		c->closing = true;
-		c->out_len = 0;
-		free(s);
+		client_finish(c, true);
 		return;
 	}
 	if (c->out_len + n + 2 > c->out_cap) {
@@ -92,8 +100,7 @@ static void queue_out(struct qmp_client *c, json_t *msg)
 			cap *= 2;
 		char *p = realloc(c->out, cap);
 		if (!p) {
-			c->closing = true;
-			free(s);
+			client_finish(c, true);
 			return;
 		}
 		c->out = p;
@@ -102,6 +109,14 @@ static void queue_out(struct qmp_client *c, json_t *msg)
 	memcpy(c->out + c->out_len, s, n);
 	memcpy(c->out + c->out_len + n, "\r\n", 2); /* QEMU ends each message so */
 	c->out_len += n + 2;
+}
+
+static void queue_out(struct qmp_client *c, json_t *msg)
+{
+	char *s = json_dumps(msg, JSON_COMPACT);
+	json_decref(msg);
+	if (s)
+		queue_text(c, s, strlen(s));
 	free(s);
 }
 
@@ -114,8 +129,7 @@ static void flush_out(struct qmp_client *c)
 		if (w < 0 && (errno == EAGAIN || errno == EWOULDBLOCK))
 			return;
 		if (w <= 0) {
-			c->closing = true;
-			c->out_len = 0;
+			client_finish(c, true);
 			return;
 		}
 		memmove(c->out, c->out + w, c->out_len - (size_t)w);
@@ -127,7 +141,7 @@ static void drain(struct qmp_client *c)
 {
 	char junk[4096];
 	ssize_t r = recv(c->fd, junk, sizeof(junk), MSG_DONTWAIT);
-	if (r == 0 || (r < 0 && errno != EAGAIN && errno != EINTR) || time(NULL) > c->drain_until)
+	if (r == 0 || (r < 0 && errno != EAGAIN && errno != EINTR) || mono_s() > c->deadline)
 		client_close(c);
 }
 
@@ -180,8 +194,9 @@ static void client_read(struct qmp *q, struct qmp_client *c)
 	if (r < 0 && (errno == EINTR || errno == EAGAIN))
 		return;
 	if (r <= 0) {
-		c->closing = true; /* gone; a half message dies with it */
-		c->out_len = 0;
+		/* Gone, and a half message dies with it. At an orderly end of file the peer may
+		 * only have shut its sending side: the replies it is owed still go out. */
+		client_finish(c, r < 0);
 		return;
 	}
 	qmp_framer_add(&c->in, (size_t)r);
@@ -199,7 +214,7 @@ static void client_read(struct qmp *q, struct qmp_client *c)
 			queue_out(c, qmp_error("GenericError", err, NULL));
 		} else {
 			queue_out(c, qmp_error("GenericError", "QMP message exceeds 65536 bytes; closing", NULL));
-			c->closing = true;
+			client_finish(c, false);
 		}
 	}
 }
@@ -262,11 +277,10 @@ static void fan_out_events(struct qmp *q)
 		q->ev_head = (q->ev_head + 1) % QMP_EVENTS_MAX;
 		q->ev_count--;
 		pthread_mutex_unlock(&q->ev_lock);
-		json_t *msg = json_loads(s, 0, NULL);
-		for (unsigned i = 0; msg && i < QMP_MAX_CLIENTS; i++)
-			if (q->client[i].fd >= 0 && q->client[i].negotiated && !q->client[i].closing)
-				queue_out(&q->client[i], json_incref(msg));
-		json_decref(msg);
+		size_t len = strlen(s);
+		for (unsigned i = 0; i < QMP_MAX_CLIENTS; i++)
+			if (q->client[i].fd >= 0 && q->client[i].negotiated)
+				queue_text(&q->client[i], s, len);
 		free(s);
 		pthread_mutex_lock(&q->ev_lock);
 	}
@@ -284,9 +298,12 @@ static void *qmp_thread(void *arg)
 		pfd[n++] = (struct pollfd){ .fd = q->wake_fd, .events = POLLIN };
 		for (unsigned i = 0; i < QMP_MAX_CLIENTS; i++) {
 			struct qmp_client *c = &q->client[i];
+			/* A closing client is not read (its input would wake poll at once, for
+			 * ever): it is only waited on to take its output. */
 			if (c->fd >= 0)
 				pfd[n++] = (struct pollfd){ .fd = c->fd,
-							    .events = (short)(POLLIN | (c->out_len ? POLLOUT : 0)) };
+							    .events = (short)((c->closing && !c->draining ? 0 : POLLIN) |
+									      (c->out_len ? POLLOUT : 0)) };
 		}
 		if (poll(pfd, n, 1000) < 0 && errno != EINTR)
 			break;
@@ -311,7 +328,9 @@ static void *qmp_thread(void *arg)
 				 * last reply: shut our side, then read the rest away. */
 				shutdown(c->fd, SHUT_WR);
 				c->draining = true;
-				c->drain_until = time(NULL) + 2;
+				c->deadline = mono_s() + QMP_LINGER_S;
+			} else if (c->closing && mono_s() > c->deadline) {
+				client_close(c); /* it would not take its last output */
 			}
 		}
 	}

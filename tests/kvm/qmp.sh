@@ -4,7 +4,9 @@
 # SHUTDOWN, RAS_GHES_ACK), messages cut by the reads inside a UTF-8 sequence, a literal or a
 # \u escape, bad input (malformed JSON, top-level scalars, stray brackets, unknown commands,
 # wrong or missing arguments, a message over 64 KiB, a half message then a hang-up, 100 clients at once)
-# answered with QMP errors or a dropped connection while the VM keeps running; socket file
+# answered with QMP errors or a dropped connection while the VM keeps running; replies owed to
+# a client that shut its sending side; a client being dropped that does not read neither
+# spins the server nor is held for ever; socket file
 # rules; rasvm ctl; and an error sent the moment the serve scenario is ready.
 . "$(dirname "$0")/../lib.sh"
 require_kvm
@@ -17,9 +19,10 @@ pid=$!
 wait_for "$TMP/serve.err" "SYNC 11" || not_ok "the serve scenario never got ready"
 if [ "$(stat -c %a "$sock")" = 600 ]; then ok "socket mode 0600"; else not_ok "socket mode $(stat -c %a "$sock")"; fi
 
-python3 - "$sock" "$TMP/good.bin" "$TMP/bad.bin" <<'PY'
-import base64, codecs, json, socket, sys, time
+python3 - "$sock" "$TMP/good.bin" "$TMP/bad.bin" "$pid" <<'PY'
+import base64, codecs, json, os, socket, sys, time
 path, good, bad = sys.argv[1], open(sys.argv[2], "rb").read(), open(sys.argv[3], "rb").read()
+pid = int(sys.argv[4])
 dec = json.JSONDecoder()
 
 def check(cond, what):
@@ -195,6 +198,51 @@ h.send(b'{"execute": "qu')
 h.s.close()
 time.sleep(0.1)
 check(c.cmd("query-status")["return"]["running"], "a half message and a hang-up leave the VM running")
+
+# Requests, then the sending side shut, and only then reading (echo ... | socat): every reply
+# owed still comes, more than a socket buffer holds.
+s = socket.socket(socket.AF_UNIX); s.settimeout(10); s.connect(path)
+s.sendall(b'{"execute": "qmp_capabilities"}' + b'{"execute": "query-version"}' * 4000)
+s.shutdown(socket.SHUT_WR)
+time.sleep(0.5)  # the server has seen the end of file by now
+data = b""
+try:
+    while True:
+        chunk = s.recv(65536)
+        if not chunk: break
+        data += chunk
+except socket.timeout:
+    pass
+s.close()
+check(data.count(b'"return"') == 4001, "after the client shuts its side, all 4001 replies still come (%d)" % data.count(b'"return"'))
+
+# A client that is being closed but does not read (its replies fill the socket, then it
+# sends a message over 64 KiB): the server thread must not spin on its unread input, and
+# closes it after its linger time (2 s) instead of holding it for ever.
+def cpu_s():
+    f = open("/proc/%d/stat" % pid).read().rsplit(")", 1)[1].split()
+    return (int(f[11]) + int(f[12])) / os.sysconf("SC_CLK_TCK")
+def sockets():
+    fds = ["/proc/%d/fd/%s" % (pid, fd) for fd in os.listdir("/proc/%d/fd" % pid)]
+    return {l for l in map(os.readlink, fds) if l.startswith("socket:")}
+before = sockets()
+s = socket.socket(socket.AF_UNIX); s.settimeout(10); s.connect(path)
+s.recv(4096)  # the greeting: rasvm has accepted it
+mine = sockets() - before  # rasvm's end of this connection
+s.sendall(b'{"execute": "qmp_capabilities"}' + b'{"execute": "query-version"}' * 4000)
+time.sleep(0.5)
+s.sendall(b'{"execute": "query-status", "arguments": {"x": "' + b"a" * 70000)
+time.sleep(0.5)
+t0, c0 = time.time(), cpu_s()
+time.sleep(1.0)
+busy = (cpu_s() - c0) / (time.time() - t0)
+check(busy < 0.15, "a closing client that does not read: rasvm uses %.0f%% of a CPU" % (busy * 100))
+end = time.time() + 5
+while sockets() & mine and time.time() < end:
+    time.sleep(0.1)
+check(len(mine) == 1 and not sockets() & mine, "and rasvm closes it after its linger time: %s" % (sockets() & mine or "closed"))
+s.close()
+check(c.cmd("query-status")["return"]["running"], "the other client is served meanwhile")
 
 # A hundred clients at once: each is greeted or refused with an error, none hangs.
 many, greeted, refused = [], 0, 0
