@@ -370,9 +370,50 @@ json_t *qmp_reply(json_t *ret, json_t *id)
 	return r;
 }
 
+/* Length of the valid UTF-8 sequence at s (1 to 4), 0 if there is none. */
+static size_t utf8_len(const unsigned char *s)
+{
+	uint32_t cp;
+	size_t n;
+
+	if (s[0] < 0x80)
+		return 1;
+	if (s[0] >= 0xc2 && s[0] <= 0xdf)
+		n = 2, cp = s[0] & 0x1f;
+	else if (s[0] >= 0xe0 && s[0] <= 0xef)
+		n = 3, cp = s[0] & 0x0f;
+	else if (s[0] >= 0xf0 && s[0] <= 0xf4)
+		n = 4, cp = s[0] & 0x07;
+	else
+		return 0;
+	for (size_t i = 1; i < n; i++) {
+		if ((s[i] & 0xc0) != 0x80)
+			return 0; /* also stops at the terminating NUL */
+		cp = cp << 6 | (s[i] & 0x3f);
+	}
+	if ((n == 3 && cp < 0x800) || (n == 4 && (cp < 0x10000 || cp > 0x10ffff)) ||
+	    (cp >= 0xd800 && cp <= 0xdfff))
+		return 0;
+	return n;
+}
+
 json_t *qmp_error(const char *cls, const char *desc, json_t *id)
 {
-	json_t *r = json_pack("{s:{s:s,s:s}}", "error", "class", cls, "desc", desc);
+	/* desc may quote what the client sent, cut at a byte count (%.64s, jansson's "near
+	 * '...'"): a JSON string must be valid UTF-8, or there would be no reply at all. */
+	char clean[512];
+	size_t o = 0;
+	for (const unsigned char *p = (const unsigned char *)desc; *p && o + 5 < sizeof(clean);) {
+		size_t n = utf8_len(p);
+		if (n) {
+			memcpy(clean + o, p, n);
+			o += n, p += n;
+		} else {
+			clean[o++] = '?', p++;
+		}
+	}
+	clean[o] = '\0';
+	json_t *r = json_pack("{s:{s:s,s:s}}", "error", "class", cls, "desc", clean);
 	if (id)
 		json_object_set(r, "id", id);
 	return r;

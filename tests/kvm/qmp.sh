@@ -154,6 +154,8 @@ r = c.cmd("x-inject-host-memory-error", {})
 check(r["error"]["desc"] == "Parameter 'gpa' is missing", "missing argument")
 r = c.cmd("query-status", {"verbose": True})
 check(r["error"]["desc"] == "Parameter 'verbose' is unexpected", "unexpected argument")
+r = c.cmd("query-status", {"a" + "é" * 40: 1}, id=9)
+check(r and r.get("id") == 9 and "is unexpected" in r["error"]["desc"], "an error quoting a name cut inside a UTF-8 character is still sent")
 c.send(b'[1, 2, 3]')
 check(c.reply()["error"]["desc"] == "QMP input must be a JSON object", "non-object request")
 c.send(b'1 "x"')  # top-level scalars are messages, as in QEMU: not objects

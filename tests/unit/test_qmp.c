@@ -469,6 +469,42 @@ static void test_replies(void **state)
 	json_decref(r);
 }
 
+/* An error quoting what the client sent, cut inside a UTF-8 character (a member name under
+ * %.64s), is still a reply: the bad bytes become '?'. It used to be no reply at all. */
+static void test_error_utf8(void **state)
+{
+	const char *cmd;
+	json_t *args, *id;
+	char text[256] = "{\"execute\": \"x\", \"id\": 7, \"a";
+	(void)state;
+	for (int i = 0; i < 40; i++)
+		strcat(text, "\xc3\xa9");
+	strcat(text, "\": 1}");
+	json_t *m = json_loads(text, 0, NULL);
+	assert_non_null(m);
+	assert_int_equal(qmp_parse_request(m, &cmd, &args, &id, err, sizeof(err)), -1);
+	json_t *r = qmp_error("GenericError", err, id);
+	assert_non_null(r);
+	const char *desc = json_string_value(json_object_get(json_object_get(r, "error"), "desc"));
+	assert_non_null(strstr(desc, "a\xc3\xa9\xc3\xa9"));
+	assert_non_null(strstr(desc, "?' is unexpected"));
+	assert_int_equal(json_integer_value(json_object_get(r, "id")), 7);
+	json_decref(r);
+	json_decref(m);
+	static const char *const bad[] = { "\xc3", "\xed\xa0\x80", "\xc0\xaf", "\xf4\x90\x80\x80", "\xff" };
+	for (size_t i = 0; i < sizeof(bad) / sizeof(bad[0]); i++) {
+		r = qmp_error("GenericError", bad[i], NULL);
+		assert_non_null(r);
+		desc = json_string_value(json_object_get(json_object_get(r, "error"), "desc"));
+		assert_int_equal(strspn(desc, "?"), strlen(bad[i]));
+		json_decref(r);
+	}
+	r = qmp_error("GenericError", "\xe2\x86\x92 \xf0\x9d\x84\x9e", NULL);
+	assert_string_equal(json_string_value(json_object_get(json_object_get(r, "error"), "desc")),
+			    "\xe2\x86\x92 \xf0\x9d\x84\x9e");
+	json_decref(r);
+}
+
 static void test_base64(void **state)
 {
 	uint8_t out[16];
@@ -604,6 +640,7 @@ int main(void)
 		cmocka_unit_test(test_u64_strings),
 		cmocka_unit_test(test_argument_ranges),
 		cmocka_unit_test(test_replies),
+		cmocka_unit_test(test_error_utf8),
 		cmocka_unit_test(test_base64),
 		cmocka_unit_test(test_events_dropped),
 	};
