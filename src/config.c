@@ -1,6 +1,7 @@
 // SPDX-License-Identifier: MIT
 #include "config.h"
 
+#include <ctype.h>
 #include <errno.h>
 #include <stdarg.h>
 #include <stdio.h>
@@ -219,15 +220,22 @@ static int parse_uint(const char *s, unsigned *out)
 	return 0;
 }
 
-/* Decimal, or hex with 0x. */
+/* Decimal, or hex with 0x; never octal ("010" is ten); no sign or space. */
 static int parse_u64(const char *s, uint64_t *out)
 {
 	char *end;
+	int base = 10;
 
-	if (!s || *s < '0' || *s > '9')
+	if (!s)
+		return -EINVAL;
+	if (s[0] == '0' && (s[1] == 'x' || s[1] == 'X')) {
+		s += 2;
+		base = 16;
+	}
+	if (!isxdigit((unsigned char)s[0]) || (base == 10 && !isdigit((unsigned char)s[0])))
 		return -EINVAL;
 	errno = 0;
-	unsigned long long v = strtoull(s, &end, 0);
+	unsigned long long v = strtoull(s, &end, base);
 	if (errno || *end)
 		return -EINVAL;
 	*out = v;

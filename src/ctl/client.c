@@ -2,6 +2,7 @@
 /* `rasvm ctl PATH COMMAND [JSON]` and `rasvm ctl PATH --watch SECONDS`: a small QMP client
  * for scripts and people. */
 #include <errno.h>
+#include <limits.h>
 #include <poll.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -16,10 +17,11 @@
 #include "exitcode.h"
 #include "log.h"
 
+#define CTL_MESSAGE_MAX (QMP_MESSAGE_MAX * 4) /* replies (query-ras) may be long */
+
 struct conn {
 	int fd;
-	char buf[QMP_MESSAGE_MAX * 4];
-	size_t len;
+	struct qmp_framer in;
 };
 
 static long ms_left(const struct timespec *until)
@@ -34,27 +36,26 @@ static json_t *next_message(struct conn *c, const struct timespec *until)
 {
 	for (;;) {
 		json_t *msg;
-		size_t used;
 		char err[128];
-		int f = qmp_frame(c->buf, c->len, &msg, &used, err, sizeof(err));
-		if (f != 0) {
-			memmove(c->buf, c->buf + used, c->len - used);
-			c->len -= used;
-			if (f > 0)
-				return msg;
-			log_err("ctl: the server sent something that is not JSON: %s", err);
+		int f = qmp_framer_next(&c->in, &msg, err, sizeof(err));
+		if (f == QMP_FRAME_MSG)
+			return msg;
+		if (f != QMP_FRAME_MORE) {
+			log_err("ctl: the server sent something that is not a QMP message: %s", err);
 			return NULL;
 		}
 		long left = ms_left(until);
-		if (left <= 0 || c->len == sizeof(c->buf))
+		if (left <= 0)
 			return NULL;
 		struct pollfd p = { .fd = c->fd, .events = POLLIN };
-		if (poll(&p, 1, (int)left) <= 0)
+		if (poll(&p, 1, left > INT_MAX ? INT_MAX : (int)left) <= 0)
 			return NULL;
-		ssize_t r = recv(c->fd, c->buf + c->len, sizeof(c->buf) - c->len, 0);
+		size_t room;
+		char *to = qmp_framer_room(&c->in, &room);
+		ssize_t r = recv(c->fd, to, room, 0);
 		if (r <= 0)
 			return NULL;
-		c->len += (size_t)r;
+		qmp_framer_add(&c->in, (size_t)r);
 	}
 }
 
@@ -77,8 +78,10 @@ static json_t *reply(struct conn *c, const struct timespec *until, bool print_ev
 			return m;
 		if (print_events && json_object_get(m, "event")) {
 			char *s = json_dumps(m, JSON_COMPACT);
-			if (s)
+			if (s) {
 				puts(s);
+				fflush(stdout); /* a pipe must see each event as it comes */
+			}
 			free(s);
 		}
 		json_decref(m);
@@ -96,6 +99,11 @@ int cli_ctl(const struct config *cfg)
 
 	if (!c)
 		return EXIT_OS;
+	c->fd = -1;
+	if (qmp_framer_init(&c->in, CTL_MESSAGE_MAX)) {
+		free(c);
+		return EXIT_OS;
+	}
 	if (cfg->ctl_args) {
 		json_error_t e;
 		args = json_loads(cfg->ctl_args, 0, &e);
@@ -103,6 +111,7 @@ int cli_ctl(const struct config *cfg)
 			log_err("ctl: the arguments must be one JSON object, e.g. '{\"gpa\": 4096}'%s%s",
 				args ? "" : ": ", args ? "" : e.text);
 			json_decref(args);
+			qmp_framer_free(&c->in);
 			free(c);
 			return EXIT_USAGE;
 		}
@@ -160,8 +169,9 @@ int cli_ctl(const struct config *cfg)
 	json_decref(r);
 out:
 	json_decref(args);
-	if (c->fd > 0)
+	if (c->fd >= 0)
 		close(c->fd);
+	qmp_framer_free(&c->in);
 	free(c);
 	return code;
 }

@@ -230,16 +230,28 @@ static json_t *cmd_query_ras(struct vm *vm, json_t *a, const char **cls, char *d
 	return ret;
 }
 
+/* Every ARG_UINT has its bounds (name, type, required, min, max): a JSON integer larger than
+ * the handler's variable is refused with QEMU's words, never truncated. */
 static const struct qmp_arg no_args[] = { { 0 } };
 static const struct qmp_arg ghes_args[] = {
-	{ "cper", ARG_STR, true }, { "source", ARG_UINT, false }, { 0 } };
+	{ "cper", ARG_STR, true, 0, 0 },
+	{ "source", ARG_UINT, false, 0, UINT16_MAX }, /* a HEST Source ID is 16 bits */
+	{ 0 } };
 static const struct qmp_arg host_error_args[] = {
-	{ "gpa", ARG_U64, true }, { "action-required", ARG_BOOL, false }, { "lsb", ARG_UINT, false }, { 0 } };
+	{ "gpa", ARG_U64, true, 0, 0 },
+	{ "action-required", ARG_BOOL, false, 0, 0 },
+	{ "lsb", ARG_UINT, false, 12, 30 }, /* a 4 KiB page to a 1 GiB one */
+	{ 0 } };
 static const struct qmp_arg mce_args[] = {
-	{ "cpu", ARG_UINT, true }, { "bank", ARG_UINT, true }, { "status", ARG_U64, true },
-	{ "mcg-status", ARG_U64, true }, { "addr", ARG_U64, true }, { "misc", ARG_U64, true },
-	{ "broadcast", ARG_BOOL, false }, { 0 } };
-static const struct qmp_arg caps_args[] = { { "enable", ARG_STR, false }, { 0 } };
+	{ "cpu", ARG_UINT, true, 0, UINT32_MAX },
+	{ "bank", ARG_UINT, true, 0, UINT8_MAX }, /* MCG_CAP.Count is 8 bits */
+	{ "status", ARG_U64, true, 0, 0 },
+	{ "mcg-status", ARG_U64, true, 0, 0 },
+	{ "addr", ARG_U64, true, 0, 0 },
+	{ "misc", ARG_U64, true, 0, 0 },
+	{ "broadcast", ARG_BOOL, false, 0, 0 },
+	{ 0 } };
+static const struct qmp_arg caps_args[] = { { "enable", ARG_STR, false, 0, 0 }, { 0 } };
 
 static const struct qmp_command commands[] = {
 	{ "qmp_capabilities", caps_args, cmd_capabilities },

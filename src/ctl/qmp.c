@@ -28,15 +28,16 @@
 #define QMP_MAX_CLIENTS 64
 #define QMP_OUT_MAX     (1u << 20) /* replies and events a client may leave unread */
 #define QMP_EVENTS_MAX  4096       /* events waiting for the server thread */
+#define QMP_LINGER_S    2          /* a closing client's time to take its last output */
+#define QMP_DROP_LOG_S  10         /* at most one line about dropped events this often */
 
 struct qmp_client {
 	int fd;
 	bool negotiated;
-	bool closing;  /* drop once the output is flushed */
+	bool closing;  /* read no more; drop once the output is flushed (or QMP_LINGER_S passed) */
 	bool draining; /* output sent and shut: read and discard until the peer closes */
-	time_t drain_until;
-	char *in;      /* QMP_MESSAGE_MAX bytes */
-	size_t in_len;
+	time_t deadline; /* monotonic seconds: when closing or draining gives up */
+	struct qmp_framer in; /* what it sent, framed into messages */
 	char *out;
 	size_t out_len, out_cap;
 };
@@ -50,31 +51,47 @@ struct qmp {
 	pthread_mutex_t ev_lock;
 	char *events[QMP_EVENTS_MAX]; /* serialised, waiting to be sent */
 	unsigned ev_head, ev_count;
-	uint64_t ev_dropped;
+	uint64_t ev_dropped;          /* under ev_lock: events the full queue refused */
+	uint64_t ev_dropped_told;     /* server thread: how many the log has told of */
+	time_t ev_dropped_told_at;
 	struct qmp_client client[QMP_MAX_CLIENTS];
 };
+
+static time_t mono_s(void)
+{
+	struct timespec t;
+	clock_gettime(CLOCK_MONOTONIC, &t);
+	return t.tv_sec;
+}
 
 static void client_close(struct qmp_client *c)
 {
 	if (c->fd >= 0)
 		close(c->fd);
-	free(c->in);
+	qmp_framer_free(&c->in);
 	free(c->out);
 	*c = (struct qmp_client){ .fd = -1 };
 }
 
-static void queue_out(struct qmp_client *c, json_t *msg)
+/* Stop serving it: what it is owed still goes out (unless lost is set: the peer is gone or
+ * would not take it), for QMP_LINGER_S at most. */
+static void client_finish(struct qmp_client *c, bool lost)
 {
-	char *s = json_dumps(msg, JSON_COMPACT);
-	json_decref(msg);
-	if (!s)
+	if (!c->closing)
+		c->deadline = mono_s() + QMP_LINGER_S;
+	c->closing = true;
+	if (lost)
+		c->out_len = 0;
+}
+
+/* One serialised message, s[0..n), and QEMU's "\r\n" after it. */
+static void queue_text(struct qmp_client *c, const char *s, size_t n)
+{
+	if (c->closing)
 		return;
-	size_t n = strlen(s);
 	if (c->out_len + n + 2 > QMP_OUT_MAX) {
 		/* It stopped reading: dropping it is better than growing without bound. */
-		c->closing = true;
-		c->out_len = 0;
-		free(s);
+		client_finish(c, true);
 		return;
 	}
 	if (c->out_len + n + 2 > c->out_cap) {
@@ -83,8 +100,7 @@ static void queue_out(struct qmp_client *c, json_t *msg)
 			cap *= 2;
 		char *p = realloc(c->out, cap);
 		if (!p) {
-			c->closing = true;
-			free(s);
+			client_finish(c, true);
 			return;
 		}
 		c->out = p;
@@ -93,6 +109,14 @@ static void queue_out(struct qmp_client *c, json_t *msg)
 	memcpy(c->out + c->out_len, s, n);
 	memcpy(c->out + c->out_len + n, "\r\n", 2); /* QEMU ends each message so */
 	c->out_len += n + 2;
+}
+
+static void queue_out(struct qmp_client *c, json_t *msg)
+{
+	char *s = json_dumps(msg, JSON_COMPACT);
+	json_decref(msg);
+	if (s)
+		queue_text(c, s, strlen(s));
 	free(s);
 }
 
@@ -105,8 +129,7 @@ static void flush_out(struct qmp_client *c)
 		if (w < 0 && (errno == EAGAIN || errno == EWOULDBLOCK))
 			return;
 		if (w <= 0) {
-			c->closing = true;
-			c->out_len = 0;
+			client_finish(c, true);
 			return;
 		}
 		memmove(c->out, c->out + w, c->out_len - (size_t)w);
@@ -118,7 +141,7 @@ static void drain(struct qmp_client *c)
 {
 	char junk[4096];
 	ssize_t r = recv(c->fd, junk, sizeof(junk), MSG_DONTWAIT);
-	if (r == 0 || (r < 0 && errno != EAGAIN && errno != EINTR) || time(NULL) > c->drain_until)
+	if (r == 0 || (r < 0 && errno != EAGAIN && errno != EINTR) || mono_s() > c->deadline)
 		client_close(c);
 }
 
@@ -165,43 +188,34 @@ static void handle_request(struct qmp *q, struct qmp_client *c, json_t *msg)
 
 static void client_read(struct qmp *q, struct qmp_client *c)
 {
-	ssize_t r = recv(c->fd, c->in + c->in_len, QMP_MESSAGE_MAX - c->in_len, MSG_DONTWAIT);
+	size_t room;
+	char *p = qmp_framer_room(&c->in, &room);
+	ssize_t r = recv(c->fd, p, room, MSG_DONTWAIT);
 	if (r < 0 && (errno == EINTR || errno == EAGAIN))
 		return;
 	if (r <= 0) {
-		c->closing = true; /* gone; a half message dies with it */
-		c->out_len = 0;
+		/* Gone, and a half message dies with it. At an orderly end of file the peer may
+		 * only have shut its sending side: the replies it is owed still go out. */
+		client_finish(c, r < 0);
 		return;
 	}
-	c->in_len += (size_t)r;
-	for (;;) {
+	qmp_framer_add(&c->in, (size_t)r);
+	while (!c->closing) {
 		json_t *msg;
-		size_t used;
 		char err[256];
-		int f = qmp_frame(c->in, c->in_len, &msg, &used, err, sizeof(err));
-		if (f != 0) {
-			if (f > 0) {
-				handle_request(q, c, msg);
-				json_decref(msg);
-			} else {
-				/* One error per bad message: drop through the end of its line, or all
-				 * that came when it has none. */
-				queue_out(c, qmp_error("GenericError", err, NULL));
-				char *nl = memchr(c->in + used, '\n', c->in_len - used);
-				used = nl ? (size_t)(nl - c->in) + 1 : c->in_len;
-			}
-			memmove(c->in, c->in + used, c->in_len - used);
-			c->in_len -= used;
-			continue;
+		int f = qmp_framer_next(&c->in, &msg, err, sizeof(err));
+		if (f == QMP_FRAME_MORE)
+			break;
+		if (f == QMP_FRAME_MSG) {
+			handle_request(q, c, msg);
+			json_decref(msg);
+		} else if (f == QMP_FRAME_BAD) {
+			/* One error per bad message; the framer knows where each ends. */
+			queue_out(c, qmp_error("GenericError", err, NULL));
+		} else {
+			queue_out(c, qmp_error("GenericError", "QMP message exceeds 65536 bytes; closing", NULL));
+			client_finish(c, false);
 		}
-		memmove(c->in, c->in + used, c->in_len - used); /* white space */
-		c->in_len -= used;
-		break;
-	}
-	if (c->in_len == QMP_MESSAGE_MAX) {
-		queue_out(c, qmp_error("GenericError", "QMP message exceeds 65536 bytes; closing", NULL));
-		c->closing = true;
-		c->in_len = 0;
 	}
 }
 
@@ -221,8 +235,8 @@ static void accept_clients(struct qmp *q)
 		for (unsigned i = 0; i < QMP_MAX_CLIENTS && !c; i++)
 			if (q->client[i].fd < 0)
 				c = &q->client[i];
-		char *in = c ? malloc(QMP_MESSAGE_MAX) : NULL;
-		if (!in) {
+		struct qmp_framer in;
+		if (!c || qmp_framer_init(&in, QMP_MESSAGE_MAX)) {
 			static const char busy[] = "{\"error\": {\"class\": \"GenericError\", \"desc\": \"too many QMP clients\"}}\r\n";
 			ssize_t w = send(fd, busy, sizeof(busy) - 1, MSG_NOSIGNAL | MSG_DONTWAIT);
 			(void)w;
@@ -232,6 +246,24 @@ static void accept_clients(struct qmp *q)
 		*c = (struct qmp_client){ .fd = fd, .in = in };
 		greet(c);
 	}
+}
+
+/* Say how many events the full queue refused: the first time at once, then at most every
+ * QMP_DROP_LOG_S seconds, and once more at the end if any went untold. */
+static void tell_dropped(struct qmp *q, bool last)
+{
+	pthread_mutex_lock(&q->ev_lock);
+	uint64_t n = q->ev_dropped;
+	pthread_mutex_unlock(&q->ev_lock);
+	if (n == q->ev_dropped_told)
+		return;
+	time_t now = mono_s();
+	if (!last && q->ev_dropped_told && now - q->ev_dropped_told_at < QMP_DROP_LOG_S)
+		return;
+	log_warn("qmp: %llu event(s) dropped so far: %u were already waiting for the control socket",
+		 (unsigned long long)n, QMP_EVENTS_MAX);
+	q->ev_dropped_told = n;
+	q->ev_dropped_told_at = now;
 }
 
 static void fan_out_events(struct qmp *q)
@@ -245,11 +277,10 @@ static void fan_out_events(struct qmp *q)
 		q->ev_head = (q->ev_head + 1) % QMP_EVENTS_MAX;
 		q->ev_count--;
 		pthread_mutex_unlock(&q->ev_lock);
-		json_t *msg = json_loads(s, 0, NULL);
-		for (unsigned i = 0; msg && i < QMP_MAX_CLIENTS; i++)
-			if (q->client[i].fd >= 0 && q->client[i].negotiated && !q->client[i].closing)
-				queue_out(&q->client[i], json_incref(msg));
-		json_decref(msg);
+		size_t len = strlen(s);
+		for (unsigned i = 0; i < QMP_MAX_CLIENTS; i++)
+			if (q->client[i].fd >= 0 && q->client[i].negotiated)
+				queue_text(&q->client[i], s, len);
 		free(s);
 		pthread_mutex_lock(&q->ev_lock);
 	}
@@ -267,9 +298,12 @@ static void *qmp_thread(void *arg)
 		pfd[n++] = (struct pollfd){ .fd = q->wake_fd, .events = POLLIN };
 		for (unsigned i = 0; i < QMP_MAX_CLIENTS; i++) {
 			struct qmp_client *c = &q->client[i];
+			/* A closing client is not read (its input would wake poll at once, for
+			 * ever): it is only waited on to take its output. */
 			if (c->fd >= 0)
 				pfd[n++] = (struct pollfd){ .fd = c->fd,
-							    .events = (short)(POLLIN | (c->out_len ? POLLOUT : 0)) };
+							    .events = (short)((c->closing && !c->draining ? 0 : POLLIN) |
+									      (c->out_len ? POLLOUT : 0)) };
 		}
 		if (poll(pfd, n, 1000) < 0 && errno != EINTR)
 			break;
@@ -277,6 +311,7 @@ static void *qmp_thread(void *arg)
 			accept_clients(q);
 		if (pfd[1].revents & POLLIN)
 			fan_out_events(q);
+		tell_dropped(q, false);
 		for (unsigned i = 0; i < QMP_MAX_CLIENTS; i++) {
 			struct qmp_client *c = &q->client[i];
 			if (c->fd < 0)
@@ -293,7 +328,9 @@ static void *qmp_thread(void *arg)
 				 * last reply: shut our side, then read the rest away. */
 				shutdown(c->fd, SHUT_WR);
 				c->draining = true;
-				c->drain_until = time(NULL) + 2;
+				c->deadline = mono_s() + QMP_LINGER_S;
+			} else if (c->closing && mono_s() > c->deadline) {
+				client_close(c); /* it would not take its last output */
 			}
 		}
 	}
@@ -302,6 +339,7 @@ static void *qmp_thread(void *arg)
 	for (unsigned i = 0; i < QMP_MAX_CLIENTS; i++)
 		if (q->client[i].fd >= 0)
 			flush_out(&q->client[i]);
+	tell_dropped(q, true);
 	return NULL;
 }
 
@@ -405,6 +443,17 @@ void qmp_stop(struct vm *vm)
 	pthread_mutex_destroy(&q->ev_lock);
 	free(q);
 	vm->qmp = NULL;
+}
+
+uint64_t qmp_events_dropped(struct vm *vm)
+{
+	struct qmp *q = vm->qmp;
+	if (!q)
+		return 0;
+	pthread_mutex_lock(&q->ev_lock);
+	uint64_t n = q->ev_dropped;
+	pthread_mutex_unlock(&q->ev_lock);
+	return n;
 }
 
 void qmp_event(struct vm *vm, const char *name, json_t *data)

@@ -8,6 +8,7 @@
 #define RASVM_CTL_QMP_H
 
 #include <jansson.h>
+#include <stdint.h>
 
 struct vm;
 
@@ -19,6 +20,10 @@ void qmp_stop(struct vm *vm);
 /* Send an event to every client that finished capabilities negotiation. Any thread; never
  * blocks on a client (a client that does not read is dropped). Steals data. */
 void qmp_event(struct vm *vm, const char *name, json_t *data);
+/* Events qmp_event() had to drop because QMP_EVENTS_MAX were already waiting for the server
+ * thread (it also logs them: at once, then at most every 10 s, and at the end); 0 without
+ * a control socket. */
+uint64_t qmp_events_dropped(struct vm *vm);
 
 /* One command, for the server and the tests: the reply to a parsed request. */
 struct qmp_command {

@@ -1,8 +1,9 @@
 # Fuzzes the parsers of untrusted input briefly (FUZZ_SECONDS each, default 10) with libFuzzer
 # and AddressSanitizer: the ELF loader (kernel files), the Linux loader (bzImage headers, their
 # compressed payloads, vmlinux, zero page and PVH start_info), the CPER decoder (error records
-# from files and the control socket), the control socket's framer and command schemas, and the
-# command line. Longer by hand:
+# from files and the control socket), the control socket's framer (each input also fed in two
+# and three pieces: the outcomes must not change) and command schemas, and the command line.
+# Longer by hand:
 #   FUZZ_SECONDS=600 tests/run fuzz
 . "$(dirname "$0")/../lib.sh"
 seconds=${FUZZ_SECONDS:-10}

@@ -1,9 +1,12 @@
 # Verifies the control socket as a QMP client sees it: greeting and negotiation, replies
 # carrying the id, every command (stop/cont, injections through every path, query-ras,
 # system_reset, quit), the events (MEMORY_FAILURE with QEMU's schema, STOP, RESUME, RESET,
-# SHUTDOWN, RAS_GHES_ACK), bad input (malformed JSON, unknown commands, wrong or missing
-# arguments, a message over 64 KiB, a half message then a hang-up, 100 clients at once)
-# answered with QMP errors or a dropped connection while the VM keeps running; socket file
+# SHUTDOWN, RAS_GHES_ACK), messages cut by the reads inside a UTF-8 sequence, a literal or a
+# \u escape, bad input (malformed JSON, top-level scalars, stray brackets, unknown commands,
+# wrong or missing arguments, a message over 64 KiB, a half message then a hang-up, 100 clients at once)
+# answered with QMP errors or a dropped connection while the VM keeps running; replies owed to
+# a client that shut its sending side; a client being dropped that does not read neither
+# spins the server nor is held for ever; socket file
 # rules; rasvm ctl; and an error sent the moment the serve scenario is ready.
 . "$(dirname "$0")/../lib.sh"
 require_kvm
@@ -16,9 +19,10 @@ pid=$!
 wait_for "$TMP/serve.err" "SYNC 11" || not_ok "the serve scenario never got ready"
 if [ "$(stat -c %a "$sock")" = 600 ]; then ok "socket mode 0600"; else not_ok "socket mode $(stat -c %a "$sock")"; fi
 
-python3 - "$sock" "$TMP/good.bin" "$TMP/bad.bin" <<'PY'
-import base64, json, socket, sys, time
+python3 - "$sock" "$TMP/good.bin" "$TMP/bad.bin" "$pid" <<'PY'
+import base64, codecs, json, os, socket, sys, time
 path, good, bad = sys.argv[1], open(sys.argv[2], "rb").read(), open(sys.argv[3], "rb").read()
+pid = int(sys.argv[4])
 dec = json.JSONDecoder()
 
 def check(cond, what):
@@ -30,6 +34,7 @@ class Client:
         self.s.settimeout(10)
         self.s.connect(path)
         self.buf, self.events = "", []
+        self.utf8 = codecs.getincrementaldecoder("utf-8")()  # a read may end inside a character
         self.greeting = self.msg()
         if negotiate:
             self.cmd("qmp_capabilities")
@@ -46,7 +51,7 @@ class Client:
             data = self.s.recv(65536)
             if not data:
                 return None
-            self.buf += data.decode()
+            self.buf += self.utf8.decode(data)
     def send(self, obj):
         self.s.sendall(obj if isinstance(obj, bytes) else json.dumps(obj).encode())
     def reply(self):
@@ -149,8 +154,38 @@ r = c.cmd("x-inject-host-memory-error", {})
 check(r["error"]["desc"] == "Parameter 'gpa' is missing", "missing argument")
 r = c.cmd("query-status", {"verbose": True})
 check(r["error"]["desc"] == "Parameter 'verbose' is unexpected", "unexpected argument")
+r = c.cmd("query-status", {"a" + "é" * 40: 1}, id=9)
+check(r and r.get("id") == 9 and "is unexpected" in r["error"]["desc"], "an error quoting a name cut inside a UTF-8 character is still sent")
 c.send(b'[1, 2, 3]')
 check(c.reply()["error"]["desc"] == "QMP input must be a JSON object", "non-object request")
+c.send(b'1 "x"')  # top-level scalars are messages, as in QEMU: not objects
+check([c.reply()["error"]["desc"] for _ in range(2)] == ["QMP input must be a JSON object"] * 2, "top-level scalars")
+c.send(b'}\n{"execute": "query-status", "arguments": {"a": [1}}\n{"execute": "quit\n')
+errs = [c.reply() for _ in range(3)]
+check(all("JSON parse error" in e["error"]["desc"] for e in errs), "a stray '}', a mismatched bracket, a string past its line: %s" % [e["error"]["desc"] for e in errs])
+check(c.cmd("query-status", id=4)["id"] == 4, "one error each, then the connection goes on")
+
+# Messages cut inside a UTF-8 sequence, a literal, a number and a \u escape (a surrogate
+# pair too), with pauses between the writes so that each read ends there: the replies are
+# the same as for the whole messages.
+def send_cut(raw, cuts):
+    prev = 0
+    for k in cuts + [len(raw)]:
+        c.s.sendall(raw[prev:k])
+        prev = k
+        time.sleep(0.15)
+raw = '{"execute": "query-version", "id": "é→𝄞"}'.encode()
+send_cut(raw, [raw.index("é".encode()) + 1, raw.index("→".encode()) + 2, raw.index("𝄞".encode()) + 3])
+r = c.reply()
+check("return" in r and r.get("id") == "é→𝄞", "a message cut inside UTF-8 sequences: %s" % r)
+raw = b'{"execute": "query-status", "id": [true, false, null, 12345]}'
+send_cut(raw, [raw.index(b"true") + 2, raw.index(b"false") + 3, raw.index(b"null") + 1, raw.index(b"12345") + 2])
+r = c.reply()
+check(r.get("id") == [True, False, None, 12345] and r.get("return", {}).get("running"), "a message cut inside literals and a number: %s" % r)
+raw = b'{"execute": "query-\\u0073tatus", "id": "\\ud834\\udd1e\\u00e9"}'
+send_cut(raw, [raw.index(b"u0073") + 3, raw.index(b"ud834") + 2, raw.index(b"udd1e"), raw.index(b"u00e9") + 4])
+r = c.reply()
+check(r.get("id") == "𝄞é" and r.get("return", {}).get("running"), "a message cut inside \\u escapes: %s" % r)
 
 # Over 64 KiB without a complete message: an error, then the connection closes.
 big = Client()
@@ -165,6 +200,51 @@ h.send(b'{"execute": "qu')
 h.s.close()
 time.sleep(0.1)
 check(c.cmd("query-status")["return"]["running"], "a half message and a hang-up leave the VM running")
+
+# Requests, then the sending side shut, and only then reading (echo ... | socat): every reply
+# owed still comes, more than a socket buffer holds.
+s = socket.socket(socket.AF_UNIX); s.settimeout(10); s.connect(path)
+s.sendall(b'{"execute": "qmp_capabilities"}' + b'{"execute": "query-version"}' * 4000)
+s.shutdown(socket.SHUT_WR)
+time.sleep(0.5)  # the server has seen the end of file by now
+data = b""
+try:
+    while True:
+        chunk = s.recv(65536)
+        if not chunk: break
+        data += chunk
+except socket.timeout:
+    pass
+s.close()
+check(data.count(b'"return"') == 4001, "after the client shuts its side, all 4001 replies still come (%d)" % data.count(b'"return"'))
+
+# A client that is being closed but does not read (its replies fill the socket, then it
+# sends a message over 64 KiB): the server thread must not spin on its unread input, and
+# closes it after its linger time (2 s) instead of holding it for ever.
+def cpu_s():
+    f = open("/proc/%d/stat" % pid).read().rsplit(")", 1)[1].split()
+    return (int(f[11]) + int(f[12])) / os.sysconf("SC_CLK_TCK")
+def sockets():
+    fds = ["/proc/%d/fd/%s" % (pid, fd) for fd in os.listdir("/proc/%d/fd" % pid)]
+    return {l for l in map(os.readlink, fds) if l.startswith("socket:")}
+before = sockets()
+s = socket.socket(socket.AF_UNIX); s.settimeout(10); s.connect(path)
+s.recv(4096)  # the greeting: rasvm has accepted it
+mine = sockets() - before  # rasvm's end of this connection
+s.sendall(b'{"execute": "qmp_capabilities"}' + b'{"execute": "query-version"}' * 4000)
+time.sleep(0.5)
+s.sendall(b'{"execute": "query-status", "arguments": {"x": "' + b"a" * 70000)
+time.sleep(0.5)
+t0, c0 = time.time(), cpu_s()
+time.sleep(1.0)
+busy = (cpu_s() - c0) / (time.time() - t0)
+check(busy < 0.15, "a closing client that does not read: rasvm uses %.0f%% of a CPU" % (busy * 100))
+end = time.time() + 5
+while sockets() & mine and time.time() < end:
+    time.sleep(0.1)
+check(len(mine) == 1 and not sockets() & mine, "and rasvm closes it after its linger time: %s" % (sockets() & mine or "closed"))
+s.close()
+check(c.cmd("query-status")["return"]["running"], "the other client is served meanwhile")
 
 # A hundred clients at once: each is greeted or refused with an error, none hangs.
 many, greeted, refused = [], 0, 0
@@ -220,13 +300,20 @@ expect_rc "ctl with a QMP error" 1
 expect_has "ctl with a QMP error" err "GenericError: Invalid parameter type for 'gpa'"
 run_rasvm ctl "$sock" query-status '{broken'
 expect_rc "ctl with bad JSON" 64
-(cd "$TMP" && exec "$RASVM" ctl "$sock" --watch 3) >"$TMP/watch" 2>&1 &
+# ctl --watch into a pipe: each event line must reach the reader as it comes, not when ctl
+# exits (stdout to a pipe is fully buffered).
+(cd "$TMP" && exec "$RASVM" ctl "$sock" --watch 30) 2>"$TMP/watch.err" > >(cat >"$TMP/watch") &
 wpid=$!
 # Inject only once the watcher is listening (it says so after the negotiation).
-wait_for "$TMP/watch" "watching events" || not_ok "ctl --watch never started watching"
+wait_for "$TMP/watch.err" "watching events" || not_ok "ctl --watch never started watching"
 "$RASVM" ctl "$sock" x-inject-host-memory-error '{"gpa": 7340032}' >/dev/null
+if wait_for "$TMP/watch" '"event":"MEMORY_FAILURE"' 10 && kill -0 "$wpid" 2>/dev/null; then
+	ok "ctl --watch into a pipe: the event line arrives while ctl still runs"
+else
+	not_ok "ctl --watch into a pipe: no MEMORY_FAILURE line before ctl ended"
+fi
+kill "$wpid" 2>/dev/null
 wait "$wpid"
-if grep -q '"event":"MEMORY_FAILURE"' "$TMP/watch"; then ok "ctl --watch prints events"; else not_ok "ctl --watch printed no MEMORY_FAILURE"; fi
 run_rasvm ctl "$sock" inject-nmi
 reap "$pid"
 expect_rc "serve stops on a bare NMI" 0

@@ -232,6 +232,15 @@ static void test_firmware_commands(void **state)
 	assert_int_equal(c.cper_type, 7);
 	assert_int_equal(c.cper_severity, 0);
 	assert_int_equal(PARSE(&c, "cper", "encode", "--gpa", "0x", "-o", "f"), -EINVAL);
+	/* Decimal unless 0x: "010" is ten, not octal eight; "09" is nine, not an error. */
+	assert_int_equal(PARSE(&c, "cper", "encode", "--gpa", "010", "--gpa", "09", "--gpa", "0X1f", "-o", "f"), 0);
+	assert_int_equal(c.cper_gpa[0], 10);
+	assert_int_equal(c.cper_gpa[1], 9);
+	assert_int_equal(c.cper_gpa[2], 31);
+	assert_int_equal(PARSE(&c, "cper", "encode", "--gpa", "0x-1", "-o", "f"), -EINVAL);
+	assert_int_equal(PARSE(&c, "cper", "encode", "--gpa", "0x 1", "-o", "f"), -EINVAL);
+	assert_int_equal(PARSE(&c, "run", "--poison", "010,ao"), 0);
+	assert_int_equal(c.poison[0].gpa, 10);
 	assert_int_equal(PARSE(&c, "cper", "encode", "--gpa", "1", "--lsb", "5", "-o", "f"), -EINVAL);
 	assert_int_equal(PARSE(&c, "cper", "decode", "f", "--block-length", "4K", "--source", "2"), 0);
 	assert_int_equal(c.cmd, CMD_CPER_DECODE);
