@@ -157,6 +157,8 @@ struct guest_ras {
 	void (*on_record)(uint64_t addr);
 };
 extern struct guest_ras ras;
+/* At boot, before CR4.MCE is set: the machine-check handler (the HEST is read later). */
+void ras_early(void);
 void ras_setup(void);
 int ghes_process(const struct ghes_source *src, struct trap_frame *f);
 const struct ghes_source *ras_source(unsigned notify);

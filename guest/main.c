@@ -441,7 +441,11 @@ static void kernel_touch_setup(int quiet)
 	ras_setup();
 }
 
-/* repeat: the same poisoned page read twice is reported twice. */
+/* repeat: the same poisoned page read twice by the kernel, each read reported. A kernel read
+ * ends in the machine check's fixup (as Linux's machine-check-safe copies do), or, on hosts
+ * that emulate guest kernel code, completes with all ones before the report comes. With
+ * --ras ghes a GHES record alone cannot end a read (it is asynchronous, as in Linux): the read
+ * repeats and rasvm tells it again by machine check. */
 static void scenario_repeat(uint64_t cpu)
 {
 	const uint64_t page = 0x700000;
@@ -450,11 +454,13 @@ static void scenario_repeat(uint64_t cpu)
 		park();
 	kernel_touch_setup(0);
 	GUEST_ASSERT(ucall_poison(page, 0) == 0);
-	checked_read((const volatile uint64_t *)page);
-	checked_read((const volatile uint64_t *)page);
+	uint64_t a = checked_read((const volatile uint64_t *)page);
+	uint64_t b = checked_read((const volatile uint64_t *)page);
 	uint64_t reports = ras.machine_checks + ras.ghes_records;
-	printf("repeat: page 0x%lx read twice, reported %lu times\n", page, reports);
-	GUEST_ASSERT(reports == 2);
+	printf("repeat: page 0x%lx read twice, both reads reported (%lu GHES record(s), %lu machine check(s))\n",
+	       page, ras.ghes_records, ras.machine_checks);
+	GUEST_ASSERT(a == ~0ULL && b == ~0ULL);
+	GUEST_ASSERT(reports >= 2 && ras.machine_checks >= 1);
 	ucall_sync(10, "repeat");
 	ucall_done();
 	power_off(0);

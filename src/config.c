@@ -69,6 +69,8 @@ static const char usage_run[] =
 	"                      test port (the test guest's RAS scenarios and rasvm demo use it)\n"
 	"  --qmp PATH          serve the QEMU Machine Protocol on a Unix socket at PATH (mode\n"
 	"                      0600; see docs/qmp.md and 'rasvm ctl')\n"
+	"  -S, --paused        build the VM but start no guest code until the control socket's\n"
+	"                      cont (QEMU's -S); query-status says prelaunch until then\n"
 	"  --stats FILE        write start-up time and memory figures to FILE when the VM ends\n"
 	"  -v, --verbose       log test-port events (SYNC, DONE) and device events to stderr\n"
 	"  -h, --help          this text\n"
@@ -412,6 +414,8 @@ static int parse_run_option(int argc, char *const argv[], int *i, struct config 
 		c->stats_path = v;
 	} else if (!strcmp(argv[*i], "-v") || !strcmp(argv[*i], "--verbose")) {
 		c->verbose = true;
+	} else if (!strcmp(argv[*i], "-S") || !strcmp(argv[*i], "--paused")) {
+		c->start_paused = true;
 	} else {
 		return fail(err, errlen, "run: unknown option '%s'; see 'rasvm run --help'", argv[*i]);
 	}

@@ -63,6 +63,7 @@ struct config {
 	const char *serial_path;   /* with SERIAL_FILE */
 	char scenario[BOOTINFO_SCENARIO_LEN];
 	bool verbose;              /* log test-port and device events to stderr */
+	bool start_paused;         /* -S: hold the vCPUs until cont */
 	const char *stats_path;    /* write run statistics (bench) here */
 	bool json;                 /* check-host --json */
 	struct ras_sources ras;    /* --ras-sources, --ras-block-size, --ras-poll-ms */

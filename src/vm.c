@@ -27,6 +27,7 @@ int vm_life_init(struct vm *vm)
 	pthread_cond_init(&l->cond, NULL);
 	l->state = VM_STATE_PRELAUNCH;
 	l->outcome = VM_OUTCOME_NONE;
+	l->paused = l->prelaunch = vm->cfg && vm->cfg->start_paused;
 	atomic_store(&l->leave, false);
 	sigemptyset(&set);
 	sigaddset(&set, SIGINT);
@@ -159,7 +160,7 @@ void vm_resume(struct vm *vm, bool *changed)
 
 	pthread_mutex_lock(&l->lock);
 	*changed = l->paused;
-	l->paused = false;
+	l->paused = l->prelaunch = false;
 	pthread_cond_broadcast(&l->cond);
 	pthread_mutex_unlock(&l->lock);
 }
@@ -272,10 +273,10 @@ const char *vm_status_name(struct vm *vm)
 		s = l->outcome == VM_TRIPLE_FAULT || l->outcome == VM_ASSERT ? "guest-panicked"
 		    : l->outcome == VM_KVM_ERROR || l->outcome == VM_INTERNAL ? "internal-error"
 		    : "shutdown";
+	else if (l->prelaunch || l->state == VM_STATE_PRELAUNCH)
+		s = "prelaunch";
 	else if (l->paused)
 		s = "paused";
-	else if (l->state == VM_STATE_PRELAUNCH)
-		s = "prelaunch";
 	else
 		s = "running";
 	pthread_mutex_unlock(&l->lock);

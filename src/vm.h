@@ -96,6 +96,7 @@ struct vm_life {
 	enum vm_reset_cause reset_cause;
 	char reset_reason[256];
 	bool paused;                /* stop: vCPUs hold outside KVM_RUN until cont */
+	bool prelaunch;             /* -S: paused since start, no guest code has run yet */
 	unsigned threads;           /* vCPU threads of this boot that are running */
 	unsigned parked;            /* of those, how many hold because of the pause */
 	atomic_bool leave;          /* an end or reset is pending: no vCPU enters the guest again */
@@ -168,7 +169,8 @@ struct vm {
 /* ---- The lifecycle (vm.c) ---- */
 
 /* Set up the lock, the wake-up eventfd and the signalfd for SIGINT/SIGTERM (which the caller
- * has blocked in every thread). 0 or -errno. */
+ * has blocked in every thread); with cfg->start_paused (-S) the vCPUs hold until cont.
+ * 0 or -errno. */
 int vm_life_init(struct vm *vm);
 void vm_life_destroy(struct vm *vm);
 

@@ -104,6 +104,7 @@ void cpu_init_tables(uint64_t cpu)
 		outb(0xa1, 0xff);
 	}
 	uint64_t cr4;
+	ras_early(); /* the handler first (every vCPU: any may be first), then machine checks on */
 	__asm__ volatile("mov %%cr4, %0" : "=r"(cr4));
 	__asm__ volatile("mov %0, %%cr4" ::"r"(cr4 | CR4_MCE)); /* take machine checks */
 	/* Local machine checks, as Linux's intel_init_lmce(): when the CPU offers them and the

@@ -13,6 +13,7 @@
 #include "lib/cper.h"
 
 #define MSR_MCG_STATUS 0x17a
+#define MCG_STATUS_EIPV (1ULL << 1) /* SDM 16.3.1.2: the error is tied to the interrupted instruction */
 #define MCI_STATUS(b)  (0x401 + 4 * (b))
 #define MCI_ADDR(b)    (0x402 + 4 * (b))
 #define MCI_MISC(b)    (0x403 + 4 * (b))
@@ -75,13 +76,15 @@ static void kill_task(struct trap_frame *f)
 	task_end(f, TASK_KILLED);
 }
 
-/* #MC (vector 18): the banks say where; a user access kills the task, a kernel access goes
- * to the fixup the kernel registered, or nothing can save us. */
+/* #MC (vector 18), installed at boot as Linux's is: the banks say where. An error tied to the
+ * interrupted instruction (MCG_STATUS.EIPV: action required) in a user access kills the task,
+ * in a kernel access goes to the fixup the kernel registered, or nothing can save us; one the
+ * host found elsewhere (action optional, RIPV without EIPV) only takes the page out of use. */
 static void machine_check(struct trap_frame *f)
 {
 	uint64_t cap = rdmsr(MSR_IA32_MCG_CAP), mcg = rdmsr(MSR_MCG_STATUS);
 	unsigned banks = (unsigned)(cap & 0xff);
-	int found = 0, user = (f->cs & 3) == 3;
+	int found = 0, user = (f->cs & 3) == 3, ar = (mcg & MCG_STATUS_EIPV) != 0;
 
 	for (unsigned b = 0; b < banks; b++) {
 		uint64_t st = rdmsr(MCI_STATUS(b));
@@ -104,7 +107,7 @@ static void machine_check(struct trap_frame *f)
 		found = 1;
 		ras.machine_checks++;
 		ras.last_addr = addr;
-		int kill = memory_failure(addr >> 12, f, ras.quiet, 1);
+		int kill = memory_failure(addr >> 12, f, ras.quiet, ar);
 		if (kill) {
 			wrmsr(MSR_MCG_STATUS, 0);
 			kill_task(f);
@@ -112,7 +115,7 @@ static void machine_check(struct trap_frame *f)
 		}
 	}
 	wrmsr(MSR_MCG_STATUS, 0); /* MCIP off: the next machine check may come */
-	if (found && !user && !ras.serving) {
+	if (found && ar && !user && !ras.serving) {
 		if (!ras.kernel_fixup)
 			ucall_assert(__FILE__, __LINE__, "machine check in kernel code without a fixup: fatal");
 		f->rip = ras.kernel_fixup; /* like an exception-table entry for a checked copy */
@@ -201,6 +204,11 @@ static void ged_interrupt(struct trap_frame *f)
 	while (s && !ras.no_ack && ghes_process(s, f))
 		;
 	lapic_eoi();
+}
+
+void ras_early(void)
+{
+	trap_set_handler(GUEST_VECTOR_MC, machine_check);
 }
 
 void ras_setup(void)

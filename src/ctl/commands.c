@@ -210,7 +210,7 @@ static json_t *cmd_query_ras(struct vm *vm, json_t *a, const char **cls, char *d
 	uint64_t reports, accounted;
 	bool balanced = ras_check_invariant(ras, &reports, &accounted) == 0;
 	json_t *counters = json_pack(
-		"{s:I,s:I,s:I,s:I,s:I,s:I,s:{s:I,s:I,s:I},s:I,s:I,s:I,s:I,s:I,s:o,s:I,s:I,s:I,s:I,s:I,s:I,s:I,s:I,s:b}",
+		"{s:I,s:I,s:I,s:I,s:I,s:I,s:{s:I,s:I,s:I},s:I,s:I,s:I,s:I,s:I,s:o,s:I,s:I,s:I,s:I,s:I,s:I,s:I,s:b}",
 		"received", (json_int_t)(n->received_ar + n->received_ao), "action-required",
 		(json_int_t)n->received_ar, "action-optional", (json_int_t)n->received_ao,
 		"pages", (json_int_t)n->pages, "reports", (json_int_t)n->reports,

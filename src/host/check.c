@@ -32,6 +32,7 @@ struct report {
 	int api;
 	int mce_banks;
 	uint64_t mcg_cap;
+	uint64_t guest_mcg_cap; /* what a vCPU's MCG_CAP reads after KVM_X86_SETUP_MCE (0: not probed) */
 	int set_mce;       /* 1 injection accepted, 0 refused, -1 not probed */
 	int user_nmi, irqchip, vcpu_events, sync_regs, memory_fault_info;
 	unsigned max_vcpus;
@@ -109,12 +110,21 @@ static int probe_sync_regs(struct probe_vm *p, int valid_fields, int dirty)
 	return r < 0 && err == EINVAL;
 }
 
-static int probe_set_mce(struct probe_vm *p, uint64_t mcg_cap)
+/* Set up the banks as rasvm does, read back what the guest really gets (KVM keeps only the
+ * MCG_CAP bits it emulates for this CPU: SVM clears SER_P whatever it says it supports), and
+ * try an injection. */
+static int probe_set_mce(struct probe_vm *p, uint64_t mcg_cap, uint64_t *guest_cap)
 {
 	struct kvm_x86_mce mce = { .status = MCI_STATUS_VAL, .bank = 0 };
+	struct {
+		struct kvm_msrs hdr;
+		struct kvm_msr_entry e;
+	} m = { .hdr.nmsrs = 1, .e.index = MSR_IA32_MCG_CAP };
 
 	if ((mcg_cap & MCG_CAP_COUNT_MASK) == 0 || ioctl(p->vcpu, KVM_X86_SETUP_MCE, &mcg_cap) < 0)
 		return 0;
+	if (ioctl(p->vcpu, KVM_GET_MSRS, &m) == 1)
+		*guest_cap = m.e.data;
 	return ioctl(p->vcpu, KVM_X86_SET_MCE, &mce) == 0;
 }
 
@@ -189,6 +199,15 @@ static void print_text(const struct report *r, bool ok)
 	printf("supported MCG_CAP:            0x%llx (CTL_P %s, SER_P %s, LMCE_P %s)\n",
 	       (unsigned long long)r->mcg_cap, yn(!!(r->mcg_cap & MCG_CTL_P)),
 	       yn(!!(r->mcg_cap & MCG_SER_P)), yn(!!(r->mcg_cap & MCG_LMCE_P)));
+	if (r->guest_mcg_cap)
+		printf("guest MCG_CAP (read back):    0x%llx (CTL_P %s, SER_P %s, LMCE_P %s)%s\n",
+		       (unsigned long long)r->guest_mcg_cap, yn(!!(r->guest_mcg_cap & MCG_CTL_P)),
+		       yn(!!(r->guest_mcg_cap & MCG_SER_P)), yn(!!(r->guest_mcg_cap & MCG_LMCE_P)),
+		       (r->mcg_cap & ~r->guest_mcg_cap & MCG_SER_P)
+			       ? ": KVM drops SER_P here, so an Intel-style guest treats uncorrected errors as fatal"
+			       : "");
+	else
+		printf("guest MCG_CAP (read back):    not probed\n");
 	printf("MCE injection (X86_SET_MCE):  %s\n", yn(r->set_mce));
 	printf("NMI injection (USER_NMI):     %s\n", yn(r->user_nmi));
 	printf("in-kernel irqchip:            %s\n", yn(r->irqchip));
@@ -212,14 +231,17 @@ static void print_text(const struct report *r, bool ok)
 static void print_json(const struct report *r, bool ok)
 {
 	printf("{\"kvm_api_version\": %d, \"mce_banks\": %d, \"mcg_cap\": %llu, "
-	       "\"mcg_ctl_p\": %s, \"mcg_ser_p\": %s, \"mcg_lmce_p\": %s, \"x86_set_mce\": %s, "
+	       "\"mcg_ctl_p\": %s, \"mcg_ser_p\": %s, \"mcg_lmce_p\": %s, \"guest_mcg_cap\": %llu, "
+	       "\"guest_mcg_ser_p\": %s, \"guest_mcg_lmce_p\": %s, \"x86_set_mce\": %s, "
 	       "\"user_nmi\": %s, \"irqchip\": %s, \"vcpu_events\": %s, \"sync_regs\": %d, "
 	       "\"memory_fault_info\": %s, \"max_vcpus\": %u, \"valid_regs_einval\": %s, "
 	       "\"dirty_regs_einval\": %s, \"madv_hwpoison\": \"%s\", \"cpl0_mips\": %.1f, "
 	       "\"cpl0_hardware_speed\": %s, \"ok\": %s}\n",
 	       r->api, r->mce_banks, (unsigned long long)r->mcg_cap,
 	       r->mcg_cap & MCG_CTL_P ? "true" : "false", r->mcg_cap & MCG_SER_P ? "true" : "false",
-	       r->mcg_cap & MCG_LMCE_P ? "true" : "false", r->set_mce > 0 ? "true" : "false",
+	       r->mcg_cap & MCG_LMCE_P ? "true" : "false", (unsigned long long)r->guest_mcg_cap,
+	       r->guest_mcg_cap & MCG_SER_P ? "true" : "false",
+	       r->guest_mcg_cap & MCG_LMCE_P ? "true" : "false", r->set_mce > 0 ? "true" : "false",
 	       r->user_nmi ? "true" : "false", r->irqchip ? "true" : "false",
 	       r->vcpu_events ? "true" : "false", r->sync_regs,
 	       r->memory_fault_info ? "true" : "false", r->max_vcpus,
@@ -253,15 +275,18 @@ int host_check(bool json)
 			r.dirty_regs_einval = probe_sync_regs(&p, r.sync_regs, 1);
 		}
 		r.cpl0_mips = probe_cpl0_mips(&p);
-		r.set_mce = probe_set_mce(&p, (r.mcg_cap & ~MCG_CAP_COUNT_MASK) | 1);
+		unsigned banks = r.mce_banks > RASVM_MCE_BANKS ? RASVM_MCE_BANKS : (unsigned)r.mce_banks;
+		r.set_mce = probe_set_mce(&p, banks | (r.mcg_cap & (MCG_CTL_P | MCG_SER_P | MCG_LMCE_P)),
+					  &r.guest_mcg_cap);
 		probe_vm_destroy(&p);
 	} else {
 		log_warn("could not create a probe VM: %s", strerror(errno));
 	}
 	close(kvm);
 
-	bool ok = r.mce_banks > 0 && (r.mcg_cap & MCG_SER_P) && r.set_mce > 0 && r.user_nmi &&
-		  r.irqchip && r.vcpu_events;
+	/* SER_P is not required: AMD guests never look at it, and where KVM drops it an Intel
+	 * guest still gets its errors (by GHES by default), only not recovered by machine check. */
+	bool ok = r.mce_banks > 0 && r.set_mce > 0 && r.user_nmi && r.irqchip && r.vcpu_events;
 	if (json)
 		print_json(&r, ok);
 	else

@@ -4,7 +4,8 @@
 . "$(dirname "$0")/../lib.sh"
 require_kvm
 
-lmce=$("$RASVM" check-host --json | python3 -c 'import json, sys; print(int(json.load(sys.stdin)["mcg_lmce_p"]))')
+# What KVM really gives a guest (SVM drops SER_P, only Intel hosts offer LMCE_P).
+read -r ser lmce < <("$RASVM" check-host --json | python3 -c 'import json, sys; j = json.load(sys.stdin); print(int(j["guest_mcg_ser_p"]), int(j["guest_mcg_lmce_p"]))')
 for cpus in 1 4; do
 	run_rasvm run --cpus "$cpus" -v
 	expect_rc "$cpus vCPU boot" 0
@@ -28,9 +29,9 @@ for cpus in 1 4; do
 	else not_ok "$cpus vCPU boot: MADT length is not 0x$madt_len"; fi
 	expect_has "$cpus vCPU boot" out "rendezvous: $cpus of $cpus vCPUs"
 	# Every vCPU asserted its APIC id and MCG_CAP (a failure would have exited 82).
-	# LMCE_P as KVM offers it (Intel hosts only), so the exact MCG_CAP depends on the host.
+	# SER_P and LMCE_P as KVM gives them, so the exact MCG_CAP depends on the host.
 	expect_has "$cpus vCPU boot" out "MCE: CPUID MCE and MCA set, MCG_CAP 0x"
-	expect_has "$cpus vCPU boot" out ": 10 banks, CTL_P 1, SER_P 1, LMCE_P $lmce"
+	expect_has "$cpus vCPU boot" out ": 10 banks, CTL_P 1, SER_P $ser, LMCE_P $lmce"
 done
 
 # Memory above the 3 GiB hole is described and reported to the guest.

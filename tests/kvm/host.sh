@@ -5,7 +5,8 @@ require_kvm
 
 run_rasvm check-host
 expect_rc "check-host" 0
-for line in "KVM API version:              12" "machine-check banks" "SER_P yes" \
+for line in "KVM API version:              12" "machine-check banks" "supported MCG_CAP:" \
+	"guest MCG_CAP (read back):    0x" \
 	"MCE injection (X86_SET_MCE):  yes" "NMI injection (USER_NMI):     yes" \
 	"rejects bad kvm_valid_regs" "rejects bad kvm_dirty_regs" "MADV_HWPOISON:" \
 	"guest kernel (CPL0) speed:" "verdict:"; do
@@ -16,7 +17,8 @@ expect_rc "check-host --json" 0
 if python3 - "$TMP/out" <<'PY'
 import json, sys
 r = json.load(open(sys.argv[1]))
-need = ["kvm_api_version", "mce_banks", "mcg_cap", "mcg_ser_p", "x86_set_mce", "user_nmi",
+need = ["kvm_api_version", "mce_banks", "mcg_cap", "mcg_ser_p", "guest_mcg_cap", "guest_mcg_ser_p",
+        "x86_set_mce", "user_nmi",
         "irqchip", "vcpu_events", "sync_regs", "memory_fault_info", "valid_regs_einval",
         "dirty_regs_einval", "madv_hwpoison", "cpl0_mips", "cpl0_hardware_speed", "ok"]
 missing = [k for k in need if k not in r]

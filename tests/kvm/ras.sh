@@ -81,8 +81,9 @@ expect_has "reset" out "reset: after 1 reset(s) page 0x401000 is healthy and zer
 for policy in both ghes; do
 	run_rasvm run --scenario repeat --guest-poison --ras "$policy"
 	expect_rc "repeat ($policy)" 0
-	expect_has "repeat ($policy)" out "repeat: page 0x700000 read twice, reported 2 times"
-	expect_has "repeat ($policy)" err "2 error(s), reported 2 time(s)"
+	expect_has "repeat ($policy)" out "repeat: page 0x700000 read twice, both reads reported"
+	expect_has "repeat ($policy)" err "page 0x700000 reported (action required"
+	expect_has "repeat ($policy)" err "lost 0"
 done
 
 # Addresses in the test guest, from its symbols.
@@ -115,9 +116,15 @@ expect_has "--poison outside RAM" err "--poison 0xd0000000: not guest RAM"
 run_rasvm run --poison 0xa1000
 expect_rc "--poison on a GHES block" 0
 expect_has "--poison on a GHES block" err "GHES status blocks cannot be poisoned"
+# The guest writes its block (on the poisoned page) then points the test port at it: where
+# KVM emulates the write (these test machines) rasvm sees a block on a poisoned page and
+# ignores it; where the write runs natively the guest takes the machine check first. Either
+# way rasvm reads nothing from the page.
 run_rasvm run --poison "$(sym ucall_start)" -v
 expect_rc "--poison on the test port block" 0
-expect_has "--poison on the test port block" err "is on a poisoned page; ignored"
+if grep -qF "is on a poisoned page; ignored" "$TMP/err" || grep -qF "Machine Check Exception" "$TMP/out"
+then ok "--poison on the test port block: refused, or the guest took the machine check first"
+else not_ok "--poison on the test port block: neither refused nor reported"; fi
 # A 2 MiB host page fails whole (action optional, lsb 21): all 512 guest pages in it are
 # poisoned and reported; the guest powers off at once, so one record is in the
 # async block and 511 wait.
