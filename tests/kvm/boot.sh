@@ -5,7 +5,8 @@
 require_kvm
 
 # What KVM really gives a guest (SVM drops SER_P, only Intel hosts offer LMCE_P).
-read -r ser lmce < <("$RASVM" check-host --json | python3 -c 'import json, sys; j = json.load(sys.stdin); print(int(j["guest_mcg_ser_p"]), int(j["guest_mcg_lmce_p"]))')
+caps=$("$RASVM" check-host --json | python3 -c 'import json, sys; j = json.load(sys.stdin); print(int(j["guest_mcg_ser_p"]), int(j["guest_mcg_lmce_p"]))')
+ser=${caps% *} lmce=${caps#* }
 for cpus in 1 4; do
 	run_rasvm run --cpus "$cpus" -v
 	expect_rc "$cpus vCPU boot" 0

@@ -26,9 +26,10 @@ hostile() {
 	# -S: nothing runs until the client is there and says cont.
 	(cd "$TMP" && exec "$RASVM" run -S --qmp "$sock" --guest-poison --cpus 2 "$@") >"$TMP/out" 2>"$TMP/err" &
 	local pid=$!
-	python3 "$CLIENT" "$sock" "$pid" 40 $burst >"$TMP/client" 2>&1 &
+	# Generous: on an emulated host the flood scenario alone takes tens of seconds.
+	python3 "$CLIENT" "$sock" "$pid" 110 $burst >"$TMP/client" 2>&1 &
 	local cpid=$!
-	reap "$pid" 45
+	reap "$pid" 120
 	wait "$cpid"
 	local sig=$((rc > 128 && rc < 160 ? rc - 128 : 0))
 	if [ "$rc" = "$want" ]; then ok "$name: exit $rc"; else
@@ -57,9 +58,9 @@ hostile() {
 
 hostile "bad test-port blocks and poison requests" 0 -- --scenario hostile-testport
 expect_has "bad test-port blocks and poison requests" out "hostile-testport: done"
-# 20000 bad blocks: a few rate-limited lines, not one each.
+# 20000 bad blocks: rate-limited lines (10 a second), not one each, however slow the host.
 lines=$(grep -c "outside guest RAM" "$TMP/err")
-if [ "$lines" -lt 200 ]; then ok "20000 bad blocks logged in $lines lines"; else not_ok "20000 bad blocks logged in $lines lines"; fi
+if [ "$lines" -lt 1000 ]; then ok "20000 bad blocks logged in $lines lines"; else not_ok "20000 bad blocks logged in $lines lines"; fi
 
 hostile "GHES register page, blocks and tables" 0 -- --scenario hostile-ghes
 expect_has "GHES register page, blocks and tables" out "hostile-ghes: an error after all that arrived as a valid record"
