@@ -302,7 +302,12 @@ run_rasvm ctl "$sock" query-status '{broken'
 expect_rc "ctl with bad JSON" 64
 # ctl --watch into a pipe: each event line must reach the reader as it comes, not when ctl
 # exits (stdout to a pipe is fully buffered).
-(cd "$TMP" && exec "$RASVM" ctl "$sock" --watch 30) 2>"$TMP/watch.err" > >(cat >"$TMP/watch") &
+# A named pipe, not a process substitution: some hosts' chroots (the emulated test host's)
+# have no /dev/fd.
+mkfifo "$TMP/watch.fifo"
+cat "$TMP/watch.fifo" >"$TMP/watch" &
+catpid=$!
+(cd "$TMP" && exec "$RASVM" ctl "$sock" --watch 30) 2>"$TMP/watch.err" >"$TMP/watch.fifo" &
 wpid=$!
 # Inject only once the watcher is listening (it says so after the negotiation).
 wait_for "$TMP/watch.err" "watching events" || not_ok "ctl --watch never started watching"
@@ -313,7 +318,7 @@ else
 	not_ok "ctl --watch into a pipe: no MEMORY_FAILURE line before ctl ended"
 fi
 kill "$wpid" 2>/dev/null
-wait "$wpid"
+wait "$wpid" "$catpid"
 run_rasvm ctl "$sock" inject-nmi
 reap "$pid"
 expect_rc "serve stops on a bare NMI" 0
