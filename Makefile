@@ -52,6 +52,7 @@ VMM_OBJS := \
 	src/platform.o \
 	src/platform_arm64.o \
 	src/ras/ghes.o \
+	src/ras/hwpoison.o \
 	src/ras/mce.o \
 	src/ras/poison.o \
 	src/ras/policy.o \

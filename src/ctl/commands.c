@@ -131,14 +131,16 @@ static json_t *cmd_inject_host_error(struct vm *vm, json_t *a, const char **cls,
 	(void)cls;
 	if (lsb < 12 || lsb > 30)
 		return FAIL("'lsb' must be 12 to 30");
-	int r = ras_inject_host_error(vm, gpa, ar, (unsigned)lsb);
+	bool real;
+	int r = ras_inject_host_error(vm, gpa, ar, (unsigned)lsb, &real);
 	if (r == -EFAULT)
 		return FAIL("0x%llx is not guest RAM", (unsigned long long)gpa);
 	if (r == -EBUSY)
 		return FAIL("0x%llx is in rasvm's GHES status blocks", (unsigned long long)gpa);
 	if (r)
 		return FAIL("%s", strerror(-r));
-	return json_object();
+	/* Which it was: the kernel's own memory failure, or rasvm's simulator. */
+	return json_pack("{s:s}", "poisoned", real ? "host" : "simulated");
 }
 
 static json_t *cmd_inject_mce(struct vm *vm, json_t *a, const char **cls, char *desc, size_t desclen)

@@ -15,6 +15,7 @@
 #include "kvm/kvm.h"
 #include "kvm/x86/cpu.h"
 #include "log.h"
+#include "ras/hwpoison.h"
 
 #ifndef MADV_HWPOISON
 #define MADV_HWPOISON 100
@@ -165,26 +166,17 @@ static double probe_cpl0_mips(struct probe_vm *p)
 	return 0;
 }
 
-/* madvise(MADV_HWPOISON) on a PROT_NONE page: EINVAL means the kernel has no memory-failure
- * support, EPERM a missing CAP_SYS_ADMIN, EFAULT that it would work (the page could not be
- * pinned, so nothing was poisoned). Never poisons real memory. */
 static const char *probe_hwpoison(void)
 {
-	long page = sysconf(_SC_PAGESIZE);
-	void *p = mmap(NULL, (size_t)page, PROT_NONE, MAP_PRIVATE | MAP_ANONYMOUS, -1, 0);
+	int r = hwpoison_probe();
 
-	if (p == MAP_FAILED)
-		return "unknown (mmap failed)";
-	int r = madvise(p, (size_t)page, MADV_HWPOISON);
-	int err = errno;
-	munmap(p, (size_t)page);
-	if (r == 0 || err == EFAULT || err == EBUSY)
+	if (!r)
 		return "works";
-	if (err == EINVAL)
+	if (r == -EINVAL)
 		return "not supported (EINVAL: kernel without memory-failure support)";
-	if (err == EPERM)
+	if (r == -EPERM)
 		return "not permitted (EPERM: needs CAP_SYS_ADMIN)";
-	return strerror(err);
+	return strerror(-r);
 }
 
 static const char *yn(int v)

@@ -12,6 +12,7 @@
 #include "ctl/qmp.h"
 #include "kvm/vcpu.h"
 #include "log.h"
+#include "ras/hwpoison.h"
 #include "ras/sigbus.h"
 #include "ras/sim.h"
 #include "rasvm/layout.h"
@@ -67,6 +68,7 @@ int ras_init(struct vm *vm, const struct ras_ops *ops)
 	ras->sources = vm->cfg->ras;
 	ras->queue_cap = vm->cfg->ras_queue;
 	ras->mce_wait_ns = RAS_MCE_WAIT_NS;
+	ras->host_hwpoison = hwpoison_probe() == 0;
 	poison_init(&ras->table);
 	guest_cpu(ras, vm->cpuid);
 	vm->ras = ras;
@@ -542,10 +544,20 @@ void ras_reset(struct vm *vm)
 	pthread_mutex_unlock(&ras->lock);
 }
 
-int ras_inject_host_error(struct vm *vm, uint64_t gpa, bool ar, unsigned lsb)
+int ras_inject_host_error(struct vm *vm, uint64_t gpa, bool ar, unsigned lsb, bool *real)
 {
-	int r = sim_poison(vm, gpa, !ar, lsb);
+	int r = sim_check(vm, gpa, lsb);
 
+	*real = vm->ras->host_hwpoison;
+	if (r)
+		return r;
+	if (*real) {
+		/* The kernel does the rest: BUS_MCEERR_AO now (rasvm asked for early kills), and
+		 * BUS_MCEERR_AR when the guest next touches the page. rasvm itself must not. */
+		uint64_t span = 1ULL << lsb, start = gpa & ~(span - 1);
+		return hwpoison_inject(mem_gpa_to_hva(&vm->mem, start, span), span);
+	}
+	r = sim_poison(vm, gpa, !ar, lsb);
 	if (r || !ar)
 		return r;
 	atomic_store(&vm->vcpu[0].touch_gpa, gpa);

@@ -177,6 +177,7 @@ struct ras {
 	struct ras_sources sources;
 	uint32_t queue_cap;
 	uint64_t mce_wait_ns;      /* RAS_MCE_WAIT_NS (tests shorten it) */
+	bool host_hwpoison;        /* the host kernel poisons pages for real (MADV_HWPOISON) */
 	bool amd_guest;
 	bool intel_broadcast;      /* Intel family 6 model >= 14 or later: every vCPU sees a machine check */
 	struct poison_table table;
@@ -214,9 +215,11 @@ bool ghes_mmio(struct vm *vm, struct vcpu *vcpu, uint64_t gpa, bool is_write, ui
  * 0, -EINVAL, -ENOENT (no such source), -ENOSPC (queue full), -ENOMEM. */
 int ghes_inject_raw(struct ras *ras, unsigned id, const uint8_t *blk, size_t len, char *why,
 		    size_t whylen);
-/* The simulator through the control socket: gpa's granule goes bad; action required means a
- * vCPU touches it now (vCPU 0), else the host reports it at once. 0 or -errno. */
-int ras_inject_host_error(struct vm *vm, uint64_t gpa, bool action_required, unsigned lsb);
+/* x-inject-host-memory-error: gpa's granule goes bad. Where the host kernel can poison pages
+ * (*real set), it does, and its own SIGBUS follows (AO at once, AR when the guest touches the
+ * page); elsewhere the simulator does, and action required means vCPU 0 touches it now.
+ * 0 or -errno (sim_check's: -EFAULT not RAM, -EBUSY rasvm's GHES pages). */
+int ras_inject_host_error(struct vm *vm, uint64_t gpa, bool action_required, unsigned lsb, bool *real);
 /* x-inject-mce: a raw machine check for one vCPU, optionally broadcast; paced like the rest. */
 int ras_inject_mce(struct vm *vm, unsigned cpu, const struct mce_record *r, bool broadcast);
 
