@@ -19,18 +19,14 @@
 #include <time.h>
 #include <unistd.h>
 
-#include "acpi/hest.h"
-#include "bootinfo.h"
 #include "dev/device.h"
 #include "exitcode.h"
+#include "kvm/arch.h"
 #include "kvm/kvm.h"
 #include "kvm/vcpu.h"
-#include "kvm/x86/cpu.h"
-#include "kvm/x86/ras_ops.h"
 #include "loader/loader.h"
 #include "log.h"
 #include "ctl/qmp.h"
-#include "platform.h"
 #include "ras/ras.h"
 #include "ras/sigbus.h"
 #include "ras/sim.h"
@@ -43,21 +39,6 @@ extern const uint8_t guest_image_start[], guest_image_end[];
 
 /* The main thread's watchdog tick: how often it looks for a hung guest. */
 #define WATCHDOG_TICK_MS 250
-
-/* The ACPI tables (the GHES status blocks they point to are ras/ghes.c's to empty). */
-static int build_firmware(struct vm *vm, uint64_t *rsdp)
-{
-	struct acpi_tables t;
-	uint8_t *area = mem_gpa_to_hva(&vm->mem, LAYOUT_ACPI_BASE, LAYOUT_ACPI_END - LAYOUT_ACPI_BASE);
-	int r = platform_build_acpi(vm->cfg, area, &t);
-
-	if (r) {
-		log_err("building the ACPI tables failed: %s", strerror(-r));
-		return r;
-	}
-	*rsdp = LAYOUT_ACPI_BASE + t.rsdp_off;
-	return 0;
-}
 
 /* The kernel image: the embedded guest, or a file mapped read-only; and the initrd. */
 struct image {
@@ -138,30 +119,28 @@ static void supervise(struct vm *vm)
 	}
 }
 
-/* Everything a boot puts into guest RAM: the kernel, boot page tables, firmware, boot info. */
+/* Everything a boot puts into guest RAM: firmware, the kernel, what its boot protocol needs. */
 static int load_guest(struct vm *vm, const struct image *img)
 {
 	const struct config *cfg = vm->cfg;
 	char err[256];
-	uint64_t rsdp;
-
-	if (build_firmware(vm, &rsdp))
-		return EXIT_INTERNAL;
 	struct loader_input in = {
 		.kernel = img->data, .kernel_len = img->len,
 		.initrd = img->initrd, .initrd_len = img->initrd_len,
 		.cmdline = cfg->cmdline, .cmdline_len = cfg->cmdline ? strlen(cfg->cmdline) : 0,
-		.rsdp = rsdp, .boot = cfg->boot,
+		.boot = cfg->boot,
 	};
-	int r = loader_load(&in, &vm->mem, &vm->boot, err, sizeof(err));
-	if (r) {
+	int r = arch_load_guest(vm, &in, err, sizeof(err));
+
+	if (r == -ENOEXEC) {
 		log_err("%s: %s", cfg->kernel ? cfg->kernel : "embedded guest", err);
-		return r == -ENOMEM ? EXIT_OS : EXIT_BAD_KERNEL;
+		return EXIT_BAD_KERNEL;
+	}
+	if (r) {
+		log_err("loading the guest failed: %s", err[0] ? err : strerror(-r));
+		return r == -ENOMEM ? EXIT_OS : EXIT_INTERNAL;
 	}
 	log_debug("loaded %s, entry 0x%llx", vm->boot.format, (unsigned long long)vm->boot.entry);
-	x86_write_boot_tables(&vm->mem);
-	if (bootinfo_write(&vm->mem, vm->ncpus, cfg->scenario, rsdp, vm->resets))
-		return EXIT_INTERNAL;
 	return 0;
 }
 
@@ -193,8 +172,7 @@ static int run_once(struct vm *vm)
 		return r == -ENOTSUP ? EXIT_NO_KVM : EXIT_INTERNAL;
 	if (vcpus_create(vm))
 		goto destroy_vcpus;
-	bootinfo_set_mcg_cap(&vm->mem, atomic_load(&vm->mcg_cap));
-	serial_reset(&vm->serial);
+	devices_reset(vm);
 	/* Nothing starts if an end was asked while the machine was built (a signal, quit). */
 	if (!vm_boot_begin(vm)) {
 		log_end(vm);
@@ -332,7 +310,7 @@ int boot_run(const struct config *cfg)
 		goto close_kvm;
 	}
 	code = EXIT_INTERNAL;
-	if (x86_vm_init(&vm))
+	if (arch_init(&vm))
 		goto close_kvm;
 	if (vcpus_alloc(&vm)) {
 		code = EXIT_OS;
@@ -344,7 +322,7 @@ int boot_run(const struct config *cfg)
 	}
 	if (vcpu_signals_init() || sigbus_init(&vm))
 		goto destroy_life;
-	if (ras_init(&vm, &x86_ras_ops)) {
+	if (ras_init(&vm, &arch_ras_ops)) {
 		log_err("cannot set up guest RAS: out of memory");
 		code = EXIT_OS;
 		goto exit_ras;
@@ -373,7 +351,7 @@ destroy_life:
 free_vcpus:
 	vcpus_free(&vm);
 exit_arch:
-	x86_vm_exit(&vm);
+	arch_exit(&vm);
 close_kvm:
 	close(vm.kvm_fd);
 free_tracking:

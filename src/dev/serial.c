@@ -170,8 +170,10 @@ void serial_pio(struct vm *vm, struct vcpu *vcpu, uint16_t offset, bool is_write
 	pthread_mutex_unlock(&s->lock);
 }
 
-void serial_reset(struct serial *s)
+static void serial_reset(struct vm *vm)
 {
+	struct serial *s = &vm->serial;
+
 	pthread_mutex_lock(&s->lock);
 	s->ier = s->lcr = s->mcr = s->scr = s->dll = s->dlm = 0;
 	s->fifo_enabled = s->thr_interrupt = s->irq_level = false;
@@ -262,5 +264,6 @@ const struct device_ops serial_device = {
 	.nports = UART_NPORTS,
 	.init = serial_init,
 	.exit = serial_exit,
+	.reset = serial_reset,
 	.pio = serial_pio,
 };

@@ -39,7 +39,5 @@ struct vcpu;
 /* Register access at offset 0-7 from PORT_COM1; size is always 1 for an 8250. */
 void serial_pio(struct vm *vm, struct vcpu *vcpu, uint16_t offset, bool is_write, uint8_t *data,
 		unsigned size);
-/* At each boot: registers as after power-on. */
-void serial_reset(struct serial *s);
 
 #endif

@@ -8,8 +8,8 @@
 #include <sys/ioctl.h>
 #include <unistd.h>
 
+#include "kvm/arch.h"
 #include "log.h"
-#include "rasvm/layout.h"
 #include "vm.h"
 
 int kvm_open(void)
@@ -55,28 +55,29 @@ unsigned kvm_max_vcpus(int kvm_fd)
 	return n > 0 ? (unsigned)n : 4; /* api.rst: assume 4 when neither is reported */
 }
 
-/* Capabilities rasvm cannot run without. */
+/* Capabilities rasvm cannot run without on any architecture (the machine's own are checked by
+ * arch_vm_create). */
 static const struct {
 	long cap;
 	const char *name;
 } required_caps[] = {
-	{ KVM_CAP_IRQCHIP, "KVM_CAP_IRQCHIP (in-kernel interrupt controllers)" },
 	{ KVM_CAP_USER_MEMORY, "KVM_CAP_USER_MEMORY" },
-	{ KVM_CAP_SET_TSS_ADDR, "KVM_CAP_SET_TSS_ADDR" },
-	{ KVM_CAP_PIT2, "KVM_CAP_PIT2 (in-kernel PIT)" },
-	{ KVM_CAP_EXT_CPUID, "KVM_CAP_EXT_CPUID" },
-	{ KVM_CAP_MCE, "KVM_CAP_MCE (machine-check banks)" },
 	{ KVM_CAP_IMMEDIATE_EXIT, "KVM_CAP_IMMEDIATE_EXIT" },
 };
 
+int kvm_require(int kvm_fd, long cap, const char *name)
+{
+	if (kvm_check_extension(kvm_fd, cap))
+		return 0;
+	log_err("this host's KVM lacks %s; see 'rasvm check-host'", name);
+	return -ENOTSUP;
+}
+
 int kvm_vm_create(struct vm *vm)
 {
-	for (size_t i = 0; i < sizeof(required_caps) / sizeof(required_caps[0]); i++) {
-		if (!kvm_check_extension(vm->kvm_fd, required_caps[i].cap)) {
-			log_err("this host's KVM lacks %s; see 'rasvm check-host'", required_caps[i].name);
+	for (size_t i = 0; i < sizeof(required_caps) / sizeof(required_caps[0]); i++)
+		if (kvm_require(vm->kvm_fd, required_caps[i].cap, required_caps[i].name))
 			return -ENOTSUP;
-		}
-	}
 	int size = ioctl(vm->kvm_fd, KVM_GET_VCPU_MMAP_SIZE, 0);
 	if (size <= 0) {
 		log_err("KVM_GET_VCPU_MMAP_SIZE failed: %s", strerror(errno));
@@ -98,37 +99,24 @@ int kvm_vm_create(struct vm *vm)
 	/* Memory slots go first: registered after the irqchip and PIT, the first slot waits
 	 * for an SRCU grace period those left pending (about 9 ms on the nested test hosts,
 	 * more than the rest of start-up together). */
-	const char *what = NULL;
-	for (unsigned i = 0; !what && i < vm->mem.nregions; i++) {
+	for (unsigned i = 0; i < vm->mem.nregions; i++) {
 		struct kvm_userspace_memory_region r = {
 			.slot = i,
 			.guest_phys_addr = vm->mem.region[i].gpa,
 			.memory_size = vm->mem.region[i].size,
 			.userspace_addr = (uintptr_t)vm->mem.region[i].hva,
 		};
-		if (ioctl(fd, KVM_SET_USER_MEMORY_REGION, &r) < 0)
-			what = "KVM_SET_USER_MEMORY_REGION";
+		if (ioctl(fd, KVM_SET_USER_MEMORY_REGION, &r) < 0) {
+			int err = errno;
+			log_err("KVM_SET_USER_MEMORY_REGION failed: %s", strerror(err));
+			kvm_vm_destroy(vm);
+			return -err;
+		}
 	}
-	/* Intel VMX needs these pages for real-mode emulation; they sit in the MMIO hole. */
-	uint64_t idmap = LAYOUT_KVM_IDENTITY_MAP;
-	if (what)
-		;
-	else if (ioctl(fd, KVM_SET_IDENTITY_MAP_ADDR, &idmap) < 0)
-		what = "KVM_SET_IDENTITY_MAP_ADDR";
-	else if (ioctl(fd, KVM_SET_TSS_ADDR, (unsigned long)LAYOUT_KVM_TSS) < 0)
-		what = "KVM_SET_TSS_ADDR";
-	else if (ioctl(fd, KVM_CREATE_IRQCHIP, 0) < 0)
-		what = "KVM_CREATE_IRQCHIP";
-	else if (ioctl(fd, KVM_CREATE_PIT2, &(struct kvm_pit_config){ .flags = 0 }) < 0)
-		what = "KVM_CREATE_PIT2";
-	if (what) {
-		int err = errno;
-		log_err("%s failed: %s", what, strerror(err));
-		close(fd);
-		vm->vm_fd = -1;
-		return -err;
-	}
-	return 0;
+	int r = arch_vm_create(vm);
+	if (r)
+		kvm_vm_destroy(vm);
+	return r;
 }
 
 void kvm_vm_destroy(struct vm *vm)

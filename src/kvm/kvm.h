@@ -23,7 +23,9 @@ int kvm_check_extension(int fd, long cap);
 /* KVM's maximum vCPUs per VM (KVM_CAP_MAX_VCPUS, else KVM_CAP_NR_VCPUS, else 4). */
 unsigned kvm_max_vcpus(int kvm_fd);
 
-/* Create the VM: API check, TSS and identity-map addresses, irqchip, PIT, memory slots. */
+/* 0 when KVM has cap, else a message naming it (logged) and -ENOTSUP. */
+int kvm_require(int kvm_fd, long cap, const char *name);
+/* Create the VM: its memory slots, then the machine's own parts (arch_vm_create). */
 int kvm_vm_create(struct vm *vm);
 void kvm_vm_destroy(struct vm *vm);
 

@@ -13,12 +13,10 @@
 
 #include "dev/device.h"
 #include "kvm/kvm.h"
-#include "kvm/x86/cpu.h"
+#include "kvm/arch.h"
 #include "log.h"
 #include "ras/ras.h"
 #include "ras/sim.h"
-
-#define RFLAGS_IF (1ULL << 9)
 
 /* The hang watchdog: a vCPU whose guest has not exited for HANG_QUIET_NS is probed, at most
  * once per HANG_QUIET_NS (a probe interrupts the guest: an idle guest, whose timer never
@@ -167,23 +165,23 @@ int vcpus_create(struct vm *vm)
 			log_err("vcpu %u: mmap of kvm_run failed: %s", i, strerror(err));
 			return -err;
 		}
-		int r = x86_vcpu_init(vm, v);
+		int r = arch_vcpu_init(vm, v);
 		if (r)
 			return r;
 	}
-	return 0;
+	return arch_vcpus_created(vm);
 }
 
 /* Sample whether this vCPU is halted with interrupts off: only an NMI could wake it. */
 static void hang_probe(struct vcpu *v)
 {
-	struct kvm_mp_state mp;
-	struct kvm_regs regs;
+	bool halted;
+	uint64_t pc;
 
-	if (ioctl(v->fd, KVM_GET_MP_STATE, &mp) < 0 || ioctl(v->fd, KVM_GET_REGS, &regs) < 0)
+	if (arch_vcpu_halted_masked(v, &halted, &pc))
 		return;
-	if (mp.mp_state == KVM_MP_STATE_HALTED && !(regs.rflags & RFLAGS_IF)) {
-		atomic_store(&v->last_rip, regs.rip);
+	if (halted) {
+		atomic_store(&v->last_rip, pc);
 		atomic_fetch_add(&v->halted_noirq_probes, 1);
 	} else {
 		atomic_store(&v->halted_noirq_probes, 0);
@@ -213,28 +211,11 @@ bool vcpus_hung(struct vm *vm, uint64_t now)
 	return all;
 }
 
-static void handle_io(struct vcpu *v)
-{
-	struct kvm_run *run = v->run;
-	uint8_t *data = (uint8_t *)run + run->io.data_offset;
-	bool is_write = run->io.direction == KVM_EXIT_IO_OUT;
-
-	/* KVM bounds data_offset and size to the kvm_run page; string I/O repeats count times. */
-	for (uint32_t i = 0; i < run->io.count; i++, data += run->io.size)
-		devices_pio(v->vm, v, run->io.port, is_write, data, run->io.size);
-}
-
 static bool fetch_from_poison(struct vcpu *v)
 {
-	struct kvm_regs regs;
-	struct kvm_translation tr;
+	uint64_t gpa;
 
-	if (ioctl(v->fd, KVM_GET_REGS, &regs) < 0)
-		return false;
-	tr = (struct kvm_translation){ .linear_address = regs.rip };
-	if (ioctl(v->fd, KVM_TRANSLATE, &tr) < 0 || !tr.valid)
-		return false;
-	return sim_touch(v->vm, tr.physical_address);
+	return arch_pc_gpa(v, &gpa) && sim_touch(v->vm, gpa);
 }
 
 static const char *exit_name(uint32_t reason)
@@ -252,11 +233,12 @@ static const char *exit_name(uint32_t reason)
  * any CPL0 instruction on hosts that emulate all guest kernel code): say which. */
 static void emulation_failure(struct vcpu *v)
 {
-	struct kvm_regs regs = { 0 };
 	char bytes[3 * 15 + 1] = "";
 	const struct kvm_run *run = v->run;
+	bool halted;
+	uint64_t pc = 0;
 
-	ioctl(v->fd, KVM_GET_REGS, &regs);
+	arch_vcpu_halted_masked(v, &halted, &pc);
 	if (run->emulation_failure.ndata >= 3 &&
 	    (run->emulation_failure.flags & KVM_INTERNAL_ERROR_EMULATION_FLAG_INSTRUCTION_BYTES)) {
 		unsigned n = run->emulation_failure.insn_size < 15 ? run->emulation_failure.insn_size : 15;
@@ -264,7 +246,7 @@ static void emulation_failure(struct vcpu *v)
 			snprintf(bytes + 3 * i, sizeof(bytes) - 3 * i, " %02x", run->emulation_failure.insn_bytes[i]);
 	}
 	vm_end(v->vm, VM_KVM_ERROR, 0, "vcpu %u: KVM could not emulate the instruction at rip 0x%llx%s%s",
-	       v->index, (unsigned long long)regs.rip, bytes[0] ? ", bytes" : "", bytes);
+	       v->index, (unsigned long long)pc, bytes[0] ? ", bytes" : "", bytes);
 }
 
 /* Handle one exit; false when the vCPU must stop. */
@@ -272,14 +254,16 @@ static bool handle_exit(struct vcpu *v)
 {
 	struct kvm_run *run = v->run;
 	struct vm *vm = v->vm;
+	bool stop;
 
+	if (arch_handle_exit(v, &stop))
+		return !stop;
 	switch (run->exit_reason) {
-	case KVM_EXIT_IO:
-		handle_io(v);
-		return true;
 	case KVM_EXIT_MMIO: {
 		uint64_t gpa = run->mmio.phys_addr;
-		if (ghes_mmio(vm, v, gpa, run->mmio.is_write, run->mmio.data, run->mmio.len))
+		unsigned len = run->mmio.len <= 8 ? run->mmio.len : 8;
+		if (ghes_mmio(vm, v, gpa, run->mmio.is_write, run->mmio.data, len) ||
+		    devices_mmio(vm, v, gpa, run->mmio.is_write, run->mmio.data, len))
 			return true;
 		/* A poisoned page shows up here when KVM emulates the access: the read completes
 		 * with all ones, and the machine check or NMI the SIGBUS leads to comes right after. */
@@ -292,10 +276,11 @@ static bool handle_exit(struct vcpu *v)
 		return true;
 	}
 	case KVM_EXIT_SHUTDOWN: {
-		struct kvm_regs regs = { 0 };
-		ioctl(v->fd, KVM_GET_REGS, &regs);
+		bool halted;
+		uint64_t pc = 0;
+		arch_vcpu_halted_masked(v, &halted, &pc);
 		vm_end(vm, VM_TRIPLE_FAULT, 0, "guest triple fault on vcpu %u (rip 0x%llx): the CPU reset itself",
-		       v->index, (unsigned long long)regs.rip);
+		       v->index, (unsigned long long)pc);
 		return false;
 	}
 	case KVM_EXIT_SYSTEM_EVENT:
@@ -508,19 +493,11 @@ void vcpus_stop(struct vm *vm)
 
 void vcpus_report(struct vm *vm)
 {
-	static const char *const states[] = { "runnable", "uninitialized", "init-received",
-					      "halted", "sipi-received", "stopped",
-					      "check-stop", "operating", "load" };
+	char line[160];
+
 	for (unsigned i = 0; i < vm->ncpus; i++) {
-		struct kvm_regs regs;
-		struct kvm_mp_state mp;
-		if (vm->vcpu[i].fd < 0 || ioctl(vm->vcpu[i].fd, KVM_GET_REGS, &regs) < 0 ||
-		    ioctl(vm->vcpu[i].fd, KVM_GET_MP_STATE, &mp) < 0)
-			continue;
-		log_info("vcpu %u: rip 0x%llx rsp 0x%llx rflags 0x%llx %s", i,
-			 (unsigned long long)regs.rip, (unsigned long long)regs.rsp,
-			 (unsigned long long)regs.rflags,
-			 mp.mp_state < sizeof(states) / sizeof(states[0]) ? states[mp.mp_state] : "?");
+		arch_vcpu_describe(&vm->vcpu[i], line, sizeof(line));
+		log_info("vcpu %u: %s", i, line);
 	}
 }
 

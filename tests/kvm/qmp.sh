@@ -105,7 +105,7 @@ check(c.cmd("cont") == {"return": {}} and c.event("RESUME") is not None, "cont a
 
 r = c.cmd("x-inject-host-memory-error", {"gpa": 0x700000})
 e = c.event("MEMORY_FAILURE")
-check(r == {"return": {"poisoned": "simulated"}} and e and e["data"] == {"recipient": "guest", "action": "inject",
+check(r.get("return", {}).get("poisoned") in ("simulated", "host") and e and e["data"] == {"recipient": "guest", "action": "inject",
       "flags": {"action-required": False, "recursive": False}}, "AO injection: MEMORY_FAILURE inject")
 check("seconds" in e["timestamp"] and "microseconds" in e["timestamp"], "events carry timestamps")
 a = c.event("RAS_GHES_ACK")

@@ -1,6 +1,8 @@
 // SPDX-License-Identifier: MIT
 #include "kvm/x86/cpu.h"
 
+#include "kvm/arch.h"
+
 #include <errno.h>
 #include <linux/kvm.h>
 #include <stdlib.h>
@@ -78,7 +80,7 @@ void x86_write_boot_tables(struct guest_mem *mem)
 	}
 }
 
-int x86_vm_init(struct vm *vm)
+int arch_init(struct vm *vm)
 {
 	struct kvm_cpuid2 *c = calloc(1, sizeof(*c) + CPUID_MAX_ENTRIES * sizeof(c->entries[0]));
 
@@ -110,7 +112,7 @@ int x86_vm_init(struct vm *vm)
 	return 0;
 }
 
-void x86_vm_exit(struct vm *vm)
+void arch_exit(struct vm *vm)
 {
 	free(vm->cpuid);
 	vm->cpuid = NULL;
@@ -260,7 +262,7 @@ static int set_feature_control(struct vm *vm, struct vcpu *vcpu)
 	return ioctl(vcpu->fd, KVM_SET_MSRS, &m) == 1 ? 0 : -EINVAL;
 }
 
-int x86_vcpu_init(struct vm *vm, struct vcpu *vcpu)
+int arch_vcpu_init(struct vm *vm, struct vcpu *vcpu)
 {
 	const char *what;
 	int r;

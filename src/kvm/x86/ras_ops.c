@@ -3,7 +3,7 @@
  * The x86 part of guest RAS (struct ras_ops): machine checks with KVM_X86_SET_MCE, NMIs,
  * interrupt lines. Each runs on the vCPU's own thread (KVM wants vCPU ioctls there).
  */
-#include "kvm/x86/ras_ops.h"
+#include "kvm/arch.h"
 
 #include <errno.h>
 #include <linux/kvm.h>
@@ -104,7 +104,7 @@ static int rip(struct vcpu *v, uint64_t *out)
 	return 0;
 }
 
-const struct ras_ops x86_ras_ops = {
+const struct ras_ops arch_ras_ops = {
 	.inject_mce = inject_mce,
 	.lmce_enabled = lmce_enabled,
 	.nmi = nmi,

@@ -1,0 +1,56 @@
+/* SPDX-License-Identifier: MIT */
+/*
+ * What differs between x86 and arm64, behind one small interface: src/kvm/x86/ implements it
+ * (src/kvm/arm64/ the same functions for the arm64 binary; the Makefile's ARCH picks one).
+ * Everything else -- the lifecycle, vCPU threads, devices' dispatch, the loader's formats,
+ * RAS (poison table, policy, GHES queue and ack gate, CPER, HEST), QMP, the simulator -- is
+ * compiled for both.
+ */
+#ifndef RASVM_KVM_ARCH_H
+#define RASVM_KVM_ARCH_H
+
+#include <stdbool.h>
+#include <stddef.h>
+#include <stdint.h>
+
+struct vm;
+struct vcpu;
+struct loader_input;
+struct ras_ops;
+struct device_ops;
+
+/* Once per run, /dev/kvm open, before any thread: what the guest CPU will be (x86: CPUID,
+ * machine-check capabilities). 0 or -errno (logged). */
+int arch_init(struct vm *vm);
+void arch_exit(struct vm *vm);
+
+/* Per boot, after KVM_CREATE_VM and the memory slots: the capabilities the machine needs,
+ * interrupt controllers, timers. 0 or -errno (logged; -ENOTSUP for a missing capability). */
+int arch_vm_create(struct vm *vm);
+/* Per boot, each vCPU in index order: its registers for the entry the loader chose. */
+int arch_vcpu_init(struct vm *vm, struct vcpu *v);
+/* Per boot, once every vCPU exists (x86: the boot info learns the real MCG_CAP). */
+int arch_vcpus_created(struct vm *vm);
+
+/* Per boot: firmware tables, the kernel (in->kernel, initrd, cmdline; the loader fills in the
+ * rest) and what the boot protocol needs, into guest RAM; vm->boot says where to start.
+ * 0, -ENOEXEC (a bad kernel, initrd or command line: err says why), -ENOMEM, or -errno. */
+int arch_load_guest(struct vm *vm, struct loader_input *in, char *err, size_t errlen);
+
+/* An exit only this architecture has (x86: port I/O). false when the reason is not one of
+ * its own; else true, with *stop set when the vCPU must stop. */
+bool arch_handle_exit(struct vcpu *v, bool *stop);
+/* Hang probe, on the vCPU's thread: halted with interrupts masked (only an NMI or a machine
+ * check could wake it)? pc: where. -errno when KVM cannot say. */
+int arch_vcpu_halted_masked(struct vcpu *v, bool *halted, uint64_t *pc);
+/* The guest physical address of the instruction at the vCPU's pc; false when unknown. */
+bool arch_pc_gpa(struct vcpu *v, uint64_t *gpa);
+/* A stopped vCPU's state in one line (pc, stack, flags, run state), for failure reports. */
+void arch_vcpu_describe(struct vcpu *v, char *buf, size_t len);
+
+/* How host memory errors are raised in the guest (x86: machine checks, NMIs, interrupt lines). */
+extern const struct ras_ops arch_ras_ops;
+/* This machine's devices, in boot order, NULL-terminated. */
+extern const struct device_ops *const arch_devices[];
+
+#endif
