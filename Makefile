@@ -28,6 +28,8 @@ VMM_OBJS := \
 	src/ctl/base64.o \
 	src/ctl/client.o \
 	src/ctl/commands.o \
+	src/ctl/hmp.o \
+	src/ctl/metrics.o \
 	src/ctl/protocol.o \
 	src/ctl/qmp.o \
 	src/dev/devices.o \
