@@ -127,9 +127,16 @@ char *metrics_format(const struct metrics_snapshot *s)
 	    "Reports waiting now: the guest still handles the previous machine check, or has not acknowledged its GHES block.",
 	    s->queued);
 	one(&o, "rasvm_ras_overflowed_total", "counter", "Reports that found their queue full (--ras-queue).", n->overflowed);
-	head(&o, "rasvm_ras_dropped_total", "counter", "Reports that could not reach the guest, by reason.");
+	/* query-ras's keys: short, and safe as label values */
+	static const char *const reasons[RAS_DROP_COUNT] = {
+		[RAS_DROP_POLICY] = "policy", [RAS_DROP_MCE_BUSY] = "mce-busy",
+		[RAS_DROP_MCE_DISABLED] = "mce-disabled", [RAS_DROP_BANK_DISABLED] = "bank-disabled",
+		[RAS_DROP_RESET] = "reset",
+	};
+	head(&o, "rasvm_ras_dropped_total", "counter",
+	     "Reports that could not reach the guest, by reason: policy (--ras gives no way), mce-busy (MCIP held too long), mce-disabled (CR4.MCE clear), bank-disabled, reset (before delivery).");
 	for (unsigned d = 0; d < RAS_DROP_COUNT; d++) {
-		snprintf(l, sizeof(l), "reason=\"%s\"", ras_drop_name((enum ras_drop)d));
+		snprintf(l, sizeof(l), "reason=\"%s\"", reasons[d] ? reasons[d] : "other");
 		sample(&o, "rasvm_ras_dropped_total", l, n->dropped[d]);
 	}
 	one(&o, "rasvm_ras_lost_total", "counter", "Reports rasvm failed to handle: must stay 0.", n->lost);
