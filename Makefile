@@ -28,6 +28,8 @@ VMM_OBJS := \
 	src/ctl/base64.o \
 	src/ctl/client.o \
 	src/ctl/commands.o \
+	src/ctl/hmp.o \
+	src/ctl/metrics.o \
 	src/ctl/protocol.o \
 	src/ctl/qmp.o \
 	src/dev/devices.o \
@@ -101,7 +103,7 @@ ARM64_FW_OBJS := \
 	src/fw/fdt.o \
 	src/platform_arm64.o
 
-UNIT_TESTS := acpi arm64_firmware bootinfo config cper e820 efi elf fdt hest layout layout_arm64 linux_boot qmp ras ras_core sigbus
+UNIT_TESTS := acpi arm64_firmware bootinfo config cper e820 efi elf fdt hest layout layout_arm64 linux_boot qmp qmp_compat ras ras_core sigbus
 UNIT_BINS  := $(addprefix $(BUILD)/tests/unit/test_,$(UNIT_TESTS))
 
 .PHONY: all test unit bench clean arm64-fw

@@ -32,6 +32,7 @@
 #define MSR_IA32_MCG_EXT_CTL     0x4d0 /* SDM Vol. 3B 16.3.1.5 */
 #define MCG_EXT_CTL_LMCE_EN      (1ULL << 0)
 #define GUEST_EXIT_UNKNOWN_SCENARIO 3 /* exit code for a --scenario the guest does not have */
+#define GUEST_EXIT_GHES_PANIC 4 /* a fatal GHES record: Linux panics ("Fatal hardware error!") */
 
 #include "rasvm/layout.h"
 

@@ -331,7 +331,7 @@ int boot_run(const struct config *cfg)
 		code = EXIT_OS;
 		goto exit_ras;
 	}
-	if (cfg->qmp_path && qmp_start(&vm, cfg->qmp_path)) {
+	if (qmp_start(&vm)) {
 		code = EXIT_OS;
 		goto exit_devices;
 	}

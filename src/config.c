@@ -8,6 +8,8 @@
 #include <stdlib.h>
 #include <string.h>
 #include <strings.h>
+#include <arpa/inet.h>
+#include <sys/socket.h>
 
 #include "acpi/spec.h"
 #include "errmsg.h"
@@ -68,7 +70,19 @@ static const char usage_run[] =
 	"  --guest-poison      let the guest ask for its own pages to be poisoned through the\n"
 	"                      test port (the test guest's RAS scenarios and rasvm demo use it)\n"
 	"  --qmp PATH          serve the QEMU Machine Protocol on a Unix socket at PATH (mode\n"
-	"                      0600; see docs/qmp.md and 'rasvm ctl')\n"
+	"                      0600; see docs/qmp.md and 'rasvm ctl'). QEMU's spellings work too:\n"
+	"                      unix:PATH[,server=on|off][,wait=on|off] and\n"
+	"                      tcp:[HOST]:PORT[,server=on|off][,wait=on|off] (HOST numeric or\n"
+	"                      localhost; empty is loopback). As in QEMU, server=off (the\n"
+	"                      default with unix: and tcp:) connects out to a listening client\n"
+	"                      and wait=on (the default with server=on) holds the guest until a\n"
+	"                      client connects. QMP has no authentication: a TCP socket is for\n"
+	"                      trusted hosts only. Up to 8 --qmp; -qmp is the same\n"
+	"  --name NAME         the VM's name (query-name, info name, the metrics' vm label):\n"
+	"                      1-64 of A-Z a-z 0-9 . _ - : @ +\n"
+	"  --metrics FILE[,interval=SECONDS]  keep FILE a Prometheus text file of the RAS\n"
+	"                      counters (rewritten atomically every SECONDS, default 15, and at\n"
+	"                      exit); see docs/fleet.md\n"
 	"  -S, --paused        build the VM but start no guest code until the control socket's\n"
 	"                      cont (QEMU's -S); query-status says prelaunch until then\n"
 	"  --stats FILE        write start-up time and memory figures to FILE when the VM ends\n"
@@ -342,6 +356,133 @@ static int parse_poison(const char *v, struct config *c, char *err, size_t errle
 	return 0;
 }
 
+static bool on_off(const char *v, bool *b)
+{
+	if (!strcmp(v, "on"))
+		*b = true;
+	else if (!strcmp(v, "off"))
+		*b = false;
+	else
+		return false;
+	return true;
+}
+
+int config_parse_qmp(const char *spec, struct qmp_listen *l, char *err, size_t errlen)
+{
+	static const char *const other[] = { "stdio", "pty", "vc", "null", "none", "mon:", "telnet:",
+					     "websocket:", "udp:", "file:", "pipe:", "chardev:", "fd:" };
+	char buf[256], *save = NULL;
+	bool wait_given = false;
+
+	*l = (struct qmp_listen){ .transport = QMP_UNIX };
+	if (!*spec)
+		return fail(err, errlen, "--qmp needs a socket: PATH, unix:PATH or tcp:HOST:PORT");
+	if (strncmp(spec, "unix:", 5) && strncmp(spec, "tcp:", 4)) {
+		for (size_t i = 0; i < sizeof(other) / sizeof(other[0]); i++) {
+			size_t n = strlen(other[i]);
+			if (!strncmp(spec, other[i], n) && (other[i][n - 1] == ':' || !spec[n] || spec[n] == ','))
+				return fail(err, errlen,
+					    "--qmp '%.64s': rasvm serves QMP only on unix: and tcp: sockets", spec);
+		}
+		/* rasvm's own spelling: a bare PATH it listens on at once. */
+		if (strlen(spec) > CONFIG_QMP_PATH_MAX)
+			return fail(err, errlen, "--qmp: the socket path is longer than %d bytes",
+				    CONFIG_QMP_PATH_MAX);
+		strcpy(l->path, spec);
+		l->server = true;
+		return 0;
+	}
+	if (strlen(spec) >= sizeof(buf))
+		return fail(err, errlen, "--qmp '%.64s...' is too long", spec);
+	strcpy(buf, spec);
+	char *addr = strtok_r(buf, ",", &save);
+	if (!strncmp(addr, "unix:", 5)) {
+		addr += 5;
+		if (!*addr)
+			return fail(err, errlen, "--qmp '%s': unix: needs a path", spec);
+		if (strlen(addr) > CONFIG_QMP_PATH_MAX)
+			return fail(err, errlen, "--qmp: the socket path is longer than %d bytes",
+				    CONFIG_QMP_PATH_MAX);
+		strcpy(l->path, addr);
+	} else {
+		l->transport = QMP_TCP;
+		addr += 4;
+		char *colon = strrchr(addr, ':');
+		uint64_t port;
+		if (!colon || parse_u64(colon + 1, &port) || port > 65535 || (colon[1] == '0' && colon[2]))
+			return fail(err, errlen, "--qmp '%s': use tcp:[HOST]:PORT with a port 0-65535", spec);
+		*colon = '\0';
+		l->port = (uint16_t)port;
+		size_t n = strlen(addr);
+		if (n >= 2 && addr[0] == '[' && addr[n - 1] == ']') {
+			addr[n - 1] = '\0';
+			addr++;
+		}
+		uint8_t bin[16];
+		if (!strcmp(addr, "localhost"))
+			addr = "";
+		if (*addr && inet_pton(AF_INET, addr, bin) != 1 && inet_pton(AF_INET6, addr, bin) != 1)
+			return fail(err, errlen,
+				    "--qmp '%s': '%.48s' is not a numeric address (rasvm looks no names up; localhost is loopback)",
+				    spec, addr);
+		strcpy(l->host, addr);
+	}
+	for (char *t; (t = strtok_r(NULL, ",", &save));) {
+		bool b;
+		if (!strncmp(t, "server=", 7) && on_off(t + 7, &b))
+			l->server = b;
+		else if (!strcmp(t, "server"))
+			l->server = true; /* QEMU's old short form */
+		else if (!strncmp(t, "wait=", 5) && on_off(t + 5, &b))
+			l->wait = b, wait_given = true;
+		else if (!strcmp(t, "nowait") || !strcmp(t, "wait"))
+			l->wait = !strcmp(t, "wait"), wait_given = true;
+		else
+			return fail(err, errlen,
+				    "--qmp '%s': rasvm does not support '%.32s' (it takes server=on|off and wait=on|off)",
+				    spec, t);
+	}
+	if (!l->server && wait_given)
+		return fail(err, errlen,
+			    "--qmp '%s': 'wait' option is incompatible with socket in client connect mode", spec);
+	if (l->server && !wait_given)
+		l->wait = true; /* QEMU's default for a server socket */
+	if (!l->server && l->transport == QMP_TCP && l->port == 0)
+		return fail(err, errlen, "--qmp '%s': a client connection needs a port", spec);
+	return 0;
+}
+
+/* --name: safe in a file name, a log line and a Prometheus label without escaping. */
+static bool name_ok(const char *v)
+{
+	size_t n = strlen(v);
+	if (n == 0 || n > CONFIG_NAME_MAX)
+		return false;
+	for (const char *p = v; *p; p++)
+		if (!isalnum((unsigned char)*p) && !strchr("._-:@+", *p))
+			return false;
+	return true;
+}
+
+static int parse_metrics(const char *v, struct config *c, char *err, size_t errlen)
+{
+	char *path = c->metrics_file;
+	const char *opt = strstr(v, ",interval=");
+	size_t n = opt ? (size_t)(opt - v) : strlen(v);
+	uint64_t s;
+
+	if (n == 0 || n >= sizeof(c->metrics_file))
+		return fail(err, errlen, "--metrics needs FILE[,interval=SECONDS]");
+	if (opt && (parse_u64(opt + 10, &s) || s == 0 || s > CONFIG_METRICS_INTERVAL_MAX))
+		return fail(err, errlen, "--metrics '%s': interval must be 1 to %d seconds", v,
+			    CONFIG_METRICS_INTERVAL_MAX);
+	memcpy(path, v, n);
+	path[n] = '\0';
+	c->metrics_path = path;
+	c->metrics_interval = opt ? (unsigned)s : CONFIG_METRICS_INTERVAL_DEFAULT;
+	return 0;
+}
+
 static int parse_run_option(int argc, char *const argv[], int *i, struct config *c, char *err,
 			    size_t errlen)
 {
@@ -366,10 +507,26 @@ static int parse_run_option(int argc, char *const argv[], int *i, struct config 
 		int r = parse_poison(v, c, err, errlen);
 		if (r)
 			return r;
-	} else if (take(argc, argv, i, "--qmp", &v, &missing)) {
+	} else if (take(argc, argv, i, "--qmp", &v, &missing) || take(argc, argv, i, "-qmp", &v, &missing)) {
 		if (missing || !*v)
-			return fail(err, errlen, "--qmp needs a socket path");
-		c->qmp_path = v;
+			return fail(err, errlen, "--qmp needs a socket: PATH, unix:PATH or tcp:HOST:PORT");
+		if (c->qmp_count == CONFIG_QMP_MAX)
+			return fail(err, errlen, "more than %d --qmp options", CONFIG_QMP_MAX);
+		int r = config_parse_qmp(v, &c->qmp[c->qmp_count], err, errlen);
+		if (r)
+			return r;
+		c->qmp_count++;
+	} else if (take(argc, argv, i, "--name", &v, &missing) || take(argc, argv, i, "-name", &v, &missing)) {
+		if (missing || !name_ok(v))
+			return fail(err, errlen, "--name '%.80s': use 1 to %d of A-Z a-z 0-9 . _ - : @ +",
+				    missing ? "" : v, CONFIG_NAME_MAX);
+		c->name = v;
+	} else if (take(argc, argv, i, "--metrics", &v, &missing)) {
+		if (missing)
+			return fail(err, errlen, "--metrics needs FILE[,interval=SECONDS]");
+		int r = parse_metrics(v, c, err, errlen);
+		if (r)
+			return r;
 	} else if (!strcmp(argv[*i], "--guest-poison")) {
 		c->guest_poison = true;
 	} else if (take(argc, argv, i, "--kernel", &v, &missing)) {

@@ -46,6 +46,26 @@ struct poison_request {
 
 enum serial_mode { SERIAL_STDIO, SERIAL_FILE, SERIAL_NONE };
 
+/* --qmp, as QEMU spells its -qmp: PATH (rasvm's own: a Unix socket rasvm listens on),
+ * unix:PATH[,server=on|off][,wait=on|off] or tcp:[HOST]:PORT[,server=on|off][,wait=on|off]. */
+#define CONFIG_QMP_MAX 8
+#define CONFIG_QMP_PATH_MAX 107 /* sun_path holds 108 bytes with the NUL */
+enum qmp_transport { QMP_UNIX, QMP_TCP };
+struct qmp_listen {
+	enum qmp_transport transport;
+	char path[CONFIG_QMP_PATH_MAX + 1]; /* unix */
+	char host[48];     /* tcp: a numeric IPv4 or IPv6 address; "" (or localhost) is loopback */
+	uint16_t port;     /* tcp: 0 lets the kernel choose (the log says which) */
+	bool server;       /* false: connect out to a listening client (QEMU's server=off) */
+	bool wait;         /* server: hold the guest until the first client connects */
+};
+
+/* --name: what query-name, info name and the metrics' vm label say. */
+#define CONFIG_NAME_MAX 64
+/* --metrics FILE[,interval=SECONDS] */
+#define CONFIG_METRICS_INTERVAL_DEFAULT 15
+#define CONFIG_METRICS_INTERVAL_MAX 3600
+
 #define CONFIG_DEFAULT_MEMORY (128ULL << 20)
 #define CONFIG_DEFAULT_CPUS 1
 #define CONFIG_DEFAULT_SCENARIO "boot"
@@ -70,7 +90,12 @@ struct config {
 	enum ras_policy ras_policy; /* --ras */
 	uint32_t ras_queue;        /* --ras-queue: GHES records waiting per source */
 	bool guest_poison;         /* --guest-poison: honour UCALL_POISON */
-	const char *qmp_path;      /* --qmp: the control socket */
+	unsigned qmp_count;        /* --qmp: the control sockets */
+	struct qmp_listen qmp[CONFIG_QMP_MAX];
+	const char *name;          /* --name, NULL without */
+	const char *metrics_path;  /* --metrics FILE: RAS counters for Prometheus, NULL without */
+	unsigned metrics_interval; /* seconds between rewrites */
+	char metrics_file[4096];   /* metrics_path points here */
 	const char *ctl_command;   /* ctl: the QMP command, its JSON arguments */
 	const char *ctl_args;
 	unsigned ctl_watch;        /* ctl --watch: seconds to print events for */
@@ -96,6 +121,9 @@ int config_parse_size(const char *s, uint64_t *bytes);
 /* Check limits that depend on the host: its RAM and KVM's vCPU maximum. */
 int config_check_host(const struct config *c, uint64_t host_ram, unsigned kvm_max_vcpus, char *err,
 		      size_t errlen);
+
+/* One --qmp value into *l; 0 or -EINVAL with the reason in err. */
+int config_parse_qmp(const char *spec, struct qmp_listen *l, char *err, size_t errlen);
 
 /* Help text for a command (CMD_HELP: the overview). */
 const char *config_usage(enum command cmd);

@@ -20,7 +20,9 @@
 #define MCI_VAL   (1ULL << 63)
 #define MCI_UC    (1ULL << 61)
 #define MCI_ADDRV (1ULL << 58)
-#define OFFLINE_PAGES (1u << 20) /* a bit per 4 KiB page of the first 4 GiB */
+#define OFFLINE_PAGES (1u << 20)
+#define CPER_SEV_RECOVERABLE 0 /* UEFI N.2.1 Error Severity */
+#define CPER_SEV_FATAL 1 /* a bit per 4 KiB page of the first 4 GiB */
 
 struct guest_ras ras;
 static uint8_t offline[OFFLINE_PAGES / 8];
@@ -122,6 +124,46 @@ static void machine_check(struct trap_frame *f)
 	}
 }
 
+static void print_line(void *ctx, const char *line)
+{
+	(void)ctx;
+	printf("%s\n", line);
+}
+
+/* arm64 Linux's ghes_handle_arm_hw_error() for a recoverable ARM section: a cache error with
+ * a physical address loses that page (memory_failure); every other error info is reported as
+ * unhandled. An ARM record counts as a GHES record here once per section. */
+static void arm_hw_error(const uint8_t *b, uint32_t sev, struct trap_frame *f)
+{
+	static const char *const names[4] = { "cache error", "TLB error", "bus error",
+					      "micro-architectural error" };
+	unsigned n = (unsigned)get_le(b + 4, 2);
+
+	ras.ghes_records++;
+	if (sev != CPER_SEV_RECOVERABLE)
+		return;
+	const uint8_t *e = b + 40;
+	for (unsigned i = 0; i < n; i++, e += 32) {
+		unsigned type = e[4], valid = (unsigned)get_le(e + 2, 2);
+		if ((type & 2) && (valid & 16)) {
+			uint64_t pa = get_le(e + 24, 8);
+			ras.last_addr = pa;
+			memory_failure(pa >> 12, f, ras.quiet, 0);
+			continue;
+		}
+		if (ras.quiet)
+			continue;
+		char text[120];
+		unsigned at = 0;
+		text[0] = 0;
+		for (int t = 1; t <= 4; t++)
+			if (type & (1u << t))
+				at += (unsigned)snprintf(text + at, sizeof(text) - at, "%s%s", at ? "|" : "", names[t - 1]);
+		printf("[Firmware Warn]: GHES: Unhandled processor error type 0x%02x: %s%s\n", type, text,
+		       (type & ~0x1eu) ? " with reserved bit(s)" : "");
+	}
+}
+
 int ghes_process(const struct ghes_source *src, struct trap_frame *f)
 {
 	const char *why = "";
@@ -142,26 +184,24 @@ int ghes_process(const struct ghes_source *src, struct trap_frame *f)
 		       src->id, why);
 		ras.ghes_invalid++;
 	} else {
-		if (!ras.quiet) {
-			printf("{%u}[Hardware Error]: Hardware error from APEI Generic Hardware Error Source: %u\n",
-			       seq, src->id);
-			printf("{%u}[Hardware Error]: event severity: %s\n", seq,
-			       rp->severity == 0 ? "recoverable" : rp->severity == 1 ? "fatal"
-							   : rp->severity == 2 ? "corrected" : "info");
+		if (!ras.quiet)
+			gcper_print(b, rp, seq, src->id, print_line, 0);
+		/* ghes_proc(): a fatal record panics the kernel once it is printed. */
+		if (rp->severity == CPER_SEV_FATAL) {
+			printf("Kernel panic - not syncing: Fatal hardware error!\n");
+			power_off(GUEST_EXIT_GHES_PANIC);
 		}
 		uint32_t n = rp->mem_count < GCPER_MAX_MEM ? rp->mem_count : GCPER_MAX_MEM;
 		for (uint32_t i = 0; i < n; i++) {
-			if (!ras.quiet) {
-				printf("{%u}[Hardware Error]:  Error %u, type: recoverable\n", seq, i);
-				printf("{%u}[Hardware Error]:   section_type: memory error\n", seq);
-				printf("{%u}[Hardware Error]:   physical_address: 0x%016lx\n", seq, rp->mem_addr[i]);
-			}
 			if (ras.on_record)
 				ras.on_record(rp->mem_addr[i]);
 			ras.ghes_records++;
 			ras.last_addr = rp->mem_addr[i];
 			kill |= memory_failure(rp->mem_addr[i] >> 12, f, ras.quiet, 0);
 		}
+		for (uint32_t i = 0; i < rp->sections && i < GCPER_MAX_SECTIONS; i++)
+			if (rp->sec[i].kind == GSEC_ARM)
+				arm_hw_error(b + rp->sec[i].entry + rp->sec[i].header, rp->sec[i].severity, f);
 	}
 	/* As Linux: clear block_status, then acknowledge (read, AND preserve, OR write). */
 	*(volatile uint32_t *)(uintptr_t)block = 0;

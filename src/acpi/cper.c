@@ -178,7 +178,7 @@ int cper_add_arm(struct cper_writer *w, uint32_t severity, const struct cper_arm
 	info[ARM_INFO_OFF_VERSION] = 0;
 	info[ARM_INFO_OFF_LENGTH] = ARM_INFO_SIZE;
 	le_put(info + ARM_INFO_OFF_VALIDATION, a->physical_address ? ARM_INFO_VALID_PHYS_ADDR : 0, 2);
-	info[ARM_INFO_OFF_TYPE] = a->info_type;
+	info[ARM_INFO_OFF_TYPE] = (uint8_t)(1u << (a->info_type + 1)); /* the 2.9A bitmap */
 	le_put(info + ARM_INFO_OFF_PHYS_ADDR, a->physical_address, 8);
 	return 0;
 }
@@ -382,7 +382,7 @@ struct text {
 
 static void line(struct text *t, const char *indent, const char *fmt, ...)
 {
-	char body[256];
+	char body[320];
 	va_list ap;
 
 	va_start(ap, fmt);
@@ -399,23 +399,339 @@ static unsigned unbcd(uint8_t v)
 	return (v >> 4) * 10 + (v & 0xf);
 }
 
+/* print_hex_dump(pfx, "", DUMP_PREFIX_OFFSET, 16, 4, p, len, ascii): 4-byte groups printed as
+ * little-endian words, single bytes for a row whose length is not a multiple of 4. */
+static void hex_dump(struct text *t, const char *indent, const uint8_t *p, size_t len, bool ascii)
+{
+	for (size_t off = 0; off < len; off += 16) {
+		size_t n = len - off < 16 ? len - off : 16, group = n % 4 ? 1 : 4, lx = 0;
+		char row[128];
+		for (size_t j = 0; j < n; j += group) {
+			if (group == 4)
+				lx += (size_t)snprintf(row + lx, sizeof(row) - lx, "%s%08x", j ? " " : "",
+						       (unsigned)le_get(p + off + j, 4));
+			else
+				lx += (size_t)snprintf(row + lx, sizeof(row) - lx, "%s%02x", j ? " " : "", p[off + j]);
+		}
+		if (ascii) {
+			size_t col = 16 * 2 + 16 / group + 1;
+			while (lx < col)
+				row[lx++] = ' ';
+			for (size_t j = 0; j < n; j++) {
+				uint8_t c = p[off + j];
+				row[lx++] = c >= 0x20 && c < 0x7f ? (char)c : '.';
+			}
+		}
+		row[lx] = '\0';
+		line(t, indent, "%08zx: %s", off, row);
+	}
+}
+
+/* cper_print_bits(): the names of the set bits, ", " between them, lines kept under 80. */
+static void print_bits(struct text *t, const char *indent, unsigned bits, const char *const *names,
+		       unsigned count)
+{
+	char buf[84];
+	size_t len = 0, base = strlen(t->pfx) + strlen(indent);
+
+	for (unsigned i = 0; i < count; i++) {
+		if (!(bits & (1u << i)))
+			continue;
+		if (len && base + len + strlen(names[i]) + 2 > 80) {
+			line(t, indent, "%s", buf);
+			len = 0;
+		}
+		len += (size_t)snprintf(buf + len, sizeof(buf) - len, "%s%s", len ? ", " : "", names[i]);
+		if (len >= sizeof(buf))
+			len = sizeof(buf) - 1;
+	}
+	if (len)
+		line(t, indent, "%s", buf);
+}
+
+static const char *const proc_error_types[] = { "cache error", "TLB error", "bus error",
+						 "micro-architectural error" };
+
+static const char *pick(const char *const *names, size_t count, unsigned i)
+{
+	return i < count ? names[i] : "unknown";
+}
+#define PICK(names, i) pick(names, sizeof(names) / sizeof(names[0]), i)
+
+/* cper-arm.c cper_print_arm_err_info(): the error information field, per type bit. */
+static void format_arm_err_info(struct text *t, const char *in, unsigned type, uint64_t ei)
+{
+	static const char *const trans[] = { "Instruction", "Data Access", "Generic" };
+	static const char *const bus_op[] = {
+		"Generic error (type cannot be determined)",
+		"Generic read (type of instruction or data request cannot be determined)",
+		"Generic write (type of instruction of data request cannot be determined)",
+		"Data read", "Data write", "Instruction fetch", "Prefetch" };
+	static const char *const cache_op[] = {
+		"Generic error (type cannot be determined)",
+		"Generic read (type of instruction or data request cannot be determined)",
+		"Generic write (type of instruction of data request cannot be determined)",
+		"Data read", "Data write", "Instruction fetch", "Prefetch", "Eviction",
+		"Snooping (processor initiated a cache snoop that resulted in an error)",
+		"Snooped (processor raised a cache error caused by another processor or device snooping its cache)",
+		"Management" };
+	static const char *const tlb_op[] = {
+		"Generic error (type cannot be determined)",
+		"Generic read (type of instruction or data request cannot be determined)",
+		"Generic write (type of instruction of data request cannot be determined)",
+		"Data read", "Data write", "Instruction fetch", "Prefetch",
+		"Local management operation (processor initiated a TLB management operation that resulted in an error)",
+		"External management operation (processor raised a TLB error caused by another processor or device broadcasting TLB operations)" };
+	static const char *const part[] = { "Local processor originated request",
+					    "Local processor responded to request",
+					    "Local processor observed", "Generic" };
+	static const char *const space[] = { "External Memory Access", "Internal Memory Access",
+					     "Unknown", "Device Memory Access" };
+
+	if (type & ARM_INFO_TYPE_VENDOR)
+		return; /* vendor-specific meaning */
+	if ((ei & (1u << 0)) && ((ei >> 16) & 3) < 3)
+		line(t, in, "transaction type: %s", trans[(ei >> 16) & 3]);
+	if (ei & (1u << 1)) {
+		unsigned op = (unsigned)(ei >> 18) & 15;
+		if ((type & ARM_INFO_TYPE_CACHE) && op < sizeof(cache_op) / sizeof(cache_op[0]))
+			line(t, in, "cache error, operation type: %s", cache_op[op]);
+		if ((type & ARM_INFO_TYPE_TLB) && op < sizeof(tlb_op) / sizeof(tlb_op[0]))
+			line(t, in, "TLB error, operation type: %s", tlb_op[op]);
+		if ((type & ARM_INFO_TYPE_BUS) && op < sizeof(bus_op) / sizeof(bus_op[0]))
+			line(t, in, "bus error, operation type: %s", bus_op[op]);
+	}
+	if (ei & (1u << 2)) {
+		unsigned level = (unsigned)(ei >> 22) & 7;
+		if (type & ARM_INFO_TYPE_CACHE)
+			line(t, in, "cache level: %u", level);
+		if (type & ARM_INFO_TYPE_TLB)
+			line(t, in, "TLB level: %u", level);
+		if (type & ARM_INFO_TYPE_BUS)
+			line(t, in, "affinity level at which the bus error occurred: %u", level);
+	}
+	if (ei & (1u << 3))
+		line(t, in, "processor context %scorrupted", (ei >> 25) & 1 ? "" : "not ");
+	if (ei & (1u << 4))
+		line(t, in, "the error has %sbeen corrected", (ei >> 26) & 1 ? "" : "not ");
+	if (ei & (1u << 5))
+		line(t, in, "PC is %s", (ei >> 27) & 1 ? "precise" : "imprecise");
+	if ((ei & (1u << 6)) && ((ei >> 28) & 1))
+		line(t, in, "Program execution can be restarted reliably at the PC associated with the error.");
+	if (!(type & ARM_INFO_TYPE_BUS))
+		return;
+	if (ei & (1u << 7))
+		line(t, in, "participation type: %s", part[(ei >> 29) & 3]);
+	if ((ei & (1u << 8)) && ((ei >> 31) & 1))
+		line(t, in, "request timed out");
+	if (ei & (1u << 9))
+		line(t, in, "address space: %s", space[(ei >> 32) & 3]);
+	if (ei & (1u << 10))
+		line(t, in, "memory access attributes:0x%x", (unsigned)(ei >> 34) & 0x1ff);
+	if (ei & (1u << 11))
+		line(t, in, "access mode: %s", (ei >> 43) & 1 ? "normal" : "secure");
+}
+
+/* cper-arm.c cper_print_proc_arm() as of Linux 6.16 (UEFI 2.9A type bitmap); section_length
+ * was checked against the body by cper_check. */
+static void format_arm(struct text *t, const uint8_t *b)
+{
+	static const char *const ctx_types[] = {
+		"AArch32 general purpose registers", "AArch32 EL1 context registers",
+		"AArch32 EL2 context registers", "AArch32 secure context registers",
+		"AArch64 general purpose registers", "AArch64 EL1 context registers",
+		"AArch64 EL2 context registers", "AArch64 EL3 context registers",
+		"Misc. system register structure" };
+	uint32_t valid = (uint32_t)le_get(b + ARM_OFF_VALIDATION, 4);
+	unsigned n = (unsigned)le_get(b + ARM_OFF_ERR_INFO_NUM, 2);
+	unsigned nctx = (unsigned)le_get(b + ARM_OFF_CONTEXT_INFO_NUM, 2);
+	int64_t len = (int64_t)le_get(b + ARM_OFF_SECTION_LENGTH, 4) - (ARM_HEADER_SIZE + (int64_t)n * ARM_INFO_SIZE);
+
+	line(t, "  ", "MIDR: 0x%016llx", (unsigned long long)le_get(b + ARM_OFF_MIDR, 8));
+	if (len < 0) {
+		line(t, "  ", "section length: %u", (unsigned)le_get(b + ARM_OFF_SECTION_LENGTH, 4));
+		line(t, "  ", "section length is too small");
+		line(t, "  ", "firmware-generated error record is incorrect");
+		line(t, "  ", "ERR_INFO_NUM is %u", n);
+		return;
+	}
+	if (valid & ARM_VALID_MPIDR)
+		line(t, "  ", "Multiprocessor Affinity Register (MPIDR): 0x%016llx",
+		     (unsigned long long)le_get(b + ARM_OFF_MPIDR, 8));
+	if (valid & ARM_VALID_AFFINITY_LEVEL)
+		line(t, "  ", "error affinity level: %u", b[ARM_OFF_AFFINITY_LEVEL]);
+	if (valid & ARM_VALID_RUNNING_STATE) {
+		line(t, "  ", "running state: 0x%x", (unsigned)le_get(b + ARM_OFF_RUNNING_STATE, 4));
+		line(t, "  ", "Power State Coordination Interface state: %d",
+		     (int)(int32_t)le_get(b + ARM_OFF_PSCI_STATE, 4));
+	}
+	const uint8_t *e = b + ARM_HEADER_SIZE;
+	for (unsigned k = 0; k < n; k++, e += ARM_INFO_SIZE) {
+		unsigned v = (unsigned)le_get(e + ARM_INFO_OFF_VALIDATION, 2), type = e[ARM_INFO_OFF_TYPE];
+		uint8_t fl = e[ARM_INFO_OFF_FLAGS];
+		char names[120] = "";
+		size_t o = 0;
+		line(t, "  ", "Error info structure %u:", k);
+		line(t, "  ", "num errors: %u", (unsigned)le_get(e + ARM_INFO_OFF_MULTIPLE, 2) + 1);
+		if (v & ARM_INFO_VALID_FLAGS) {
+			if (fl & 1)
+				line(t, "   ", "first error captured");
+			if (fl & 2)
+				line(t, "   ", "last error captured");
+			if (fl & 4)
+				line(t, "   ", "propagated error captured");
+			if (fl & 8)
+				line(t, "   ", "overflow occurred, error info is incomplete");
+		}
+		for (unsigned bit = 0; bit < 4; bit++) /* cper_bits_to_str(): '|' between names */
+			if ((type & ARM_INFO_TYPE_MASK) >> 1 & (1u << bit))
+				o += (size_t)snprintf(names + o, sizeof(names) - o, "%s%s", o ? "|" : "",
+						      proc_error_types[bit]);
+		line(t, "   ", "error_type: 0x%02x: %s%s", type, names,
+		     type & ~ARM_INFO_TYPE_MASK ? " with reserved bit(s)" : "");
+		if (v & ARM_INFO_VALID_ERROR_INFO) {
+			uint64_t ei = le_get(e + ARM_INFO_OFF_ERROR_INFO, 8);
+			line(t, "   ", "error_info: 0x%016llx", (unsigned long long)ei);
+			format_arm_err_info(t, "    ", type, ei);
+		}
+		if (v & ARM_INFO_VALID_VIRT_ADDR)
+			line(t, "   ", "virtual fault address: 0x%016llx",
+			     (unsigned long long)le_get(e + ARM_INFO_OFF_VIRT_ADDR, 8));
+		if (v & ARM_INFO_VALID_PHYS_ADDR)
+			line(t, "   ", "physical fault address: 0x%016llx",
+			     (unsigned long long)le_get(e + ARM_INFO_OFF_PHYS_ADDR, 8));
+	}
+	for (unsigned k = 0; k < nctx; k++) {
+		line(t, "  ", "Context info structure %u:", k);
+		if (len < ARM_CONTEXT_HEADER_SIZE) {
+			/* Linux reads the header before it checks; rasvm does not read past the
+			 * section. */
+			line(t, "   ", "section length is too small");
+			line(t, "  ", "firmware-generated error record is incorrect");
+			return;
+		}
+		unsigned ctype = (unsigned)le_get(e + 2, 2);
+		int64_t size = ARM_CONTEXT_HEADER_SIZE + (int64_t)le_get(e + 4, 4);
+		if (len < size) {
+			line(t, "   ", "section length is too small");
+			line(t, "  ", "firmware-generated error record is incorrect");
+			return;
+		}
+		if (ctype > 8) {
+			line(t, "   ", "Invalid context type: %u (max: 8)", ctype);
+			return;
+		}
+		line(t, "   ", "register context type: %s", ctx_types[ctype]);
+		hex_dump(t, "   ", e + ARM_CONTEXT_HEADER_SIZE, (size_t)(size - ARM_CONTEXT_HEADER_SIZE), false);
+		len -= size;
+		e += size;
+	}
+	if (len > 0) {
+		line(t, "  ", "Vendor specific error info has %u bytes:", (unsigned)len);
+		hex_dump(t, "   ", e, (size_t)len, true);
+	}
+}
+
+/* cper.c cper_print_proc_generic() */
+static void format_proc_generic(struct text *t, const uint8_t *b)
+{
+	static const char *const ptype[] = { "IA32/X64", "IA64", "ARM" };
+	static const char *const isa[] = { "IA32", "IA64", "X64", "ARM A32/T32", "ARM A64" };
+	static const char *const op[] = { "unknown or generic", "data read", "data write",
+					  "instruction execution" };
+	static const char *const flags[] = { "restartable", "precise IP", "overflow", "corrected" };
+	uint64_t v = le_get(b + PROC_OFF_VALIDATION, 8);
+
+	if (v & (1u << 0))
+		line(t, "  ", "processor_type: %u, %s", b[PROC_OFF_TYPE], PICK(ptype, b[PROC_OFF_TYPE]));
+	if (v & (1u << 1))
+		line(t, "  ", "processor_isa: %u, %s", b[PROC_OFF_ISA], PICK(isa, b[PROC_OFF_ISA]));
+	if (v & (1u << 2)) {
+		line(t, "  ", "error_type: 0x%02x", b[PROC_OFF_ERROR_TYPE]);
+		print_bits(t, "  ", b[PROC_OFF_ERROR_TYPE], proc_error_types, 4);
+	}
+	if (v & (1u << 3))
+		line(t, "  ", "operation: %u, %s", b[PROC_OFF_OPERATION], PICK(op, b[PROC_OFF_OPERATION]));
+	if (v & (1u << 4)) {
+		line(t, "  ", "flags: 0x%02x", b[PROC_OFF_FLAGS]);
+		print_bits(t, "  ", b[PROC_OFF_FLAGS], flags, 4);
+	}
+	if (v & (1u << 5))
+		line(t, "  ", "level: %u", b[PROC_OFF_LEVEL]);
+	static const struct { unsigned bit, off; const char *name; } q[] = {
+		{ 6, PROC_OFF_VERSION, "version_info" }, { 8, PROC_OFF_ID, "processor_id" },
+		{ 9, PROC_OFF_TARGET, "target_address" }, { 10, PROC_OFF_REQUESTOR, "requestor_id" },
+		{ 11, PROC_OFF_RESPONDER, "responder_id" }, { 12, PROC_OFF_IP, "IP" } };
+	for (size_t i = 0; i < sizeof(q) / sizeof(q[0]); i++)
+		if (v & (1ull << q[i].bit))
+			line(t, "  ", "%s: 0x%016llx", q[i].name, (unsigned long long)le_get(b + q[i].off, 8));
+}
+
+/* cper_mem_err_status_str() */
+static const char *mem_status_name(uint64_t status)
+{
+	switch ((status >> 8) & 0xff) {
+	case 1: return "Error detected internal to the component";
+	case 4: return "Storage error in DRAM memory";
+	case 5: return "Storage error in TLB";
+	case 6: return "Storage error in cache";
+	case 7: return "Error in one or more functional units";
+	case 8: return "Component failed self test";
+	case 9: return "Overflow or undervalue of internal queue";
+	case 16: return "Error detected in the bus";
+	case 17: return "Virtual address not found on IO-TLB or IO-PDIR";
+	case 18: return "Improper access error";
+	case 19: return "Access to a memory address which is not mapped to any component";
+	case 20: return "Loss of Lockstep";
+	case 21: return "Response not associated with a request";
+	case 22: return "Bus parity error - must also set the A, C, or D Bits";
+	case 23: return "Detection of a protocol error";
+	case 24: return "Detection of a PATH_ERROR";
+	case 25: return "Bus operation timeout";
+	case 26: return "A read was issued to data that has been poisoned";
+	default: return "Reserved";
+	}
+}
+
 static void format_section(struct text *t, const struct cper_section_info *s, unsigned i)
 {
-	const uint8_t *b = s->data;
+	const uint8_t *b = s->data, *e = b - s->header_length;
 
-	/* cper_estatus_print_section(): timestamp first, then severity, then the body. */
+	/* cper_estatus_print_section(): timestamp first, then severity, FRU, then the body. */
 	if (s->header_length == GEDE_SIZE_V3 && (s->validation & GEDE_VALID_TIMESTAMP)) {
-		const uint8_t *ts = b - GEDE_SIZE_V3 + GEDE_OFF_TIMESTAMP;
+		const uint8_t *ts = e + GEDE_OFF_TIMESTAMP;
 		line(t, " ", "%ststamp: %02u%02u-%02u-%02u %02u:%02u:%02u",
 		     (ts[3] & 1) ? "precise " : "imprecise ", unbcd(ts[7]), unbcd(ts[6]), unbcd(ts[5]),
 		     unbcd(ts[4]), unbcd(ts[2]), unbcd(ts[1]), unbcd(ts[0]));
 	}
 	line(t, " ", "Error %u, type: %s", i, cper_severity_name(s->severity));
-	if (guid_eq(s->type.b, &CPER_SEC_PLATFORM_MEM)) {
+	if (s->validation & GEDE_VALID_FRU_ID) {
+		char g[37];
+		cper_guid_format((const struct cper_guid *)(e + GEDE_OFF_FRU_ID), g);
+		line(t, " ", "fru_id: %s", g);
+	}
+	if (s->validation & GEDE_VALID_FRU_TEXT) {
+		char text[21];
+		size_t n = 0;
+		while (n < 20 && e[GEDE_OFF_FRU_TEXT + n])
+			n++;
+		memcpy(text, e + GEDE_OFF_FRU_TEXT, n);
+		text[n] = '\0';
+		line(t, " ", "fru_text: %s", text);
+	}
+	if (guid_eq(s->type.b, &CPER_SEC_PROC_GENERIC)) {
+		line(t, "  ", "section_type: general processor error");
+		if (s->data_length >= PROC_SIZE)
+			format_proc_generic(t, b);
+		else
+			line(t, "", "[Firmware Warn]: error section length is too small");
+	} else if (guid_eq(s->type.b, &CPER_SEC_PLATFORM_MEM)) {
 		uint64_t v = le_get(b + MEM_OFF_VALIDATION, 8);
 		line(t, "  ", "section_type: memory error");
-		if (v & MEM_VALID_ERROR_STATUS)
-			line(t, "  ", "error_status: 0x%016llx", (unsigned long long)le_get(b + MEM_OFF_ERROR_STATUS, 8));
+		if (v & MEM_VALID_ERROR_STATUS) {
+			uint64_t st = le_get(b + MEM_OFF_ERROR_STATUS, 8);
+			line(t, "   ", "error_status: %s (0x%016llx)", mem_status_name(st), (unsigned long long)st);
+		}
 		if (v & MEM_VALID_PA)
 			line(t, "  ", "physical_address: 0x%016llx", (unsigned long long)le_get(b + MEM_OFF_PA, 8));
 		if (v & MEM_VALID_PA_MASK)
@@ -425,36 +741,21 @@ static void format_section(struct text *t, const struct cper_section_info *s, un
 			line(t, "  ", "error_type: %u, %s", b[MEM_OFF_ERROR_TYPE],
 			     cper_mem_error_type_name(b[MEM_OFF_ERROR_TYPE]));
 	} else if (guid_eq(s->type.b, &CPER_SEC_PROC_ARM)) {
+		/* As arm64 Linux prints it (x86 Linux builds no ARM decoder: it prints the section
+		 * as unknown). */
 		line(t, "  ", "section_type: ARM processor error");
-		line(t, "  ", "MIDR: 0x%016llx", (unsigned long long)le_get(b + ARM_OFF_MIDR, 8));
-		if (le_get(b + ARM_OFF_VALIDATION, 4) & ARM_VALID_MPIDR)
-			line(t, "  ", "Multiprocessor Affinity Register (MPIDR): 0x%016llx",
-			     (unsigned long long)le_get(b + ARM_OFF_MPIDR, 8));
-		unsigned n = (unsigned)le_get(b + ARM_OFF_ERR_INFO_NUM, 2);
-		for (unsigned k = 0; k < n; k++) {
-			const uint8_t *info = b + ARM_HEADER_SIZE + k * ARM_INFO_SIZE;
-			static const char *const types[] = { "cache error", "TLB error", "bus error",
-							     "micro-architectural error" };
-			line(t, "  ", "Error info structure %u:", k);
-			line(t, "  ", " error_type: %u, %s", info[ARM_INFO_OFF_TYPE],
-			     info[ARM_INFO_OFF_TYPE] < 4 ? types[info[ARM_INFO_OFF_TYPE]] : "unknown");
-			if (le_get(info + ARM_INFO_OFF_VALIDATION, 2) & ARM_INFO_VALID_PHYS_ADDR)
-				line(t, "  ", " physical fault address: 0x%016llx",
-				     (unsigned long long)le_get(info + ARM_INFO_OFF_PHYS_ADDR, 8));
-		}
-	} else {
-		const char *name = guid_eq(s->type.b, &CPER_SEC_PCIE)           ? "PCIe error"
-				   : guid_eq(s->type.b, &CPER_SEC_PROC_GENERIC) ? "general processor error"
-				   : guid_eq(s->type.b, &CPER_SEC_PROC_IA)      ? "IA32/X64 processor error"
-										 : NULL;
-		if (name) {
-			line(t, "  ", "section_type: %s", name);
-		} else {
-			char g[37];
-			cper_guid_format(&s->type, g);
-			line(t, "  ", "section type: unknown, %s", g);
-		}
+		format_arm(t, b);
+	} else if (guid_eq(s->type.b, &CPER_SEC_PCIE) || guid_eq(s->type.b, &CPER_SEC_PROC_IA)) {
+		/* Linux decodes these further; rasvm names them. */
+		line(t, "  ", "section_type: %s",
+		     guid_eq(s->type.b, &CPER_SEC_PCIE) ? "PCIe error" : "IA32/X64 processor error");
 		line(t, "  ", "section length: %#x", s->data_length);
+	} else {
+		char g[37];
+		cper_guid_format(&s->type, g);
+		line(t, "  ", "section type: unknown, %s", g);
+		line(t, "  ", "section length: %#x", s->data_length);
+		hex_dump(t, "  ", b, s->data_length, true);
 	}
 }
 
@@ -467,6 +768,8 @@ size_t cper_format(const uint8_t *p, const struct cper_block_info *info, unsigne
 	if (outlen)
 		out[0] = '\0';
 	line(&t, "", "Hardware error from APEI Generic Hardware Error Source: %u", source_id);
+	if (info->severity == CPER_SEV_CORRECTED)
+		line(&t, "", "It has been corrected by h/w and requires no further action");
 	line(&t, "", "event severity: %s", cper_severity_name(info->severity));
 	for (unsigned i = 0; i < info->entries; i++) {
 		struct cper_section_info s;

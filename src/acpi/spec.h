@@ -319,5 +319,34 @@ _Static_assert(MEM_OFF_RANK + 3 * 2 == MEM_SIZE, "N.2.5 rank, array and device h
 #define ARM_INFO_VALID_FLAGS      0x2
 #define ARM_INFO_VALID_PHYS_ADDR  0x10
 #define ARM_CONTEXT_HEADER_SIZE   8  /* u16 version, u16 type, u32 register array size */
+#define ARM_VALID_AFFINITY_LEVEL  0x2
+#define ARM_INFO_VALID_MULTIPLE   0x1
+#define ARM_INFO_VALID_ERROR_INFO 0x4
+#define ARM_INFO_VALID_VIRT_ADDR  0x8
+/* UEFI 2.9A errata N.2.4.4.1: Type is a bitmap: bit 1 cache, 2 TLB, 3 bus, 4 micro-architectural */
+#define ARM_INFO_TYPE_MASK        0x1e
+#define ARM_INFO_TYPE_CACHE       0x2
+#define ARM_INFO_TYPE_TLB         0x4
+#define ARM_INFO_TYPE_BUS         0x8
+#define ARM_INFO_TYPE_VENDOR      0x10
+
+/* UEFI 2.10 N.2.4.1 Generic Processor Error Section */
+#define PROC_OFF_VALIDATION       0   /* u64 */
+#define PROC_OFF_TYPE             8   /* u8 */
+#define PROC_OFF_ISA              9   /* u8 */
+#define PROC_OFF_ERROR_TYPE       10  /* u8 */
+#define PROC_OFF_OPERATION        11  /* u8 */
+#define PROC_OFF_FLAGS            12  /* u8 */
+#define PROC_OFF_LEVEL            13  /* u8 */
+#define PROC_OFF_VERSION          16  /* u64 CPU Version Info */
+#define PROC_OFF_BRAND            24  /* char[128] */
+#define PROC_OFF_ID               152 /* u64 */
+#define PROC_OFF_TARGET           160 /* u64 */
+#define PROC_OFF_REQUESTOR        168 /* u64 */
+#define PROC_OFF_RESPONDER        176 /* u64 */
+#define PROC_OFF_IP               184 /* u64 */
+#define PROC_SIZE                 192
+_Static_assert(PROC_OFF_BRAND + 128 == PROC_OFF_ID, "N.2.4.1 brand string then processor id");
+_Static_assert(PROC_OFF_IP + 8 == PROC_SIZE, "N.2.4.1 ends with the instruction IP");
 
 #endif

@@ -160,10 +160,16 @@ int cli_ctl(const struct config *cfg)
 			json_string_value(json_object_get(err, "desc")));
 		code = 1;
 	} else {
-		char *s = json_dumps(json_object_get(r, "return"), JSON_INDENT(2) | JSON_ENCODE_ANY);
-		if (s)
-			puts(s);
-		free(s);
+		json_t *ret = json_object_get(r, "return");
+		if (json_is_string(ret)) {
+			/* Text (human-monitor-command, query-metrics) as it is, QEMU's "\r\n" and all. */
+			fputs(json_string_value(ret), stdout);
+		} else {
+			char *s = json_dumps(ret, JSON_INDENT(2) | JSON_ENCODE_ANY);
+			if (s)
+				puts(s);
+			free(s);
+		}
 		code = 0;
 	}
 	json_decref(r);

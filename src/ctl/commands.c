@@ -12,6 +12,7 @@
 #include "acpi/cper.h"
 #include "acpi/spec.h"
 #include "ctl/base64.h"
+#include "ctl/hmp.h"
 #include "ctl/protocol.h"
 #include "ctl/qmp.h"
 #include "errmsg.h"
@@ -27,15 +28,141 @@
 
 static json_t *cmd_capabilities(struct vm *vm, json_t *a, const char **cls, char *desc, size_t desclen)
 {
-	(void)vm, (void)a, (void)cls, (void)desc, (void)desclen;
+	json_t *v;
+	size_t i;
+
+	(void)vm, (void)cls;
+	/* QEMU's QMPCapability has one value, oob, and rasvm does not offer it. */
+	json_array_foreach(json_object_get(a, "enable"), i, v) {
+		if (!json_is_string(v))
+			return FAIL("Invalid parameter type for 'enable[%zu]', expected: string", i);
+		if (!strcmp(json_string_value(v), "oob"))
+			return FAIL("Capability 'oob' not available");
+		return FAIL("Parameter 'enable[%zu]' does not accept value '%.64s'", i, json_string_value(v));
+	}
 	return json_object();
+}
+
+json_t *qmp_version_info(void)
+{
+	return json_pack("{s:{s:i,s:i,s:i},s:s}", "qemu", "major", 0, "minor", 1, "micro", 0, "package",
+			 "rasvm " RASVM_VERSION);
 }
 
 static json_t *cmd_query_version(struct vm *vm, json_t *a, const char **cls, char *desc, size_t desclen)
 {
 	(void)vm, (void)a, (void)cls, (void)desc, (void)desclen;
-	return json_pack("{s:{s:i,s:i,s:i},s:s}", "qemu", "major", 0, "minor", 1, "micro", 0, "package",
-			 "rasvm " RASVM_VERSION);
+	return qmp_version_info();
+}
+
+static json_t *cmd_query_commands(struct vm *vm, json_t *a, const char **cls, char *desc, size_t desclen)
+{
+	size_t n;
+	const struct qmp_command *c = qmp_commands(&n);
+	json_t *r = json_array();
+
+	(void)vm, (void)a, (void)cls, (void)desc, (void)desclen;
+	for (size_t i = 0; i < n; i++)
+		json_array_append_new(r, json_pack("{s:s}", "name", c[i].name));
+	return r;
+}
+
+static json_t *cmd_query_target(struct vm *vm, json_t *a, const char **cls, char *desc, size_t desclen)
+{
+	(void)vm, (void)a, (void)cls, (void)desc, (void)desclen;
+	return json_pack("{s:s}", "arch", "x86_64");
+}
+
+static json_t *cmd_query_kvm(struct vm *vm, json_t *a, const char **cls, char *desc, size_t desclen)
+{
+	(void)vm, (void)a, (void)cls, (void)desc, (void)desclen;
+	return json_pack("{s:b,s:b}", "enabled", 1, "present", 1);
+}
+
+static json_t *cmd_query_name(struct vm *vm, json_t *a, const char **cls, char *desc, size_t desclen)
+{
+	(void)a, (void)cls, (void)desc, (void)desclen;
+	/* As QEMU: no "name" member when the VM has none. */
+	if (vm->cfg && vm->cfg->name)
+		return json_pack("{s:s}", "name", vm->cfg->name);
+	return json_object();
+}
+
+static json_t *cmd_query_cpus_fast(struct vm *vm, json_t *a, const char **cls, char *desc, size_t desclen)
+{
+	json_t *r = json_array();
+	char path[64];
+
+	(void)a, (void)cls, (void)desc, (void)desclen;
+	/* One socket per vCPU (QEMU's -smp N on a pc machine); the host thread that runs it. */
+	for (unsigned i = 0; i < vm->ncpus; i++) {
+		snprintf(path, sizeof(path), "/machine/unattached/device[%u]", i);
+		json_array_append_new(r, json_pack("{s:i,s:s,s:i,s:{s:i,s:i,s:i},s:s}", "cpu-index", (int)i,
+						   "qom-path", path, "thread-id", hmp_vcpu_tid(vm, i), "props",
+						   "core-id", 0, "thread-id", 0, "socket-id", (int)i, "target",
+						   "x86_64"));
+	}
+	return r;
+}
+
+static json_t *cmd_query_memory(struct vm *vm, json_t *a, const char **cls, char *desc, size_t desclen)
+{
+	(void)a, (void)cls, (void)desc, (void)desclen;
+	return json_pack("{s:I,s:I}", "base-memory",
+			 (json_int_t)(vm->cfg ? vm->cfg->memory : vm->mem.size), "plugged-memory", (json_int_t)0);
+}
+
+static json_t *cmd_hmp(struct vm *vm, json_t *a, const char **cls, char *desc, size_t desclen)
+{
+	const char *line = json_string_value(json_object_get(a, "command-line"));
+	json_t *cpu = json_object_get(a, "cpu-index");
+	json_int_t idx = cpu ? json_integer_value(cpu) : 0;
+
+	(void)cls;
+	if (idx < 0 || (uint64_t)idx >= vm->ncpus)
+		return FAIL("Parameter 'cpu-index' expects a CPU number");
+	if (strlen(line) > HMP_LINE_MAX)
+		return FAIL("Parameter 'command-line' is longer than %d bytes", HMP_LINE_MAX);
+	char *out = hmp_run(vm, line, (unsigned)idx);
+	if (!out)
+		return FAIL("out of memory");
+	json_t *r = json_string(out);
+	free(out);
+	return r ? r : FAIL("the monitor's output is not UTF-8");
+}
+
+/* qom-get: the little of QEMU's object tree a client looks for first (ghes_inject.py walks
+ * /machine/unattached/device[N] for CPUs and reads their "type"). */
+static json_t *cmd_qom_get(struct vm *vm, json_t *a, const char **cls, char *desc, size_t desclen)
+{
+	const char *path = json_string_value(json_object_get(a, "path"));
+	const char *prop = json_string_value(json_object_get(a, "property"));
+	static const char prefix[] = "/machine/unattached/device[";
+	const char *d = path + sizeof(prefix) - 1;
+	uint64_t idx = 0;
+	size_t digits = 0;
+
+	if (!strncmp(path, prefix, sizeof(prefix) - 1))
+		while (d[digits] >= '0' && d[digits] <= '9' && digits < 4)
+			idx = idx * 10 + (uint64_t)(d[digits++] - '0');
+	if (!digits || strcmp(d + digits, "]") || (digits > 1 && d[0] == '0') || idx >= vm->ncpus) {
+		*cls = "DeviceNotFound";
+		return FAIL("Device '%.128s' not found", path);
+	}
+	if (!strcmp(prop, "type"))
+		return json_string("host-x86_64-cpu");
+	return FAIL("Property 'host-x86_64-cpu.%.64s' not found", prop);
+}
+
+static json_t *cmd_query_metrics(struct vm *vm, json_t *a, const char **cls, char *desc, size_t desclen)
+{
+	(void)a, (void)cls;
+	char *text = qmp_metrics_text(vm);
+	if (!text)
+		return FAIL("out of memory");
+	json_t *r = json_string(text);
+	free(text);
+	return r;
 }
 
 static json_t *cmd_query_status(struct vm *vm, json_t *a, const char **cls, char *desc, size_t desclen)
@@ -253,7 +380,15 @@ static const struct qmp_arg mce_args[] = {
 	{ "misc", ARG_U64, true, 0, 0 },
 	{ "broadcast", ARG_BOOL, false, 0, 0 },
 	{ 0 } };
-static const struct qmp_arg caps_args[] = { { "enable", ARG_STR, false, 0, 0 }, { 0 } };
+static const struct qmp_arg caps_args[] = { { "enable", ARG_ARRAY, false, 0, 0 }, { 0 } };
+static const struct qmp_arg hmp_args[] = {
+	{ "command-line", ARG_STR, true, 0, 0 },
+	{ "cpu-index", ARG_INT, false, 0, 0 }, /* checked against the vCPUs: QEMU's words */
+	{ 0 } };
+static const struct qmp_arg qom_get_args[] = {
+	{ "path", ARG_STR, true, 0, 0 },
+	{ "property", ARG_STR, true, 0, 0 },
+	{ 0 } };
 
 static const struct qmp_command commands[] = {
 	{ "qmp_capabilities", caps_args, cmd_capabilities },
@@ -268,7 +403,22 @@ static const struct qmp_command commands[] = {
 	{ "x-inject-host-memory-error", host_error_args, cmd_inject_host_error },
 	{ "x-inject-mce", mce_args, cmd_inject_mce },
 	{ "query-ras", no_args, cmd_query_ras },
+	{ "query-commands", no_args, cmd_query_commands },
+	{ "query-target", no_args, cmd_query_target },
+	{ "query-kvm", no_args, cmd_query_kvm },
+	{ "query-name", no_args, cmd_query_name },
+	{ "query-cpus-fast", no_args, cmd_query_cpus_fast },
+	{ "query-memory-size-summary", no_args, cmd_query_memory },
+	{ "human-monitor-command", hmp_args, cmd_hmp },
+	{ "qom-get", qom_get_args, cmd_qom_get },
+	{ "query-metrics", no_args, cmd_query_metrics },
 };
+
+const struct qmp_command *qmp_commands(size_t *count)
+{
+	*count = sizeof(commands) / sizeof(commands[0]);
+	return commands;
+}
 
 const struct qmp_command *qmp_find_command(const char *name)
 {

@@ -265,7 +265,7 @@ int qmp_parse_request(json_t *msg, const char **command, json_t **args, json_t *
 static const char *type_name(enum qmp_arg_type t)
 {
 	static const char *const names[] = { "integer", "integer", "boolean", "string",
-					     "unsigned 64-bit integer (number or \"0x...\" string)" };
+					     "unsigned 64-bit integer (number or \"0x...\" string)", "array" };
 	return names[t];
 }
 
@@ -314,6 +314,8 @@ static bool type_ok(enum qmp_arg_type t, json_t *v)
 		return (json_is_integer(v) && json_integer_value(v) >= 0) ||
 		       (json_is_string(v) && parse_u64_text(json_string_value(v), &x));
 	}
+	case ARG_ARRAY:
+		return json_is_array(v);
 	default:
 		return json_is_string(v);
 	}

@@ -15,9 +15,10 @@
 #define QMP_MESSAGE_MAX 65536 /* a request larger than this is refused and its client dropped */
 #define QMP_NESTING_MAX 1024  /* deeper {} and [] make a message bad (QEMU's limit too) */
 
-/* ARG_U64: a non-negative integer, or a string "0x..."/decimal for values JSON integers
+/* ARG_ARRAY: any JSON array (the handler checks its elements).
+ * ARG_U64: a non-negative integer, or a string "0x..."/decimal for values JSON integers
  * cannot hold (machine-check status words have bit 63 set). */
-enum qmp_arg_type { ARG_INT, ARG_UINT, ARG_BOOL, ARG_STR, ARG_U64 };
+enum qmp_arg_type { ARG_INT, ARG_UINT, ARG_BOOL, ARG_STR, ARG_U64, ARG_ARRAY };
 
 /* ARG_UINT and ARG_U64 values must lie in [min, max]; max 0 means the type's own limit
  * (UINT32_MAX for ARG_UINT, so a handler's unsigned never truncates; UINT64_MAX for ARG_U64). */

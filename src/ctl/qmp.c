@@ -7,13 +7,16 @@
  */
 #include "ctl/qmp.h"
 
+#include <arpa/inet.h>
 #include <errno.h>
 #include <fcntl.h>
+#include <netinet/in.h>
 #include <poll.h>
 #include <pthread.h>
 #include <stdatomic.h>
 #include <stdlib.h>
 #include <string.h>
+#include <netinet/tcp.h>
 #include <sys/eventfd.h>
 #include <sys/socket.h>
 #include <sys/stat.h>
@@ -21,6 +24,9 @@
 #include <time.h>
 #include <unistd.h>
 
+#include "config.h"
+#include "ctl/hmp.h"
+#include "ctl/metrics.h"
 #include "ctl/protocol.h"
 #include "log.h"
 #include "vm.h"
@@ -42,10 +48,22 @@ struct qmp_client {
 	size_t out_len, out_cap;
 };
 
+/* One --qmp: a socket rasvm listens on, or (server=off) the connection it made. */
+struct qmp_listener {
+	struct qmp_listen cfg;
+	int fd;             /* listening socket; -1 for a connection made */
+	bool unlink_path;   /* a Unix socket file rasvm created: removed at the end */
+	bool connected;     /* a client came (wait=on waits for it); under q->wait_lock */
+	char desc[160];     /* "unix:PATH" or "tcp:ADDR:PORT", for the log */
+};
+
 struct qmp {
 	struct vm *vm;
-	char path[sizeof(((struct sockaddr_un *)0)->sun_path)];
-	int listen_fd, wake_fd;
+	unsigned nlisten;
+	struct qmp_listener listen[CONFIG_QMP_MAX];
+	pthread_mutex_t wait_lock;
+	pthread_cond_t wait_cond;
+	int wake_fd;
 	pthread_t thread;
 	atomic_bool stop;
 	pthread_mutex_t ev_lock;
@@ -55,7 +73,21 @@ struct qmp {
 	uint64_t ev_dropped_told;     /* server thread: how many the log has told of */
 	time_t ev_dropped_told_at;
 	struct qmp_client client[QMP_MAX_CLIENTS];
+	atomic_uint_fast64_t resets;  /* RESET events sent: the metrics' guest resets */
+	/* --metrics: the file, and when it is written next (monotonic ns) */
+	const char *metrics_path;
+	unsigned metrics_interval;
+	uint64_t metrics_next_ns;
+	time_t started;              /* wall clock at start, for the metrics */
+	struct hmp_regs *regs;       /* one per vCPU: what vcpu_call reads registers into */
 };
+
+static uint64_t mono_ns(void)
+{
+	struct timespec t;
+	clock_gettime(CLOCK_MONOTONIC, &t);
+	return (uint64_t)t.tv_sec * 1000000000ULL + (uint64_t)t.tv_nsec;
+}
 
 static time_t mono_s(void)
 {
@@ -221,16 +253,15 @@ static void client_read(struct qmp *q, struct qmp_client *c)
 
 static void greet(struct qmp_client *c)
 {
-	queue_out(c, json_pack("{s:{s:{s:{s:i,s:i,s:i},s:s},s:[]}}", "QMP", "version", "qemu", "major",
-			       0, "minor", 1, "micro", 0, "package", "rasvm", "capabilities"));
+	/* The same VersionInfo query-version returns, as in QEMU. */
+	queue_out(c, json_pack("{s:{s:o,s:[]}}", "QMP", "version", qmp_version_info(), "capabilities"));
 }
 
-static void accept_clients(struct qmp *q)
+/* A connection (accepted, or made with server=off): greeted, or refused when all slots are
+ * taken. */
+static void add_client(struct qmp *q, int fd)
 {
-	for (;;) {
-		int fd = accept4(q->listen_fd, NULL, NULL, SOCK_NONBLOCK | SOCK_CLOEXEC);
-		if (fd < 0)
-			return;
+	{
 		struct qmp_client *c = NULL;
 		for (unsigned i = 0; i < QMP_MAX_CLIENTS && !c; i++)
 			if (q->client[i].fd < 0)
@@ -241,10 +272,30 @@ static void accept_clients(struct qmp *q)
 			ssize_t w = send(fd, busy, sizeof(busy) - 1, MSG_NOSIGNAL | MSG_DONTWAIT);
 			(void)w;
 			close(fd);
-			continue;
+			return;
 		}
 		*c = (struct qmp_client){ .fd = fd, .in = in };
 		greet(c);
+	}
+}
+
+static void accept_clients(struct qmp *q, struct qmp_listener *l)
+{
+	for (;;) {
+		int fd = accept4(l->fd, NULL, NULL, SOCK_NONBLOCK | SOCK_CLOEXEC);
+		if (fd < 0)
+			return;
+		if (l->cfg.transport == QMP_TCP) {
+			int one = 1;
+			setsockopt(fd, IPPROTO_TCP, TCP_NODELAY, &one, sizeof(one));
+		}
+		pthread_mutex_lock(&q->wait_lock);
+		if (!l->connected) {
+			l->connected = true;
+			pthread_cond_broadcast(&q->wait_cond);
+		}
+		pthread_mutex_unlock(&q->wait_lock);
+		add_client(q, fd);
 	}
 }
 
@@ -287,15 +338,29 @@ static void fan_out_events(struct qmp *q)
 	pthread_mutex_unlock(&q->ev_lock);
 }
 
+/* --metrics: the text to a temporary file in the same directory, then renamed over FILE, so
+ * a reader (node_exporter's textfile collector) never sees half a file. */
+static void write_metrics(struct qmp *q)
+{
+	static struct log_rl rl;
+	unsigned suppressed;
+	char *text = qmp_metrics_text(q->vm);
+	int r = text ? metrics_write_file(q->metrics_path, text) : -ENOMEM;
+	free(text);
+	if (r && log_rl_allow(&rl, &suppressed))
+		log_warn("--metrics %s: %s", q->metrics_path, strerror(-r));
+}
+
 static void *qmp_thread(void *arg)
 {
 	struct qmp *q = arg;
-	struct pollfd pfd[QMP_MAX_CLIENTS + 2];
+	struct pollfd pfd[QMP_MAX_CLIENTS + CONFIG_QMP_MAX + 1];
 
 	while (!atomic_load(&q->stop)) {
 		unsigned n = 0;
-		pfd[n++] = (struct pollfd){ .fd = q->listen_fd, .events = POLLIN };
 		pfd[n++] = (struct pollfd){ .fd = q->wake_fd, .events = POLLIN };
+		for (unsigned i = 0; i < q->nlisten; i++)
+			pfd[n++] = (struct pollfd){ .fd = q->listen[i].fd, .events = POLLIN };
 		for (unsigned i = 0; i < QMP_MAX_CLIENTS; i++) {
 			struct qmp_client *c = &q->client[i];
 			/* A closing client is not read (its input would wake poll at once, for
@@ -305,12 +370,24 @@ static void *qmp_thread(void *arg)
 							    .events = (short)((c->closing && !c->draining ? 0 : POLLIN) |
 									      (c->out_len ? POLLOUT : 0)) };
 		}
-		if (poll(pfd, n, 1000) < 0 && errno != EINTR)
+		int timeout = 1000;
+		if (q->metrics_path) {
+			uint64_t now = mono_ns();
+			if (now >= q->metrics_next_ns) {
+				write_metrics(q);
+				q->metrics_next_ns = now + (uint64_t)q->metrics_interval * 1000000000ULL;
+			}
+			uint64_t left_ms = (q->metrics_next_ns - now) / 1000000 + 1;
+			if (left_ms < (uint64_t)timeout)
+				timeout = (int)left_ms;
+		}
+		if (poll(pfd, n, timeout) < 0 && errno != EINTR)
 			break;
 		if (pfd[0].revents & POLLIN)
-			accept_clients(q);
-		if (pfd[1].revents & POLLIN)
 			fan_out_events(q);
+		for (unsigned i = 0; i < q->nlisten; i++)
+			if (pfd[1 + i].revents & POLLIN)
+				accept_clients(q, &q->listen[i]);
 		tell_dropped(q, false);
 		for (unsigned i = 0; i < QMP_MAX_CLIENTS; i++) {
 			struct qmp_client *c = &q->client[i];
@@ -340,6 +417,8 @@ static void *qmp_thread(void *arg)
 		if (q->client[i].fd >= 0)
 			flush_out(&q->client[i]);
 	tell_dropped(q, true);
+	if (q->metrics_path)
+		write_metrics(q); /* the last word: the state at exit */
 	return NULL;
 }
 
@@ -370,53 +449,205 @@ static int claim_path(const char *path)
 	return unlink(path) < 0 ? -errno : 0;
 }
 
-int qmp_start(struct vm *vm, const char *path)
+/* A listening socket for l, or the connection a server=off client makes: 0 or -errno, logged. */
+static int open_listener(struct qmp *q, struct qmp_listener *ql, const struct qmp_listen *l)
 {
-	struct qmp *q = calloc(1, sizeof(*q));
-	struct sockaddr_un a = { .sun_family = AF_UNIX };
-	int r;
+	struct sockaddr_storage ss = { 0 };
+	socklen_t len;
+	int r, fd;
 
-	if (!q)
-		return -ENOMEM;
-	if (strlen(path) >= sizeof(a.sun_path)) {
-		log_err("--qmp %s: longer than a Unix socket path may be (%zu)", path, sizeof(a.sun_path) - 1);
-		free(q);
-		return -ENAMETOOLONG;
+	ql->cfg = *l;
+	ql->fd = -1;
+	if (l->transport == QMP_UNIX) {
+		struct sockaddr_un *a = (struct sockaddr_un *)&ss;
+		a->sun_family = AF_UNIX;
+		if (strlen(l->path) >= sizeof(a->sun_path)) {
+			log_err("--qmp %s: longer than a Unix socket path may be (%zu)", l->path,
+				sizeof(a->sun_path) - 1);
+			return -ENAMETOOLONG;
+		}
+		strcpy(a->sun_path, l->path);
+		len = sizeof(*a);
+		snprintf(ql->desc, sizeof(ql->desc), "unix:%s", l->path);
+	} else {
+		const char *host = *l->host ? l->host : "127.0.0.1"; /* loopback unless told */
+		struct sockaddr_in *a4 = (struct sockaddr_in *)&ss;
+		struct sockaddr_in6 *a6 = (struct sockaddr_in6 *)&ss;
+		if (inet_pton(AF_INET, host, &a4->sin_addr) == 1) {
+			a4->sin_family = AF_INET;
+			a4->sin_port = htons(l->port);
+			len = sizeof(*a4);
+		} else if (inet_pton(AF_INET6, host, &a6->sin6_addr) == 1) {
+			a6->sin6_family = AF_INET6;
+			a6->sin6_port = htons(l->port);
+			len = sizeof(*a6);
+		} else {
+			log_err("--qmp tcp:%s:%u: not a numeric address", host, l->port);
+			return -EINVAL;
+		}
+		snprintf(ql->desc, sizeof(ql->desc), strchr(host, ':') ? "tcp:[%s]:%u" : "tcp:%s:%u", host,
+			 l->port);
 	}
-	if ((r = claim_path(path))) {
-		if (r != -EEXIST && r != -EADDRINUSE)
-			log_err("--qmp %s: %s", path, strerror(-r));
-		free(q);
+	fd = socket(ss.ss_family, SOCK_STREAM | SOCK_CLOEXEC, 0);
+	if (fd < 0)
+		return -errno;
+	if (!l->server) {
+		/* QEMU's server=off: rasvm is the one that connects (qmp-shell-wrap listens). */
+		if (connect(fd, (struct sockaddr *)&ss, len) < 0) {
+			r = -errno;
+			log_err("--qmp %s: Failed to connect to '%s': %s", ql->desc, ql->desc + (l->transport == QMP_UNIX ? 5 : 4),
+				strerror(-r));
+			close(fd);
+			return r;
+		}
+		fcntl(fd, F_SETFL, fcntl(fd, F_GETFL) | O_NONBLOCK);
+		ql->connected = true;
+		add_client(q, fd);
+		log_debug("qmp: connected to %s", ql->desc);
+		return 0;
+	}
+	if (l->transport == QMP_UNIX) {
+		if ((r = claim_path(l->path))) {
+			if (r != -EEXIST && r != -EADDRINUSE)
+				log_err("--qmp %s: %s", l->path, strerror(-r));
+			close(fd);
+			return r;
+		}
+		/* Mode 0600: the socket is as powerful as the VM's owner. Called before other
+		 * threads exist, so the process-wide umask can be borrowed. */
+		mode_t old = umask(0177);
+		r = bind(fd, (struct sockaddr *)&ss, len) < 0 ? -errno : 0;
+		umask(old);
+		ql->unlink_path = r == 0;
+	} else {
+		int one = 1;
+		setsockopt(fd, SOL_SOCKET, SO_REUSEADDR, &one, sizeof(one));
+		r = bind(fd, (struct sockaddr *)&ss, len) < 0 ? -errno : 0;
+	}
+	if (!r && listen(fd, 128) < 0)
+		r = -errno;
+	if (r) {
+		log_err("--qmp %s: %s", ql->desc, strerror(-r));
+		close(fd);
+		if (ql->unlink_path)
+			unlink(l->path);
+		ql->unlink_path = false;
 		return r;
 	}
-	strcpy(q->path, path);
-	strcpy(a.sun_path, path);
+	fcntl(fd, F_SETFL, fcntl(fd, F_GETFL) | O_NONBLOCK);
+	ql->fd = fd;
+	if (l->transport == QMP_TCP) {
+		/* The port the kernel chose for port 0; and a reminder that anyone who reaches it
+		 * owns the VM. */
+		struct sockaddr_storage got;
+		socklen_t glen = sizeof(got);
+		if (getsockname(fd, (struct sockaddr *)&got, &glen) == 0) {
+			unsigned port = ntohs(got.ss_family == AF_INET ? ((struct sockaddr_in *)&got)->sin_port
+							       : ((struct sockaddr_in6 *)&got)->sin6_port);
+			char *colon = strrchr(ql->desc, ':');
+			snprintf(colon + 1, sizeof(ql->desc) - (size_t)(colon + 1 - ql->desc), "%u", port);
+		}
+		log_info("qmp: listening on %s (QMP has no authentication: trusted hosts only)", ql->desc);
+	}
+	return 0;
+}
+
+/* wait=on: the guest starts once every such socket has had a client (QEMU waits likewise);
+ * SIGINT or SIGTERM end the wait (the run then ends at once). */
+static void wait_for_clients(struct qmp *q)
+{
+	for (unsigned i = 0; i < q->nlisten; i++) {
+		struct qmp_listener *l = &q->listen[i];
+		if (!l->cfg.server || !l->cfg.wait)
+			continue;
+		log_info("qmp: waiting for a client on %s before starting the guest", l->desc);
+		pthread_mutex_lock(&q->wait_lock);
+		while (!l->connected) {
+			struct pollfd p = { .fd = q->vm->life.signal_fd, .events = POLLIN };
+			if (q->vm->cfg && p.fd >= 0 && poll(&p, 1, 0) > 0) {
+				pthread_mutex_unlock(&q->wait_lock);
+				return; /* the signal is still pending: the main thread takes it */
+			}
+			struct timespec until;
+			clock_gettime(CLOCK_REALTIME, &until);
+			until.tv_nsec += 100 * 1000000L;
+			if (until.tv_nsec >= 1000000000L)
+				until.tv_sec++, until.tv_nsec -= 1000000000L;
+			pthread_cond_timedwait(&q->wait_cond, &q->wait_lock, &until);
+		}
+		pthread_mutex_unlock(&q->wait_lock);
+	}
+}
+
+static void qmp_free(struct qmp *q)
+{
+	for (unsigned i = 0; i < QMP_MAX_CLIENTS; i++)
+		if (q->client[i].fd >= 0)
+			client_close(&q->client[i]);
+	while (q->ev_count) {
+		free(q->events[q->ev_head]);
+		q->ev_head = (q->ev_head + 1) % QMP_EVENTS_MAX;
+		q->ev_count--;
+	}
+	for (unsigned i = 0; i < q->nlisten; i++) {
+		if (q->listen[i].fd >= 0)
+			close(q->listen[i].fd);
+		if (q->listen[i].unlink_path)
+			unlink(q->listen[i].cfg.path);
+	}
+	if (q->wake_fd >= 0)
+		close(q->wake_fd);
+	pthread_mutex_destroy(&q->ev_lock);
+	pthread_mutex_destroy(&q->wait_lock);
+	pthread_cond_destroy(&q->wait_cond);
+	free(q->regs);
+	free(q);
+}
+
+int qmp_start_listeners(struct vm *vm, const struct qmp_listen *listen, unsigned count,
+			const char *metrics_path, unsigned metrics_interval)
+{
+	struct qmp *q;
+	int r = 0;
+
+	if (!count && !metrics_path)
+		return 0;
+	if (count > CONFIG_QMP_MAX || !(q = calloc(1, sizeof(*q))))
+		return -ENOMEM;
 	for (unsigned i = 0; i < QMP_MAX_CLIENTS; i++)
 		q->client[i].fd = -1;
 	q->vm = vm;
+	q->metrics_path = metrics_path;
+	q->metrics_interval = metrics_interval ? metrics_interval : 15;
+	q->started = time(NULL);
 	pthread_mutex_init(&q->ev_lock, NULL);
+	pthread_mutex_init(&q->wait_lock, NULL);
+	pthread_cond_init(&q->wait_cond, NULL);
+	q->regs = vm->ncpus ? calloc(vm->ncpus, sizeof(*q->regs)) : NULL;
 	q->wake_fd = eventfd(0, EFD_NONBLOCK | EFD_CLOEXEC);
-	q->listen_fd = socket(AF_UNIX, SOCK_STREAM | SOCK_NONBLOCK | SOCK_CLOEXEC, 0);
-	/* Mode 0600: the socket is as powerful as the VM's owner. Called before other threads
-	 * exist, so the process-wide umask can be borrowed. */
-	mode_t old = umask(0177);
-	r = q->listen_fd < 0 || q->wake_fd < 0 || bind(q->listen_fd, (struct sockaddr *)&a, sizeof(a)) < 0 ||
-	    listen(q->listen_fd, 128) < 0 ? -errno : 0;
-	umask(old);
+	if (q->wake_fd < 0 || (vm->ncpus && !q->regs))
+		r = -ENOMEM;
+	for (unsigned i = 0; i < count && !r; i++) {
+		r = open_listener(q, &q->listen[i], &listen[i]);
+		q->nlisten = i + 1;
+	}
 	if (!r)
 		r = -pthread_create(&q->thread, NULL, qmp_thread, q);
 	if (r) {
-		log_err("--qmp %s: %s", path, strerror(-r));
-		if (q->listen_fd >= 0)
-			close(q->listen_fd);
-		if (q->wake_fd >= 0)
-			close(q->wake_fd);
-		unlink(path);
-		free(q);
+		if (r == -EAGAIN || r == -ENOMEM)
+			log_err("qmp: cannot start the control socket: %s", strerror(-r));
+		qmp_free(q);
 		return r;
 	}
 	vm->qmp = q;
+	wait_for_clients(q);
 	return 0;
+}
+
+int qmp_start(struct vm *vm)
+{
+	const struct config *c = vm->cfg;
+	return c ? qmp_start_listeners(vm, c->qmp, c->qmp_count, c->metrics_path, c->metrics_interval) : 0;
 }
 
 void qmp_stop(struct vm *vm)
@@ -429,20 +660,26 @@ void qmp_stop(struct vm *vm)
 	ssize_t w = write(q->wake_fd, &one, sizeof(one));
 	(void)w;
 	pthread_join(q->thread, NULL);
-	for (unsigned i = 0; i < QMP_MAX_CLIENTS; i++)
-		if (q->client[i].fd >= 0)
-			client_close(&q->client[i]);
-	while (q->ev_count) {
-		free(q->events[q->ev_head]);
-		q->ev_head = (q->ev_head + 1) % QMP_EVENTS_MAX;
-		q->ev_count--;
-	}
-	close(q->listen_fd);
-	close(q->wake_fd);
-	unlink(q->path);
-	pthread_mutex_destroy(&q->ev_lock);
-	free(q);
+	qmp_free(q);
 	vm->qmp = NULL;
+}
+
+struct hmp_regs *qmp_regs_slot(struct vm *vm, unsigned cpu)
+{
+	struct qmp *q = vm->qmp;
+	return q && q->regs && cpu < vm->ncpus ? &q->regs[cpu] : NULL;
+}
+
+uint64_t qmp_resets(struct vm *vm)
+{
+	struct qmp *q = vm->qmp;
+	return q ? atomic_load(&q->resets) : 0;
+}
+
+time_t qmp_started(struct vm *vm)
+{
+	struct qmp *q = vm->qmp;
+	return q ? q->started : 0;
 }
 
 uint64_t qmp_events_dropped(struct vm *vm)
@@ -463,6 +700,8 @@ void qmp_event(struct vm *vm, const char *name, json_t *data)
 		json_decref(data);
 		return;
 	}
+	if (!strcmp(name, "RESET"))
+		atomic_fetch_add(&q->resets, 1);
 	json_t *msg = qmp_event_msg(name, data);
 	char *s = json_dumps(msg, JSON_COMPACT);
 	json_decref(msg);

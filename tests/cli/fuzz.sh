@@ -2,7 +2,8 @@
 # and AddressSanitizer: the ELF loader (kernel files), the Linux loader (bzImage headers, their
 # compressed payloads, vmlinux, zero page and PVH start_info), the CPER decoder (error records
 # from files and the control socket), the control socket's framer (each input also fed in two
-# and three pieces: the outcomes must not change) and command schemas, and the command line.
+# and three pieces: the outcomes must not change), command schemas and the HMP parser, and the
+# command line (--qmp, --name, --metrics among the rest).
 # Longer by hand:
 #   FUZZ_SECONDS=600 tests/run fuzz
 . "$(dirname "$0")/../lib.sh"
@@ -19,7 +20,7 @@ for target in elf linux cper config qmp; do
 	extra=""
 	# The protocol code is built here with the sanitizers; the command table (and what its
 	# handlers call) comes from the ordinary build, uninstrumented.
-	[ $target = qmp ] && extra="$ROOT/src/ctl/protocol.c $ROOT/src/ctl/base64.c $BUILD/librasvm.a -ljansson -lpthread"
+	[ $target = qmp ] && extra="$ROOT/src/ctl/protocol.c $ROOT/src/ctl/base64.c $ROOT/src/ctl/hmp.c $BUILD/librasvm.a -ljansson -lpthread"
 	seeds=$ROOT/tests/fuzz/seeds/$target
 	if ! clang -g -O1 -std=c11 -D_GNU_SOURCE -fsanitize=fuzzer,address,undefined \
 		-fno-sanitize-recover=undefined -I"$ROOT/include" -I"$ROOT/src" \

@@ -1,8 +1,10 @@
 // SPDX-License-Identifier: MIT
 /*
  * libFuzzer target: any bytes as what a client sends the control socket. The framer, the
- * request checks and every command's argument schema must hold, and base64 arguments must
- * decode safely; commands themselves are not run (they need a VM).
+ * request checks and every command's argument schema must hold, base64 arguments must decode
+ * safely, and the HMP parser (human-monitor-command's command-line, and any top-level JSON
+ * string taken as a command line) must give a command or QEMU's message; commands themselves
+ * are not run (they need a VM).
  *
  * Split invariance: the same bytes fed whole, in two pieces and in three, cut at offsets the
  * fuzzer chooses, must give the same sequence of messages and errors (a read may end
@@ -18,6 +20,7 @@
 #include <string.h>
 
 #include "ctl/base64.h"
+#include "ctl/hmp.h"
 #include "ctl/protocol.h"
 #include "ctl/qmp.h"
 
@@ -30,6 +33,20 @@ static void must_reply(const char *err, json_t *id)
 	json_decref(r);
 }
 
+/* An HMP line parses to a command with at most HMP_NUMS_MAX numbers, or to what QEMU prints. */
+static void check_hmp(const char *line)
+{
+	struct hmp_parsed p;
+	char out[512];
+	int r = hmp_parse(line, &p, out, sizeof(out));
+	if (r != 0 && r != 1)
+		abort();
+	if (r == 0 && (!p.cmd || p.nums > HMP_NUMS_MAX || strlen(p.word) >= sizeof(p.word)))
+		abort();
+	if (r == 1 && strlen(out) >= sizeof(out))
+		abort();
+}
+
 /* What the server does with a message, short of running the command. */
 static void check_request(json_t *msg)
 {
@@ -37,6 +54,8 @@ static void check_request(json_t *msg)
 	const char *name;
 	char err[256];
 
+	if (json_is_string(msg))
+		check_hmp(json_string_value(msg));
 	if (qmp_parse_request(msg, &name, &args, &id, err, sizeof(err))) {
 		must_reply(err, id);
 		return;
@@ -59,6 +78,9 @@ static void check_request(json_t *msg)
 				abort(); /* a value the schema let through out of its range */
 		}
 	}
+	json_t *line = args ? json_object_get(args, "command-line") : NULL;
+	if (!strcmp(name, "human-monitor-command") && json_is_string(line))
+		check_hmp(json_string_value(line));
 	json_t *cper = args ? json_object_get(args, "cper") : NULL;
 	if (json_is_string(cper)) {
 		size_t n = strlen(json_string_value(cper));

@@ -286,7 +286,7 @@ python3 -c "import socket,sys; s=socket.socket(socket.AF_UNIX); s.bind(sys.argv[
 run_rasvm run --qmp "$TMP/stale.sock" --scenario exit:0
 expect_rc "--qmp over a stale socket" 0
 run_rasvm run --qmp "$TMP/$(printf 'x%.0s' $(seq 120))"
-expect_rc "--qmp path too long" 71
+expect_rc "--qmp path too long (refused with the options)" 64
 
 # rasvm ctl
 (cd "$TMP" && exec "$RASVM" run --scenario serve --qmp "$sock" -v) >/dev/null 2>"$TMP/serve2.err" &

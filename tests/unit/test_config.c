@@ -271,7 +271,10 @@ static void test_ctl_and_qmp(void **state)
 	assert_int_equal(PARSE(&c, "ctl", "/tmp/s", "--watch", "0"), -EINVAL);
 	assert_int_equal(PARSE(&c, "ctl", "/tmp/s", "a", "{}", "extra"), -EINVAL);
 	assert_int_equal(PARSE(&c, "run", "--qmp", "/tmp/q"), 0);
-	assert_string_equal(c.qmp_path, "/tmp/q");
+	assert_int_equal(c.qmp_count, 1);
+	assert_string_equal(c.qmp[0].path, "/tmp/q");
+	assert_true(c.qmp[0].server);
+	assert_false(c.qmp[0].wait); /* rasvm's own spelling: listen, never wait */
 	assert_int_equal(PARSE(&c, "run", "--qmp"), -EINVAL);
 	assert_int_equal(PARSE(&c, "run", "--poison", "0x1000,ao,lsb=21"), 0);
 	assert_int_equal(c.poison_count, 1);

@@ -20,6 +20,7 @@
 #include <cmocka.h>
 
 #include "ctl/base64.h"
+#include "config.h"
 #include "ctl/protocol.h"
 #include "ctl/qmp.h"
 #include "vm.h"
@@ -583,7 +584,10 @@ static void test_events_dropped(void **state)
 	int saved = dup(2), lfd = open(logf, O_WRONLY | O_CREAT | O_TRUNC, 0600);
 	dup2(lfd, 2);
 	close(lfd);
-	assert_int_equal(qmp_start(&vm, sock), 0);
+	struct qmp_listen l;
+	char err[128];
+	assert_int_equal(config_parse_qmp(sock, &l, err, sizeof(err)), 0);
+	assert_int_equal(qmp_start_listeners(&vm, &l, 1, NULL, 0), 0);
 	assert_int_equal(qmp_events_dropped(&vm), 0);
 
 	int fd = socket(AF_UNIX, SOCK_STREAM, 0);
