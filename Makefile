@@ -62,6 +62,7 @@ VMM_OBJS := \
 	src/ras/ras.o \
 	src/ras/sigbus.o \
 	src/ras/sim.o \
+	src/sandbox/sandbox.o \
 	src/stats.o \
 	src/vm.o
 

@@ -6,6 +6,9 @@ BUILD=${BUILD:-build}
 case $BUILD in /*) ;; *) BUILD=$ROOT/$BUILD ;; esac
 RASVM=${RASVM:-$BUILD/rasvm}
 case $RASVM in /*) ;; *) RASVM=$ROOT/$RASVM ;; esac
+# Every rasvm the tests start keeps to its sandbox strictly: a system call an allow-list
+# lacks ends it (exit 70) instead of being refused quietly, so the tests find it.
+export RASVM_SANDBOX=${RASVM_SANDBOX:-strict}
 TMP=$(mktemp -d)
 trap 'rm -rf "$TMP"' EXIT
 failed=0

@@ -29,6 +29,7 @@
 #include "ctl/metrics.h"
 #include "ctl/protocol.h"
 #include "log.h"
+#include "sandbox/sandbox.h"
 #include "vm.h"
 
 #define QMP_MAX_CLIENTS 64
@@ -356,6 +357,8 @@ static void *qmp_thread(void *arg)
 	struct qmp *q = arg;
 	struct pollfd pfd[QMP_MAX_CLIENTS + CONFIG_QMP_MAX + 1];
 
+	if (sandbox_enter(SANDBOX_CONTROL))
+		log_warn("qmp: the control socket's thread runs unconfined: the kernel refused its sandbox");
 	while (!atomic_load(&q->stop)) {
 		unsigned n = 0;
 		pfd[n++] = (struct pollfd){ .fd = q->wake_fd, .events = POLLIN };
