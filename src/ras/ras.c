@@ -138,10 +138,14 @@ static int mq_push(struct mce_queue *q, const struct mce_item *it)
 	return 0;
 }
 
+/* The next one's wait starts now: a machine check waits for the guest to finish the previous
+ * one, not for the whole queue ahead of it (a 2 MiB granule is 512 of them). */
 static void mq_pop(struct mce_queue *q)
 {
 	q->head = (q->head + 1) % q->cap;
 	q->count--;
+	if (q->count)
+		q->item[q->head].since_ns = now_ns();
 }
 
 static bool is_page(const struct mce_item *it)

@@ -119,6 +119,9 @@ r = c.cmd("inject-ghes-v2-error", {"cper": base64.b64encode(bad).decode()})
 check("error" in r and "invalid" in r["error"]["desc"] and "runs past" in r["error"]["desc"], "an invalid CPER is refused, naming the check: " + r.get("error", {}).get("desc", ""))
 r = c.cmd("inject-ghes-v2-error", {"cper": "!!!!"})
 check("error" in r and "base64" in r["error"]["desc"], "non-base64 CPER refused")
+# A valid record followed by 12 KiB: once written over the next sources' blocks; now refused.
+r = c.cmd("inject-ghes-v2-error", {"cper": base64.b64encode(good + b"\xab" * 12288).decode(), "source": 0})
+check("error" in r and "the record is" in r["error"]["desc"], "a record with trailing bytes is refused: " + r.get("error", {}).get("desc", ""))
 r = c.cmd("inject-ghes-v2-error", {"cper": base64.b64encode(good).decode(), "source": 5})
 check("error" in r and "not published" in r["error"]["desc"], "unknown source refused")
 r = c.cmd("x-inject-mce", {"cpu": 0, "bank": 9, "status": "0xbd80000000000134", "mcg-status": 7,
