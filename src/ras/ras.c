@@ -133,19 +133,17 @@ static int mq_push(struct mce_queue *q, const struct mce_item *it)
 		q->cap = cap;
 		q->head = 0;
 	}
+	if (!q->count)
+		q->progress_ns = now_ns(); /* the wait starts with the first in line */
 	q->item[(q->head + q->count) % q->cap] = *it;
 	q->count++;
 	return 0;
 }
 
-/* The next one's wait starts now: a machine check waits for the guest to finish the previous
- * one, not for the whole queue ahead of it (a 2 MiB granule is 512 of them). */
 static void mq_pop(struct mce_queue *q)
 {
 	q->head = (q->head + 1) % q->cap;
 	q->count--;
-	if (q->count)
-		q->item[q->head].since_ns = now_ns();
 }
 
 static bool is_page(const struct mce_item *it)
@@ -167,7 +165,7 @@ uint64_t ras_mce_queued_reports(const struct ras *ras)
 /* Queue a page's machine check for a vCPU's thread. */
 static void queue_mce(struct ras *ras, struct vcpu *target, const struct ras_report *rep)
 {
-	struct mce_item it = { .report = *rep, .kind = MCE_PAGE_PRIMARY, .since_ns = now_ns() };
+	struct mce_item it = { .report = *rep, .kind = MCE_PAGE_PRIMARY };
 
 	mce_encode(rep->action_required, ras->amd_guest, rep->gpa, 12, &it.record);
 	int r = mq_push(&ras->vcpu[target->index].q, &it);
@@ -251,7 +249,7 @@ static void injected(struct ras *ras, struct vcpu *v, const struct mce_item *it,
 	 * guest turned on local machine checks (SDM 16.3.1.5; QEMU decides the same way). */
 	if (it->kind != MCE_PAGE_PRIMARY || !ras->intel_broadcast || local)
 		return;
-	struct mce_item b = { .kind = MCE_BROADCAST, .since_ns = now_ns(), .report.vcpu = -1 };
+	struct mce_item b = { .kind = MCE_BROADCAST, .report.vcpu = -1 };
 	mce_encode_broadcast(&b.record);
 	for (unsigned i = 0; i < vm->ncpus; i++) {
 		if (i == v->index || mq_push(&ras->vcpu[i].q, &b))
@@ -279,6 +277,7 @@ static void mce_pump(struct ras *ras, struct vcpu *v)
 
 		if (res == MCE_INJECTED) {
 			mq_pop(q);
+			q->progress_ns = now_ns();
 			injected(ras, v, &it, local);
 			continue;
 		}
@@ -304,7 +303,7 @@ static void mce_pump(struct ras *ras, struct vcpu *v)
 		}
 		enum ras_drop why = res == MCE_BUSY ? RAS_DROP_MCE_BUSY
 				    : res == MCE_DISABLED ? RAS_DROP_MCE_DISABLED : RAS_DROP_BANK_DISABLED;
-		uint64_t age = now_ns() - it.since_ns;
+		uint64_t age = now_ns() - q->progress_ns;
 		if (res != MCE_BANK_DISABLED && age < ras->mce_wait_ns) {
 			/* Look again soon: often at first, less so the longer the guest takes. */
 			uint64_t later = age / 8;
@@ -572,8 +571,8 @@ int ras_inject_host_error(struct vm *vm, uint64_t gpa, bool ar, unsigned lsb, bo
 int ras_inject_mce(struct vm *vm, unsigned cpu, const struct mce_record *r, bool broadcast)
 {
 	struct ras *ras = vm->ras;
-	struct mce_item raw = { .record = *r, .kind = MCE_RAW, .since_ns = now_ns(), .report.vcpu = -1 };
-	struct mce_item b = { .kind = MCE_BROADCAST, .since_ns = raw.since_ns, .report.vcpu = -1 };
+	struct mce_item raw = { .record = *r, .kind = MCE_RAW, .report.vcpu = -1 };
+	struct mce_item b = { .kind = MCE_BROADCAST, .report.vcpu = -1 };
 	int ret = 0;
 
 	if (cpu >= vm->ncpus)
