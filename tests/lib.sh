@@ -2,6 +2,7 @@
 # check failed, 77 when it needs /dev/kvm and there is none.
 set -u
 ROOT=$(cd "$(dirname "${BASH_SOURCE[0]}")/.." && pwd)
+export ROOT # for the python3 helpers the tests run (tests/qmp_client.py)
 BUILD=${BUILD:-build}
 case $BUILD in /*) ;; *) BUILD=$ROOT/$BUILD ;; esac
 RASVM=${RASVM:-$BUILD/rasvm}

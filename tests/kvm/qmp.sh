@@ -28,61 +28,12 @@ dec = json.JSONDecoder()
 def check(cond, what):
     print(("ok - " if cond else "not ok - ") + what)
 
-class Client:
+sys.path.insert(0, os.environ["ROOT"] + "/tests")
+from qmp_client import Client as _Client
+
+class Client(_Client):
     def __init__(self, negotiate=True):
-        self.s = socket.socket(socket.AF_UNIX)
-        self.s.settimeout(10)
-        self.s.connect(path)
-        self.buf, self.events = "", []
-        self.utf8 = codecs.getincrementaldecoder("utf-8")()  # a read may end inside a character
-        self.greeting = self.msg()
-        if negotiate:
-            self.cmd("qmp_capabilities")
-    def msg(self):
-        while True:
-            t = self.buf.lstrip()
-            if t:
-                try:
-                    m, end = dec.raw_decode(t)
-                    self.buf = t[end:]
-                    return m
-                except ValueError:
-                    pass
-            data = self.s.recv(65536)
-            if not data:
-                return None
-            self.buf += self.utf8.decode(data)
-    def send(self, obj):
-        self.s.sendall(obj if isinstance(obj, bytes) else json.dumps(obj).encode())
-    def reply(self):
-        while True:
-            m = self.msg()
-            if m is None or "event" not in m:
-                return m
-            self.events.append(m)
-    def cmd(self, name, args=None, id=None):
-        req = {"execute": name}
-        if args is not None: req["arguments"] = args
-        if id is not None: req["id"] = id
-        self.send(req)
-        return self.reply()
-    def event(self, name, timeout=30):
-        end = time.time() + timeout
-        while time.time() < end:
-            for e in self.events:
-                if e["event"] == name:
-                    self.events.remove(e)
-                    return e
-            self.s.settimeout(max(0.05, end - time.time()))
-            try:
-                m = self.msg()
-            except socket.timeout:
-                continue
-            finally:
-                self.s.settimeout(10)
-            if m is None: return None
-            if "event" in m: self.events.append(m)
-        return None
+        super().__init__(path, negotiate=negotiate)
 
 c = Client(negotiate=False)
 g = c.greeting

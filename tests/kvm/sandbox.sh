@@ -12,29 +12,15 @@ probe() { # MODE: run the wait scenario, try both threads, quit
 	(cd "$TMP" && RASVM_SANDBOX=$1 exec "$RASVM" run --scenario wait --qmp "$sock") >"$TMP/out" 2>"$TMP/err" &
 	local pid=$!
 	python3 - "$sock" >"$TMP/probe" <<'PY'
-import json, socket, sys, time
-path = sys.argv[1]
-for _ in range(600):
-    try:
-        s = socket.socket(socket.AF_UNIX); s.connect(path); break
-    except OSError:
-        time.sleep(0.05)
-f = s.makefile("rw")
-def cmd(name, args=None):
-    req = {"execute": name}
-    if args: req["arguments"] = args
-    f.write(json.dumps(req)); f.flush()
-    while True:
-        m = json.loads(f.readline())
-        if "event" not in m and "QMP" not in m:
-            return m
-f.readline()
-cmd("qmp_capabilities")
+import os, sys
+sys.path.insert(0, os.environ["ROOT"] + "/tests")
+from qmp_client import connect
+c = connect(sys.argv[1])
 for t in ("vcpu", "control"):
-    r = cmd("x-sandbox-test", {"thread": t})
+    r = c.cmd("x-sandbox-test", {"thread": t})
     print(t, r.get("return", {}).get("result", r))
-print("status", cmd("query-status")["return"]["status"])
-cmd("quit")
+print("status", c.cmd("query-status")["return"]["status"])
+c.cmd("quit")
 PY
 	reap "$pid"
 }
