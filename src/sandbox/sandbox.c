@@ -58,7 +58,13 @@ static const int common_calls[] = {
 	__NR_exit_group, __NR_restart_syscall, __NR_fstat, __NR_newfstatat, __NR_lseek,
 	__NR_getrandom, __NR_timer_settime, __NR_timer_gettime, __NR_sigaltstack,
 	__NR_set_robust_list, __NR_rseq, __NR_prlimit64, __NR_sched_getaffinity,
-	__NR_pread64,
+	__NR_pread64, __NR_clock_getres,
+	/* The vDSO answers these without a system call, but falls back to the real one where the
+	 * host's clock source cannot be read from user space (an emulated host's: seen there). */
+	__NR_gettimeofday,
+#ifdef __NR_time
+	__NR_time,
+#endif
 };
 
 /* The main thread: builds each boot's KVM VM and vCPU threads, waits on its eventfd and
