@@ -1,13 +1,43 @@
-# rasvm: `make` builds build/rasvm; `make test` runs every test; `make bench` prints figures.
+# rasvm: `make` builds build/rasvm; `make test` runs every test; `make bench` prints figures;
+# `make fuzz` runs every libFuzzer target to 10^6 executions.
 # Out of tree (build/), dependencies from -MMD, warnings are errors (WERROR=0 to relax).
+# Sanitizer builds (docs/testing.md), each in its own tree, with clang:
+#   make SAN=asan   -> build-asan/: AddressSanitizer + UndefinedBehaviorSanitizer
+#   make SAN=tsan   -> build-tsan/: ThreadSanitizer
+# The test guest is not host code: it is built with the normal compiler and flags in each tree.
 
-BUILD   ?= build
+SAN     ?=
 CC      ?= cc
+GUEST_CC ?= $(if $(SAN),cc,$(CC))
 WERROR  ?= 1
 VERSION := $(shell git describe --always --dirty 2>/dev/null || echo 0.1.0)
 
-WARN    := -Wall -Wextra $(if $(filter 1,$(WERROR)),-Werror)
+ifeq ($(SAN),)
+BUILD   ?= build
 CFLAGS  ?= -O2 -g
+# Linked statically: the shared libc alone kept about 1 MiB resident; rasvm needs 1.1 MiB in all.
+STATIC  := -static
+else
+ifeq ($(SAN),asan)
+SAN_FLAGS := -fsanitize=address,undefined -fno-sanitize-recover=all
+else ifeq ($(SAN),tsan)
+SAN_FLAGS := -fsanitize=thread
+else
+$(error SAN=$(SAN): use SAN=asan or SAN=tsan)
+endif
+BUILD   ?= build-$(SAN)
+ifeq ($(origin CC),default)
+CC      := clang
+endif
+CFLAGS  ?= -O1 -g
+# The KVM idiom struct { struct kvm_msrs hdr; struct kvm_msr_entry e; } is a GNU extension
+# gcc takes silently and clang warns about.
+CFLAGS  += $(SAN_FLAGS) -fno-omit-frame-pointer -Wno-gnu-variable-sized-type-not-at-end
+# The sanitizer runtimes cannot be linked statically.
+STATIC  :=
+endif
+
+WARN    := -Wall -Wextra $(if $(filter 1,$(WERROR)),-Werror)
 CFLAGS  += -std=c11 -D_GNU_SOURCE $(WARN) -Iinclude -Isrc -MMD -MP
 # The decompressors read bzImage payloads (src/loader/decompress.c).
 LDLIBS  += -ljansson -lpthread -lz -llzma -lzstd -llz4 -lbz2 -llzo2
@@ -83,7 +113,7 @@ GUEST_OBJS := \
 	guest/lib/ucall.o
 GUEST_CFLAGS := -std=c11 -O2 -g $(WARN) -ffreestanding -fno-builtin -nostdinc -fno-pic -fno-pie \
 	-mno-red-zone -mgeneral-regs-only -mcmodel=small -fno-stack-protector \
-	-fno-asynchronous-unwind-tables -isystem $(shell $(CC) -print-file-name=include) \
+	-fno-asynchronous-unwind-tables -isystem $(shell $(GUEST_CC) -print-file-name=include) \
 	-Iinclude -Iguest -MMD -MP
 GUEST_LDFLAGS := -nostdlib -static -no-pie -Wl,--build-id=none -Wl,-z,max-page-size=4096 \
 	-Wl,-z,noexecstack -T guest/link.ld
@@ -110,9 +140,8 @@ UNIT_BINS  := $(addprefix $(BUILD)/tests/unit/test_,$(UNIT_TESTS))
 .PHONY: all test unit bench clean arm64-fw
 all: $(BUILD)/rasvm
 
-# Linked statically: the shared libc alone kept about 1 MiB resident; rasvm needs 1.1 MiB in all.
 $(BUILD)/rasvm: $(addprefix $(BUILD)/,$(filter-out src/main.o,$(VMM_OBJS)) src/main.o)
-	$(CC) $(CFLAGS) -static -o $@ $^ $(LDLIBS)
+	$(CC) $(CFLAGS) $(STATIC) -o $@ $^ $(LDLIBS)
 
 $(BUILD)/librasvm.a: $(addprefix $(BUILD)/,$(VMM_OBJS))
 	rm -f $@ && ar rcs $@ $^
@@ -135,15 +164,15 @@ $(BUILD)/src/guest_image.o: src/guest_image.S $(BUILD)/guest/guest.elf
 	$(CC) -c -DGUEST_ELF=$(BUILD)/guest/guest.elf -o $@ $<
 
 $(BUILD)/guest/guest.elf: $(addprefix $(BUILD)/,$(GUEST_OBJS)) guest/link.ld
-	$(CC) $(GUEST_CFLAGS) $(GUEST_LDFLAGS) -o $@ $(addprefix $(BUILD)/,$(GUEST_OBJS))
+	$(GUEST_CC) $(GUEST_CFLAGS) $(GUEST_LDFLAGS) -o $@ $(addprefix $(BUILD)/,$(GUEST_OBJS))
 
 $(BUILD)/guest/%.o: guest/%.c
 	@mkdir -p $(@D)
-	$(CC) $(GUEST_CFLAGS) -c -o $@ $<
+	$(GUEST_CC) $(GUEST_CFLAGS) -c -o $@ $<
 
 $(BUILD)/guest/%.o: guest/%.S
 	@mkdir -p $(@D)
-	$(CC) $(GUEST_CFLAGS) -c -o $@ $<
+	$(GUEST_CC) $(GUEST_CFLAGS) -c -o $@ $<
 
 # Unit tests: cmocka, no /dev/kvm needed.
 $(BUILD)/tests/unit/test_%: tests/unit/test_%.c $(BUILD)/librasvm.a
