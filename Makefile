@@ -194,8 +194,16 @@ $(BUILD)/tests/unit/test_cper: tests/unit/test_cper.c guest/lib/cper.c $(BUILD)/
 
 unit: $(UNIT_BINS)
 
+# The normal run, then the ASan/UBSan and TSan runs (tests/run), each tree built first.
+ifeq ($(SAN),)
 test: $(BUILD)/rasvm unit
+	$(MAKE) SAN=asan all unit
+	$(MAKE) SAN=tsan all unit
 	BUILD=$(BUILD) tests/run
+else
+test: $(BUILD)/rasvm unit
+	RUNS=$(SAN) tests/run
+endif
 
 $(BUILD)/bench/%: bench/%.c $(BUILD)/librasvm.a
 	@mkdir -p $(@D)
