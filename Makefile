@@ -137,7 +137,7 @@ ARM64_FW_OBJS := \
 UNIT_TESTS := acpi arm64_firmware bootinfo config cper e820 efi elf fdt hest layout layout_arm64 linux_boot qmp qmp_compat ras ras_core sigbus
 UNIT_BINS  := $(addprefix $(BUILD)/tests/unit/test_,$(UNIT_TESTS))
 
-.PHONY: all test unit bench clean arm64-fw
+.PHONY: all test unit bench clean arm64-fw fuzz fuzzers
 all: $(BUILD)/rasvm
 
 $(BUILD)/rasvm: $(addprefix $(BUILD)/,$(filter-out src/main.o,$(VMM_OBJS)) src/main.o)
@@ -204,6 +204,38 @@ else
 test: $(BUILD)/rasvm unit
 	RUNS=$(SAN) tests/run
 endif
+
+# libFuzzer targets (tests/fuzz/), with ASan and UBSan: the parsers of untrusted input, built
+# from source with clang. `make fuzz` runs each to FUZZ_RUNS executions from the committed
+# seeds (tests/fuzz/seeds/); tests/cli/fuzz.sh runs them for seconds (docs/testing.md).
+FUZZ_CC      ?= clang
+FUZZ_RUNS    ?= 1000000
+FUZZ_TARGETS := config cper elf linux qmp
+FUZZ_SRCS    := $(wildcard src/acpi/*.c) src/config.c src/kvm/mem.c $(wildcard src/loader/*.c) \
+	src/ras/policy.c guest/lib/cper.c
+FUZZ_FLAGS   := -g -O1 -std=c11 -D_GNU_SOURCE -fsanitize=fuzzer,address,undefined \
+	-fno-sanitize-recover=undefined -Iinclude -Isrc -Iguest/lib
+FUZZ_LIBS    := -lz -llzma -lzstd -llz4 -lbz2 -llzo2
+FUZZ_BINS    := $(addprefix $(BUILD)/fuzz/fuzz_,$(FUZZ_TARGETS))
+FUZZ_DEPS    := $(wildcard include/*/*.h src/*.h src/*/*.h guest/lib/*.h)
+
+$(BUILD)/fuzz/fuzz_%: tests/fuzz/fuzz_%.c $(FUZZ_SRCS) $(FUZZ_DEPS)
+	@mkdir -p $(@D)
+	$(FUZZ_CC) $(FUZZ_FLAGS) -o $@ $< $(FUZZ_SRCS) $(FUZZ_LIBS)
+
+# The protocol code is built with the sanitizers; the command table (and what its handlers
+# call) comes from this tree's library.
+FUZZ_QMP_SRCS := src/ctl/protocol.c src/ctl/base64.c src/ctl/hmp.c
+$(BUILD)/fuzz/fuzz_qmp: tests/fuzz/fuzz_qmp.c $(FUZZ_SRCS) $(FUZZ_DEPS) $(FUZZ_QMP_SRCS) \
+		$(BUILD)/librasvm.a
+	@mkdir -p $(@D)
+	$(FUZZ_CC) $(FUZZ_FLAGS) -o $@ $< $(FUZZ_SRCS) $(FUZZ_QMP_SRCS) \
+		$(BUILD)/librasvm.a -ljansson -lpthread $(FUZZ_LIBS)
+
+fuzzers: $(FUZZ_BINS) $(BUILD)/guest/guest.elf
+
+fuzz: fuzzers
+	BUILD=$(BUILD) FUZZ_RUNS=$(FUZZ_RUNS) tests/fuzz/run
 
 $(BUILD)/bench/%: bench/%.c $(BUILD)/librasvm.a
 	@mkdir -p $(@D)
