@@ -634,15 +634,18 @@ int qmp_start_listeners(struct vm *vm, const struct qmp_listen *listen, unsigned
 		r = open_listener(q, &q->listen[i], &listen[i]);
 		q->nlisten = i + 1;
 	}
+	/* Before the thread starts (src/vm.h: written before the threads that read it): its
+	 * first command or metrics file already reads it. */
+	vm->qmp = q;
 	if (!r)
 		r = -pthread_create(&q->thread, NULL, qmp_thread, q);
 	if (r) {
+		vm->qmp = NULL;
 		if (r == -EAGAIN || r == -ENOMEM)
 			log_err("qmp: cannot start the control socket: %s", strerror(-r));
 		qmp_free(q);
 		return r;
 	}
-	vm->qmp = q;
 	wait_for_clients(q);
 	return 0;
 }

@@ -41,8 +41,16 @@ done
 # A console nobody reads: the guest keeps printing into a pipe that is never read. rasvm
 # must not stall (a vCPU blocked in write would hold the run hostage): SIGTERM still ends
 # it promptly, and it says what output it could not write.
+# The reader shrinks the pipe to one page (F_SETPIPE_SZ), so that 3 s of chatter fill it
+# whatever the machine's speed (the default 64 KiB took about 3 s here: flaky).
 mkfifo "$TMP/console"
-sleep 300 <"$TMP/console" &
+python3 -c 'import fcntl, os, sys, time
+fd = os.open(sys.argv[1], os.O_RDONLY)
+try:
+    fcntl.fcntl(fd, 1031, 4096)  # F_SETPIPE_SZ
+except OSError:
+    pass  # more than a page written already: the default size, then
+time.sleep(300)' "$TMP/console" &
 reader=$!
 (cd "$TMP" && exec "$RASVM" run --scenario chatter) >"$TMP/console" 2>"$TMP/err" &
 pid=$!
