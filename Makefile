@@ -41,10 +41,12 @@ VMM_OBJS := \
 	src/fw/fdt.o \
 	src/guest_image.o \
 	src/host/check.o \
+	src/kvm/dirty.o \
 	src/kvm/kvm.o \
 	src/kvm/mem.o \
 	src/kvm/vcpu.o \
 	src/kvm/x86/cpu.o \
+	src/kvm/x86/cpu_state.o \
 	src/kvm/x86/machine.o \
 	src/kvm/x86/ras_ops.o \
 	src/loader/decompress.o \
@@ -60,8 +62,20 @@ VMM_OBJS := \
 	src/ras/poison.o \
 	src/ras/policy.o \
 	src/ras/ras.o \
+	src/ras/ras_state.o \
 	src/ras/sigbus.o \
 	src/ras/sim.o \
+	src/state/cli.o \
+	src/state/crc32c.o \
+	src/state/dirty.o \
+	src/state/header.o \
+	src/state/load.o \
+	src/state/machine.o \
+	src/state/migrate.o \
+	src/state/migrate_qmp.o \
+	src/state/offline.o \
+	src/state/ram.o \
+	src/state/stream.o \
 	src/stats.o \
 	src/vm.o
 

@@ -31,6 +31,7 @@
 #include "ras/sigbus.h"
 #include "ras/sim.h"
 #include "rasvm/layout.h"
+#include "state/migrate.h"
 #include "stats.h"
 #include "vm.h"
 
@@ -173,6 +174,9 @@ static int run_once(struct vm *vm)
 	if (vcpus_create(vm))
 		goto destroy_vcpus;
 	devices_reset(vm);
+	/* --incoming: the snapshot or stream replaces what this boot set up, before any thread. */
+	if (migrate_incoming_pending(vm) && (code = migrate_incoming_load(vm)))
+		goto destroy_vcpus;
 	/* Nothing starts if an end was asked while the machine was built (a signal, quit). */
 	if (!vm_boot_begin(vm)) {
 		log_end(vm);
@@ -186,6 +190,7 @@ static int run_once(struct vm *vm)
 		goto destroy_vcpus;
 	}
 	supervise(vm);
+	migrate_stop(vm); /* an outgoing migration lets go of the vCPUs first */
 	vcpus_stop(vm);
 	log_end(vm);
 	code = 0;
@@ -294,8 +299,9 @@ int boot_run(const struct config *cfg)
 		code = EXIT_OS;
 		goto free_tracking;
 	}
-	/* A bad kernel file is reported before KVM is even opened. */
-	code = load_guest(&vm, &img);
+	/* A bad kernel file is reported before KVM is even opened. With --incoming, guest RAM
+	 * comes from the stream instead (the kernel file is kept for resets). */
+	code = cfg->incoming ? 0 : load_guest(&vm, &img);
 	if (code)
 		goto free_tracking;
 
@@ -320,6 +326,10 @@ int boot_run(const struct config *cfg)
 		code = EXIT_OS;
 		goto free_vcpus;
 	}
+	if (migrate_init(&vm)) {
+		code = EXIT_OS;
+		goto destroy_life;
+	}
 	if (vcpu_signals_init() || sigbus_init(&vm))
 		goto destroy_life;
 	if (ras_init(&vm, &arch_ras_ops)) {
@@ -335,17 +345,24 @@ int boot_run(const struct config *cfg)
 		code = EXIT_OS;
 		goto exit_devices;
 	}
-	poison_at_start(&vm);
-	code = run_boots(&vm, &img);
+	/* --incoming: the stream's header is checked before the first boot; its pages say what
+	 * is poisoned. */
+	code = cfg->incoming ? migrate_incoming_open(&vm) : 0;
+	if (!cfg->incoming)
+		poison_at_start(&vm);
+	if (!code)
+		code = run_boots(&vm, &img);
 	ras_drain(&vm, NULL);
 	ras_summary(&vm);
 	if (cfg->stats_path)
 		stats_write(cfg->stats_path, &vm);
 	qmp_stop(&vm);
+	migrate_exit(&vm);
 exit_devices:
 	devices_exit(&vm);
 exit_ras:
 	ras_exit(&vm);
+	migrate_exit(&vm);
 destroy_life:
 	vm_life_destroy(&vm);
 free_vcpus:

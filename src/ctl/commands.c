@@ -18,6 +18,7 @@
 #include "errmsg.h"
 #include "kvm/vcpu.h"
 #include "ras/ras.h"
+#include "state/migrate.h"
 #include "vm.h"
 
 #ifndef RASVM_VERSION
@@ -425,5 +426,5 @@ const struct qmp_command *qmp_find_command(const char *name)
 	for (size_t i = 0; i < sizeof(commands) / sizeof(commands[0]); i++)
 		if (!strcmp(commands[i].name, name))
 			return &commands[i];
-	return NULL;
+	return migrate_qmp_find(name); /* state/migrate_qmp.c */
 }
