@@ -589,6 +589,7 @@ static void scenario_dirty(uint64_t cpu)
 		*(volatile uint64_t *)(DIRTY_CANARY + i * 4096) = 0xc0ffee00 + i;
 	printf("dirty: writing %lu MiB at 0x%lx in a loop; inject-nmi to stop\n", mib, DIRTY_BASE);
 	ucall_sync(12, "dirtying");
+	__asm__ volatile("sti" ::: "memory"); /* errors are served while the loop runs */
 	uint64_t pass;
 	for (pass = 1; !cues; pass++) {
 		for (uint64_t p = DIRTY_BASE; p < end; p += 4096) {
@@ -599,7 +600,7 @@ static void scenario_dirty(uint64_t cpu)
 			}
 			*w = pass;
 		}
-		if (pass % 16 == 0)
+		if (pass % 4 == 0)
 			printf("dirty: pass %lu\n", pass);
 	}
 	ras.serving = 0;

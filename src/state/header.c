@@ -447,6 +447,10 @@ int header_parse(const char *text, size_t len, struct state_header *h, char *why
 	}
 	for (unsigned i = 0; i < np && !r; i++) {
 		char *eq = strchr(piece[i], '=');
+		if (!eq && i == 0) {
+			r = bad(why, whylen, "not a rasvm migration header (it must begin with rasvm-migration=)");
+			break;
+		}
 		if (!eq) {
 			r = bad(why, whylen, "field %u ('%.24s') is not KEY=VALUE", i + 1, piece[i]);
 			break;

@@ -17,7 +17,7 @@
 #include <stddef.h>
 #include <stdint.h>
 
-#define HEADER_TEXT_MAX   16384 /* the longest header accepted */
+#define HEADER_TEXT_MAX   49152 /* the longest header accepted (a kernel path and command line of 4 KiB each, every byte escaped, fit) */
 #define HEADER_SECTIONS_MAX 32
 #define HEADER_REGIONS_MAX 8
 #define HEADER_STR_MAX    4096  /* kernel path, command line... (after unescaping) */

@@ -454,7 +454,11 @@ int in_crc_check(struct state_in *i)
 	if (i->left)
 		return in_fail(i, "record %llu (%s): %zu bytes more than its contents", (unsigned long long)i->records,
 			       state_tag_name(i->tag, name), i->left);
+#ifndef FUZZING_BUILD_MODE_UNSAFE_FOR_PRODUCTION /* the fuzzer gets past CRCs to the loaders */
 	if (i->crc != i->crc_want)
+#else
+	if (0)
+#endif
 		return in_fail(i, "record %llu (%s, instance %u): CRC mismatch (stored 0x%08x, computed 0x%08x): the data is damaged",
 			       (unsigned long long)i->records, state_tag_name(i->tag, name), i->instance,
 			       i->crc_want, i->crc);
