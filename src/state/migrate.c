@@ -348,6 +348,13 @@ static int capture_fn(struct vcpu *v, void *arg)
 	return cpu_state_capture(v, c->msrs, &c->img[v->index]);
 }
 
+static void progress(struct migration *m, const struct state_out *o, const struct ram_out *r);
+
+static void ram_progress(void *arg, const struct ram_out *r)
+{
+	progress(arg, r->o, r);
+}
+
 static void progress(struct migration *m, const struct state_out *o, const struct ram_out *r)
 {
 	pthread_mutex_lock(&m->lock);
@@ -582,7 +589,9 @@ static int last_round(struct out_ctx *c, bool *frozen, bool *was_running, uint64
 		return stream_error(c) ? -1 : -1;
 	progress(m, &c->o, &c->ram);
 	if (c->transport == MIG_FILE) {
-		if (fsync(c->o.fd) < 0) {
+		/* Complete means on disk (for a regular file; a pipe or device has nothing to sync). */
+		struct stat st;
+		if (fstat(c->o.fd, &st) == 0 && S_ISREG(st.st_mode) && fsync(c->o.fd) < 0) {
 			snprintf(c->why, sizeof(c->why), "fsync: %s", strerror(errno));
 			return -1;
 		}
@@ -620,6 +629,8 @@ static void *out_thread(void *arg)
 	}
 	c->o.cancel = &m->cancel;
 	c->o.max_bps = m->max_bandwidth;
+	c->ram.progress = ram_progress;
+	c->ram.progress_arg = m;
 	c->msrs = calloc(1, sizeof(*c->msrs));
 	c->img = calloc(vm->ncpus, sizeof(*c->img));
 	if (!c->msrs || !c->img || cpu_state_msr_list(vm, c->msrs)) {

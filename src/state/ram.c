@@ -182,12 +182,15 @@ static int flush_batch(struct ram_out *r)
 	r->nbatch = 0;
 	if (!n || r->err)
 		return r->err;
-	/* Presence from pagemap: a page never touched (or given back) is zero without a read. */
+	/* Presence from pagemap (one read per run of neighbouring pages): a page never touched
+	 * (or given back) is zero without a read. */
 	if (r->pagemap >= 0 && !r->force) {
 		have_pm = true;
-		for (unsigned i = 0; i < n && have_pm; i++) {
+		for (unsigned i = 0, run; i < n && have_pm; i += run) {
+			for (run = 1; i + run < n && r->batch[i + run] == r->batch[i] + run; run++)
+				;
 			off_t off = (off_t)(((uintptr_t)vm->mem.hva / PAGE + r->batch[i]) * 8);
-			have_pm = pread(r->pagemap, &pm[i], 8, off) == 8;
+			have_pm = pread(r->pagemap, &pm[i], run * 8, off) == (ssize_t)(run * 8);
 		}
 	}
 	out_begin(r->o, TAG_RAM, RAMP_VERSION, 0);
@@ -245,11 +248,15 @@ static int flush_batch(struct ram_out *r)
 	}
 	le_put(hdr, rec.count, 4);
 	le_put(hdr + 4, 0, 4);
-	/* The index was reserved for n entries and the data for n pages: close the gaps. */
-	memmove(rec.idx_out + 8 * (size_t)rec.count, data, (size_t)rec.ndata * PAGE);
+	/* The index was reserved for n entries and the data for n pages: close the gaps (none
+	 * when every page of the batch went with its bytes). */
+	if (rec.idx_out + 8 * (size_t)rec.count != data)
+		memmove(rec.idx_out + 8 * (size_t)rec.count, data, (size_t)rec.ndata * PAGE);
 	out_unreserve(r->o, (size_t)(n - rec.count) * 8 + (size_t)(n - rec.ndata) * PAGE);
 	out_end(r->o);
 	r->records++;
+	if (r->progress && r->records % 16 == 0)
+		r->progress(r->progress_arg, r);
 	return r->o->err ? fail(r, r->o->err, "%s", r->o->why) : 0;
 }
 
@@ -259,15 +266,29 @@ static int add(struct ram_out *r, uint64_t idx)
 	return r->nbatch == RAM_PAGES_PER_RECORD ? flush_batch(r) : 0;
 }
 
+#define SCAN_CHUNK 4096 /* pages whose pagemap entries are read at once (32 KiB) */
+
 int ram_send_all(struct ram_out *r)
 {
 	struct vm *vm = r->vm;
+	static _Thread_local uint64_t pm[SCAN_CHUNK];
 
 	for (unsigned i = 0; i < vm->mem.nregions && !r->err; i++) {
 		const struct mem_region *reg = &vm->mem.region[i];
-		uint64_t base = (uint64_t)(reg->hva - vm->mem.hva) / PAGE;
-		for (uint64_t p = 0; p < reg->size / PAGE && !r->err; p++)
-			add(r, base + p);
+		uint64_t base = (uint64_t)(reg->hva - vm->mem.hva) / PAGE, pages = reg->size / PAGE;
+		for (uint64_t p = 0; p < pages && !r->err; p += SCAN_CHUNK) {
+			uint64_t k = pages - p < SCAN_CHUNK ? pages - p : SCAN_CHUNK;
+			off_t off = (off_t)(((uintptr_t)vm->mem.hva / PAGE + base + p) * 8);
+			bool have = r->pagemap >= 0 && pread(r->pagemap, pm, k * 8, off) == (ssize_t)(k * 8);
+			for (uint64_t j = 0; j < k && !r->err; j++) {
+				uint64_t idx = base + p + j;
+				/* Untouched pages the destination holds nothing for cost nothing. */
+				if (have && !(pm[j] & (PM_PRESENT | PM_SWAPPED)) && !page_bits_test(&vm->mem.bad, idx) &&
+				    !page_bits_test(&r->has_data, idx))
+					continue;
+				add(r, idx);
+			}
+		}
 	}
 	return flush_batch(r);
 }

@@ -47,6 +47,9 @@ struct ram_out {
 	uint64_t batch[RAM_PAGES_PER_RECORD];
 	unsigned nbatch;
 	bool force;                /* this batch's pages go whatever pagemap says (a range) */
+	/* Called every 16 records (query-migrate's figures move during a round), may be NULL. */
+	void (*progress)(void *arg, const struct ram_out *r);
+	void *progress_arg;
 	/* Counters (QEMU's query-migrate names in migrate.c). */
 	uint64_t data_pages, zero_pages, poisoned_pages, records;
 	int err;
