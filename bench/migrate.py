@@ -125,9 +125,10 @@ def spread(xs):
 def fmt(s, unit=""):
     if not s:
         return "-"
+    f = "%.2f" if unit == " MiB" and s["max"] < 10 else "%.0f"
     if s["min"] == s["max"]:
-        return "%.0f%s" % (s["median"], unit)
-    return "%.0f%s [%.0f-%.0f]" % (s["median"], unit, s["min"], s["max"])
+        return (f + "%s") % (s["median"], unit)
+    return (f + "%s [" + f + "-" + f + "]") % (s["median"], unit, s["min"], s["max"])
 
 vmms = ["rasvm"] + (["qemu"] if HAVE_QEMU else [])
 res = {"machine": os.uname().release, "runs": RUNS, "snapshot": {}, "live": {}}
