@@ -456,7 +456,7 @@ static int precopy(struct out_ctx *c)
 	uint64_t t = now_ns(), b = c->o.bytes, n;
 
 	if (ram_send_all(&c->ram) || ram_send_poisoned(&c->ram, NULL) || out_flush(&c->o))
-		return stream_error(c) ? -1 : -1;
+		return stream_error(c), -1;
 	for (;;) {
 		uint64_t dt = now_ns() - t, sent = c->o.bytes - b;
 		uint64_t bw = dt ? (uint64_t)((double)sent * 1e9 / (double)dt) : 0;
@@ -488,7 +488,7 @@ static int precopy(struct out_ctx *c)
 		t = now_ns();
 		b = c->o.bytes;
 		if (ram_send_set(&c->ram, &c->set) || ram_send_poisoned(&c->ram, NULL) || out_flush(&c->o))
-			return stream_error(c) ? -1 : -1;
+			return stream_error(c), -1;
 		page_bits_clear_all(&c->set);
 	}
 }
@@ -516,8 +516,12 @@ static int capture_ras(struct out_ctx *c, struct state_out *ras_o)
 		c->ram.o = main_o;
 		pthread_mutex_unlock(&ras->lock);
 		uint64_t fresh = 0;
-		if (ram_send_poisoned(&c->ram, &fresh) || ras_o->err)
-			return stream_error(c) ? -1 : (snprintf(c->why, sizeof(c->why), "%s", ras_o->why), -1);
+		if (ras_o->err) {
+			snprintf(c->why, sizeof(c->why), "%s", ras_o->why);
+			return -1;
+		}
+		if (ram_send_poisoned(&c->ram, &fresh))
+			return stream_error(c), -1;
 		bool quiet = process_ring_drained(vm, 0);
 		if ((quiet && !fresh) || tries >= 5) {
 			if (!quiet || fresh)
@@ -551,7 +555,7 @@ static int last_round(struct out_ctx *c, bool *frozen, bool *was_running, uint64
 		return -1;
 	}
 	if (ram_send_set(&c->ram, &c->set) || ram_send_poisoned(&c->ram, NULL))
-		return stream_error(c) ? -1 : -1;
+		return stream_error(c), -1;
 	/* Every vCPU on its own thread (they are parked and frozen: nothing changes after). */
 	for (unsigned i = 0; i < vm->ncpus; i++) {
 		struct capture cap = { c->msrs, c->img };
@@ -586,7 +590,7 @@ static int last_round(struct out_ctx *c, bool *frozen, bool *was_running, uint64
 	out_u64(&c->o, c->o.records); /* the records before this one */
 	out_end(&c->o);
 	if (out_flush(&c->o))
-		return stream_error(c) ? -1 : -1;
+		return stream_error(c), -1;
 	progress(m, &c->o, &c->ram);
 	if (c->transport == MIG_FILE) {
 		/* Complete means on disk (for a regular file; a pipe or device has nothing to sync). */
@@ -978,8 +982,11 @@ static int incoming_fail(struct vm *vm, int code, const char *fmt, ...)
 	inc->pending = false;
 	incoming_close(inc);
 	int ec;
-	if (vm_outcome(vm, &ec, NULL, 0) == VM_SIGNAL)
+	enum vm_outcome o = vm_outcome(vm, &ec, NULL, 0);
+	if (o == VM_SIGNAL)
 		return ec; /* 130 or 143, as any run stopped by a signal */
+	if (o == VM_QUIT)
+		return 0;  /* quit while waiting: as quit always is */
 	return code;
 }
 

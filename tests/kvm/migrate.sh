@@ -6,8 +6,8 @@
 # Over tcp with content-hash tracking instead of KVM's dirty log. Refused before anything
 # moves when the destination's machine differs (the source keeps running, the reason in
 # query-migrate); a destination killed mid-stream, a cancelled migration: the source runs on
-# and its guest finds every page as written; a source that quits mid-stream: the destination
-# exits 65 without running guest code.
+# and its guest finds every page as written; a reset of the source mid-migration cancels it
+# and the guest reboots; the destinations of all these exit 65 without running guest code.
 . "$(dirname "$0")/../lib.sh"
 require_kvm
 export PYTHONPATH=$ROOT/tests/kvm
@@ -106,7 +106,7 @@ check(r["status"] == "failed" and "memory size differs" in r.get("error-desc", "
 check(r["ram"]["transferred"] < 1 << 20, "and nothing but the header moved (%d bytes)" % r["ram"]["transferred"])
 check(e.ret("query-status")["status"] == "running", "the source runs on")
 EOF
-reap $dst
+reap $dst 2>/dev/null # killed on purpose: no job notice
 expect_rc "the refusing destination" 65
 cp f.err err
 expect_has "refusing destination" err "memory size differs"
@@ -128,7 +128,7 @@ r = e.wait_migration()
 check(r["status"] == "failed", "the destination killed mid-stream: failed (%s)" % r.get("error-desc"))
 check(e.ret("query-status")["status"] == "running", "the source runs on")
 EOF
-reap $dst
+reap $dst 2>/dev/null # killed on purpose: no job notice
 "$RASVM" run --memory 128M --scenario dirty:16 --incoming unix:$TMP/h.sock --serial file:h.serial 2>h.err &
 dst=$!
 python3 - <<'EOF'
@@ -142,12 +142,38 @@ while e.ret("query-migrate")["ram"]["transferred"] < 2 << 20:
 e.cmd("migrate_cancel")
 r = e.wait_migration()
 check(r["status"] == "cancelled" and e.ret("query-status")["status"] == "running", "migrate_cancel: cancelled, the source runs on")
-e.cmd("inject-nmi")
-check(wait_file("e.serial", "every page as written"), "after all that the source guest found every page as written")
 EOF
 reap $dst
 expect_rc "the cancelled destination" 65
 if [ ! -s h.serial ]; then ok "the cancelled destination ran no guest code"; else not_ok "the cancelled destination ran guest code"; fi
+
+# A reset of the source mid-migration: the migration lets go first, the guest reboots.
+"$RASVM" run --memory 128M --scenario dirty:16 --incoming unix:$TMP/i.sock --serial file:i.serial 2>i.err &
+dst=$!
+python3 - <<'EOF'
+import time
+from migrate_lib import *
+e = Qmp("e.qmp")
+wait_file("i.err", "waiting for a migration")
+e.cmd("migrate", {"uri": "unix:i.sock"})
+while e.ret("query-migrate")["ram"]["transferred"] < 2 << 20:
+    time.sleep(0.02)
+e.cmd("system_reset")
+r = e.wait_migration()
+check(r["status"] == "cancelled" and e.ret("query-status")["status"] == "running",
+      "a reset mid-migration cancels it: %s" % r.get("error-desc"))
+end = time.time() + 60
+while time.time() < end:
+    boots = open("e.serial").read().split("rasvm test guest:")
+    if len(boots) == 3 and "dirty: pass 4" in boots[-1]:
+        break
+    time.sleep(0.05)
+check(open("e.serial").read().count("rasvm test guest:") == 2, "the source guest rebooted and dirties again")
+e.cmd("inject-nmi")
+check(wait_file("e.serial", "every page as written"), "after all that the source guest found every page as written")
+EOF
+reap $dst
+expect_rc "the destination of a reset source" 65
 reap $src
 expect_rc "the source of the failures" 0
 finish

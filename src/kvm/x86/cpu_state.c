@@ -21,6 +21,7 @@
 #include "kvm/kvm.h"
 #include "kvm/x86/cpu.h"
 #include "ras/mce.h"
+#include "ras/sigbus.h"
 #include "vm.h"
 
 uint32_t cpu_state_xsave_size(int fd)
@@ -107,8 +108,10 @@ int cpu_state_capture(struct vcpu *v, const struct cpu_msr_list *msrs, struct vc
 	/* api.rst, KVM_RUN: an I/O or MMIO exit is complete only once KVM_RUN is entered again;
 	 * with immediate_exit KVM completes it and returns at once, no guest instruction run. */
 	v->run->immediate_exit = 1;
+	sigbus_set_guest_access(true); /* completing the guest's access: its error, if any */
 	int r = ioctl(fd, KVM_RUN, 0);
 	int e = errno;
+	sigbus_set_guest_access(false);
 	v->run->immediate_exit = 0;
 	if (r == 0 || (e != EINTR && e != EAGAIN))
 		return r == 0 ? -EIO : -e;
