@@ -28,6 +28,8 @@ RASVM, GUEST = os.path.abspath(os.path.join(BUILD, "rasvm")), os.path.abspath(os
 TMP = tempfile.mkdtemp()
 HAVE_QEMU = shutil.which("qemu-system-x86_64") is not None
 
+LIVE = []  # every VMM started, so none outlives the benchmark
+
 class Vm:
     n = 0
     def __init__(self, vmm, mem_mib, scenario, incoming=None, paused=False):
@@ -50,6 +52,7 @@ class Vm:
         open(self.serial, "w").close()
         self.t0 = time.monotonic()
         self.p = subprocess.Popen(argv, stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL)
+        LIVE.append(self.p)
         self.q = Qmp(self.qmp, 60)
         if vmm == "qemu" and not incoming:
             self.q.cmd("migrate-set-parameters", {"max-bandwidth": 100 << 30, "downtime-limit": 300})
@@ -130,6 +133,14 @@ def fmt(s, unit=""):
         return (f + "%s") % (s["median"], unit)
     return (f + "%s [" + f + "-" + f + "]") % (s["median"], unit, s["min"], s["max"])
 
+def kill_all():
+    for p in LIVE:
+        if p.poll() is None:
+            p.kill()
+            p.wait()
+
+import atexit  # noqa: E402
+atexit.register(kill_all)
 vmms = ["rasvm"] + (["qemu"] if HAVE_QEMU else [])
 res = {"machine": os.uname().release, "runs": RUNS, "snapshot": {}, "live": {}}
 rows = []

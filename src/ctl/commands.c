@@ -65,6 +65,9 @@ static json_t *cmd_query_commands(struct vm *vm, json_t *a, const char **cls, ch
 	(void)vm, (void)a, (void)cls, (void)desc, (void)desclen;
 	for (size_t i = 0; i < n; i++)
 		json_array_append_new(r, json_pack("{s:s}", "name", c[i].name));
+	c = migrate_qmp_commands(&n); /* state/migrate_qmp.c */
+	for (size_t i = 0; i < n; i++)
+		json_array_append_new(r, json_pack("{s:s}", "name", c[i].name));
 	return r;
 }
 

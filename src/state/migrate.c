@@ -687,6 +687,9 @@ out:
 		if (resumed)
 			qmp_event(vm, "RESUME", NULL);
 	}
+	if (c->ram.unreadable)
+		log_warn("migration to %s: %llu guest page(s) could not be read though no host memory error had named them yet: sent as poisoned",
+			 m->uri, (unsigned long long)c->ram.unreadable);
 	if (ok) {
 		log_info("migration to %s completed: %.1f MiB sent in %.3f s, downtime %.1f ms, %llu poisoned page(s) carried",
 			 m->uri, (double)c->o.bytes / (1 << 20), (double)(now_ns() - m->start_ns) / 1e9,

@@ -55,6 +55,7 @@ bool migrate_incoming_pending(struct vm *vm);
 /* The control socket's migration commands (migrate_qmp.c), for ctl/commands.c. */
 struct qmp_command;
 const struct qmp_command *migrate_qmp_find(const char *name);
+const struct qmp_command *migrate_qmp_commands(size_t *count);
 
 /* URIs: file:PATH, unix:PATH, tcp:HOST:PORT. */
 enum mig_transport { MIG_FILE, MIG_UNIX, MIG_TCP };

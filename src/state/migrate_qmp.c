@@ -132,6 +132,12 @@ static const struct qmp_command commands[] = {
 	{ "query-migrate-compat", compat_args, cmd_query_compat },
 };
 
+const struct qmp_command *migrate_qmp_commands(size_t *count)
+{
+	*count = sizeof(commands) / sizeof(commands[0]);
+	return commands;
+}
+
 const struct qmp_command *migrate_qmp_find(const char *name)
 {
 	for (size_t i = 0; i < sizeof(commands) / sizeof(commands[0]); i++)

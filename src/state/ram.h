@@ -52,6 +52,7 @@ struct ram_out {
 	void *progress_arg;
 	/* Counters (QEMU's query-migrate names in migrate.c). */
 	uint64_t data_pages, zero_pages, poisoned_pages, records;
+	uint64_t unreadable;       /* of the poisoned: pages rasvm could not read nor knew bad */
 	int err;
 	char why[160];
 };

@@ -16,6 +16,7 @@ require_kvm
 export PYTHONPATH=$ROOT/tests/kvm
 
 cd "$TMP"
+"$RASVM" check-host --json >host.json 2>/dev/null
 "$RASVM" run --scenario hold --cpus 2 --qmp a.qmp --serial file:a.serial -v 2>a.err &
 pid=$!
 python3 - "$pid" <<'EOF'
@@ -24,9 +25,16 @@ from migrate_lib import *
 q = Qmp("a.qmp")
 check(wait_file("a.serial", "hold: serving"), "the hold scenario serves")
 q.cmd("x-inject-host-memory-error", {"gpa": 0x700000})
-q.cmd("x-inject-host-memory-error", {"gpa": 0x701000, "action-required": True})
+r = q.ret("x-inject-host-memory-error", {"gpa": 0x701000, "action-required": True})
+# Where the host kernel poisons for real, an action-required injection is reported as the
+# host's early action-optional error (the guest is not touching the page): a GHES record.
+real = r.get("poisoned") == "host"
+open("real", "w").write("1" if real else "0")
 end = time.time() + 30
-while q.ret("query-ras")["counters"]["acknowledged"] < 1 and time.time() < end:
+while time.time() < end:
+    c = q.ret("query-ras")
+    if c["counters"]["received"] >= 2 and c["counters"]["queued"] == 0 and all(x["free"] for x in c["sources"]):
+        break
     time.sleep(0.05)
 q.cmd("inject-nmi")
 check(wait_file("a.serial", "hold: not acknowledging"), "the guest stops acknowledging")
@@ -37,8 +45,8 @@ while q.ret("query-ras")["counters"]["received"] < 5 and time.time() < end:
     time.sleep(0.05)
 ras = q.ret("query-ras")
 st = {p["gpa"]: p["state"] for p in ras["poisoned-pages"]}
-check(st == {0x700000: "acknowledged", 0x701000: "reported", 0x702000: "reported", 0x703000: "new", 0x704000: "new"},
-      "pages in every state before the snapshot: %s" % st)
+check(st == {0x700000: "acknowledged", 0x701000: "acknowledged" if real else "reported", 0x702000: "reported",
+             0x703000: "new", 0x704000: "new"}, "pages in every state before the snapshot: %s" % st)
 async_src = [s for s in ras["sources"] if s["id"] == 1][0]
 check(not async_src["free"] and async_src["queued"] == 2, "a block awaits its ack, two records queued")
 check(q.cmd("stop") == {"return": {}}, "stop")
@@ -71,6 +79,11 @@ pid=$!
 python3 - <<'EOF'
 import json, time
 from migrate_lib import *
+real = open("real").read() == "1"
+host = json.load(open("host.json"))
+# A guest read of one of several poisoned pages is placed exactly where KVM emulates it (an MMIO
+# exit names the page) or says where it faulted; elsewhere the simulator reports them all.
+exact = not host["cpl0_hardware_speed"] or host["memory_fault_info"]
 q = Qmp("b.qmp")
 before = json.load(open("ras.json"))
 after = q.ret("query-ras")
@@ -87,14 +100,17 @@ while time.time() < end:
         break
     time.sleep(0.05)
 st = {p["gpa"]: p["state"] for p in r["poisoned-pages"]}
-check(st == {0x700000: "acknowledged", 0x701000: "reported", 0x702000: "acknowledged", 0x703000: "acknowledged",
-             0x704000: "acknowledged"}, "the queued records were delivered and acknowledged: %s" % st)
-check(r["counters"]["delivered-ghes"]["async"] == 4 and r["counters"]["lost"] == 0 and r["counters"]["balanced"],
+check(st == {0x700000: "acknowledged", 0x701000: "acknowledged" if real else "reported", 0x702000: "acknowledged",
+             0x703000: "acknowledged", 0x704000: "acknowledged"}, "the queued records were delivered and acknowledged: %s" % st)
+check(r["counters"]["delivered-ghes"]["async"] == (5 if real else 4) and r["counters"]["lost"] == 0 and r["counters"]["balanced"],
       "counters after the catch-up: %s" % r["counters"])
-q.cmd("inject-nmi")
-check(wait_file("b.serial", "hold: read 0x702000: 0xffffffffffffffff"), "page 0x702000 is still poisoned: the guest's read is reported")
-r = q.ret("query-ras")
-check({p["gpa"]: p["reports"] for p in r["poisoned-pages"]}[0x702000] == 2, "reported again (2 reports)")
+if exact:
+    q.cmd("inject-nmi")
+    check(wait_file("b.serial", "hold: read 0x702000: 0xffffffffffffffff"), "page 0x702000 is still poisoned: the guest's read is reported")
+    r = q.ret("query-ras")
+    check({p["gpa"]: p["reports"] for p in r["poisoned-pages"]}[0x702000] == 2, "reported again (2 reports)")
+else:
+    print("ok - page 0x702000 is still poisoned: the guest's read is reported # SKIP guest kernel code runs natively and KVM does not name the page that faulted")
 q.cmd("system_reset")
 check(wait_file("b.serial", "healthy and zeroed"), "after a reset the pages are replaced")
 EOF
