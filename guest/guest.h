@@ -169,6 +169,7 @@ struct guest_ras {
 	int no_ack;               /* a guest that never acknowledges */
 	int serving;              /* the serve scenario: survive kernel-mode errors, stop on a bare NMI */
 	void (*on_record)(uint64_t addr);
+	void (*on_bare_nmi)(void); /* an NMI with no GHES record (inject-nmi): the scenario's cue */
 };
 extern struct guest_ras ras;
 /* At boot, before CR4.MCE is set: the machine-check handler (the HEST is read later). */

@@ -498,6 +498,138 @@ static void scenario_latency(uint64_t cpu)
 	power_off(0);
 }
 
+/* Bare NMIs (inject-nmi) counted, as cues for the scenarios below. */
+static volatile uint64_t cues;
+static void count_cue(void)
+{
+	__atomic_add_fetch(&cues, 1, __ATOMIC_ACQ_REL);
+}
+
+/* Wait with interrupts on for the next cue; returns how many came. */
+static uint64_t next_cue(uint64_t seen)
+{
+	wait_until(&cues, seen + 1);
+	return cues;
+}
+
+/* Read every GHES source until all are empty (a guest that stopped acknowledging catches
+ * up: the notifications came while it was not listening). */
+static void ghes_catch_up(void)
+{
+	/* Interrupts off: the GED handler takes the same per-source lock. */
+	__asm__ volatile("cli" ::: "memory");
+	for (int more = 1; more;) {
+		more = 0;
+		for (int i = 0; i < ras.nsources; i++)
+			more |= ghes_process(&ras.sources[i], 0);
+	}
+	__asm__ volatile("sti" ::: "memory");
+}
+
+/* hold: for snapshots with errors in every state. Serves errors (as serve) until the first
+ * bare NMI; then leaves every GHES record unacknowledged (the block stays busy, more records
+ * queue in rasvm) until the second; then catches up and acknowledges all; at the third reads
+ * HOLD_TOUCH (a page rasvm should hold poisoned: the read is reported again by machine
+ * check and survived); the fourth powers off. After a reset it checks the pages it used are
+ * healthy and zeroed. */
+#define HOLD_BASE  0x700000UL
+#define HOLD_TOUCH 0x702000UL
+static void scenario_hold(uint64_t cpu)
+{
+	if (cpu != 0)
+		park();
+	ras.serving = 1;
+	ras.on_bare_nmi = count_cue;
+	ras_setup();
+	if (bi.resets) {
+		for (uint64_t p = HOLD_BASE; p < HOLD_BASE + 16 * 4096; p += 8)
+			GUEST_ASSERT(*(volatile uint64_t *)p == 0);
+		printf("hold: after %u reset(s) pages 0x%lx-0x%lx are healthy and zeroed\n", bi.resets,
+		       HOLD_BASE, HOLD_BASE + 16 * 4096 - 1);
+		ucall_sync(16, "healthy");
+		ucall_done();
+		power_off(0);
+	}
+	printf("hold: serving; the next inject-nmi stops acknowledging\n");
+	ucall_sync(11, "serving");
+	uint64_t c = next_cue(0);
+	ras.no_ack = 1;
+	printf("hold: not acknowledging; the next inject-nmi catches up\n");
+	ucall_sync(12, "holding");
+	c = next_cue(c);
+	ras.no_ack = 0;
+	ghes_catch_up();
+	printf("hold: caught up: %lu GHES record(s), %lu machine check(s), %lu acknowledgement(s)\n",
+	       ras.ghes_records, ras.machine_checks, ras.acks);
+	ucall_sync(13, "caught-up");
+	c = next_cue(c);
+	ras.serving = 0;
+	ras.kernel_fixup = (uint64_t)checked_read_fault;
+	uint64_t before = ras.machine_checks;
+	uint64_t v = checked_read((const volatile uint64_t *)HOLD_TOUCH);
+	printf("hold: read 0x%lx: 0x%lx, %lu machine check(s) for it\n", HOLD_TOUCH, v, ras.machine_checks - before);
+	GUEST_ASSERT(v == ~0ULL && ras.machine_checks > before);
+	ras.serving = 1;
+	ucall_sync(14, "touched");
+	next_cue(c);
+	ucall_done();
+	power_off(0);
+}
+
+/* dirty:N - write N MiB (default 64) from DIRTY_BASE in a loop, one word per page, each pass
+ * its number, checking first (from the second pass on) that the page still holds the previous
+ * pass's: a migration that lost a write fails the assertion. Serves errors meanwhile; a bare NMI ends the pass, then
+ * the canary pages (written once, at DIRTY_CANARY) are read back, a poisoned one reported and
+ * survived, and the guest powers off. */
+#define DIRTY_BASE   0x1000000UL
+#define DIRTY_CANARY 0x700000UL
+static void scenario_dirty(uint64_t cpu)
+{
+	uint64_t mib = scenario_number() ? scenario_number() : 64;
+	uint64_t end = DIRTY_BASE + (mib << 20);
+
+	if (cpu != 0)
+		park();
+	GUEST_ASSERT(end <= bi.ram_size && end <= 0xc0000000UL);
+	ras.serving = 1;
+	ras.on_bare_nmi = count_cue;
+	ras_setup();
+	for (uint64_t i = 0; i < 16; i++)
+		*(volatile uint64_t *)(DIRTY_CANARY + i * 4096) = 0xc0ffee00 + i;
+	printf("dirty: writing %lu MiB at 0x%lx in a loop; inject-nmi to stop\n", mib, DIRTY_BASE);
+	ucall_sync(12, "dirtying");
+	__asm__ volatile("sti" ::: "memory"); /* errors are served while the loop runs */
+	uint64_t pass;
+	for (pass = 1; !cues; pass++) {
+		for (uint64_t p = DIRTY_BASE; p < end; p += 4096) {
+			volatile uint64_t *w = (volatile uint64_t *)p;
+			/* The first pass writes only: RAM keeps what it held across a reset. */
+			if (pass > 1 && *w != pass - 1) {
+				printf("dirty: page 0x%lx holds %lu in pass %lu: a write was lost\n", p, *w, pass);
+				GUEST_ASSERT(0);
+			}
+			*w = pass;
+		}
+		if (pass % 4 == 0)
+			printf("dirty: pass %lu\n", pass);
+	}
+	ras.serving = 0;
+	ras.kernel_fixup = (uint64_t)checked_read_fault;
+	unsigned lost = 0;
+	for (uint64_t i = 0; i < 16; i++) {
+		uint64_t v = checked_read((const volatile uint64_t *)(DIRTY_CANARY + i * 4096));
+		if (v == ~0ULL)
+			lost++;
+		else
+			GUEST_ASSERT(v == 0xc0ffee00 + i);
+	}
+	printf("dirty: %lu passes over %lu MiB, every page as written; %u canary page(s) poisoned, %lu machine check(s)\n",
+	       pass - 1, mib, lost, ras.machine_checks);
+	ucall_sync(15, "dirty-done");
+	ucall_done();
+	power_off(0);
+}
+
 static void hostile_testport(uint64_t cpu) { scenario_hostile_testport(cpu, bi.ram_size); }
 static void hostile_sweep(uint64_t cpu) { scenario_hostile_sweep(cpu, bi.ram_size); }
 
@@ -521,6 +653,8 @@ static const struct scenario {
 	{ "no-ack", scenario_no_ack, "60 errors never acknowledged (--guest-poison)" },
 	{ "reset", scenario_reset, "a killed task's page is healthy and zeroed after a reset (--guest-poison)" },
 	{ "repeat", scenario_repeat, "one poisoned page read twice is reported twice (--guest-poison)" },
+	{ "hold", scenario_hold, "serve; stop acknowledging, catch up, touch a poisoned page on each inject-nmi (snapshot tests)" },
+	{ "dirty:", scenario_dirty, "dirty:N - rewrite N MiB in a loop, checking every page, until inject-nmi (migration tests)" },
 	{ "latency:", scenario_latency, "latency:N - N poisoned pages read in turn, for make bench (--guest-poison)" },
 	{ "exit:", scenario_exit, "exit:N - power off with exit code N" },
 	{ "assert", scenario_assert, "fail a GUEST_ASSERT (exit 82)" },

@@ -33,6 +33,7 @@
 #include "ras/sim.h"
 #include "sandbox/sandbox.h"
 #include "rasvm/layout.h"
+#include "state/migrate.h"
 #include "stats.h"
 #include "vm.h"
 
@@ -175,6 +176,9 @@ static int run_once(struct vm *vm)
 	if (vcpus_create(vm))
 		goto destroy_vcpus;
 	devices_reset(vm);
+	/* --incoming: the snapshot or stream replaces what this boot set up, before any thread. */
+	if (migrate_incoming_pending(vm) && (code = migrate_incoming_load(vm)))
+		goto destroy_vcpus;
 	/* Nothing starts if an end was asked while the machine was built (a signal, quit). */
 	if (!vm_boot_begin(vm)) {
 		log_end(vm);
@@ -188,6 +192,7 @@ static int run_once(struct vm *vm)
 		goto destroy_vcpus;
 	}
 	supervise(vm);
+	migrate_stop(vm); /* an outgoing migration lets go of the vCPUs first */
 	vcpus_stop(vm);
 	log_end(vm);
 	code = 0;
@@ -296,8 +301,9 @@ int boot_run(const struct config *cfg)
 		code = EXIT_OS;
 		goto free_tracking;
 	}
-	/* A bad kernel file is reported before KVM is even opened. */
-	code = load_guest(&vm, &img);
+	/* A bad kernel file is reported before KVM is even opened. With --incoming, guest RAM
+	 * comes from the stream instead (the kernel file is kept for resets). */
+	code = cfg->incoming ? 0 : load_guest(&vm, &img);
 	if (code)
 		goto free_tracking;
 
@@ -330,6 +336,10 @@ int boot_run(const struct config *cfg)
 	json_object_seed(0);
 	tzset();
 	mallopt(M_ARENA_MAX, 1);
+	if (migrate_init(&vm)) {
+		code = EXIT_OS;
+		goto destroy_life;
+	}
 	if (vcpu_signals_init() || sigbus_init(&vm) || sandbox_init((enum sandbox_mode)cfg->sandbox))
 		goto destroy_life;
 	if (ras_init(&vm, &arch_ras_ops)) {
@@ -345,18 +355,23 @@ int boot_run(const struct config *cfg)
 		code = EXIT_OS;
 		goto exit_devices;
 	}
-	poison_at_start(&vm);
 	struct stats_files stats = { .statm = -1 };
 	if (cfg->stats_path)
 		stats_open(cfg->stats_path, &stats);
+	/* --incoming: the stream's header is checked before the first boot (and its file or
+	 * socket opened before the sandbox forbids it); its pages say what is poisoned. */
+	code = cfg->incoming ? migrate_incoming_open(&vm) : 0;
+	if (!cfg->incoming)
+		poison_at_start(&vm);
 	/* The VM is built: from here on the main thread (and the vCPU threads it starts, which
 	 * narrow it further) keeps to its allow-list. */
-	if ((r = sandbox_enter(SANDBOX_MAIN))) {
+	if (!code && (r = sandbox_enter(SANDBOX_MAIN))) {
 		log_err("--sandbox: the kernel refused the filter (%s); --sandbox off runs without", strerror(-r));
 		code = EXIT_OS;
 		goto stop_qmp;
 	}
-	code = run_boots(&vm, &img);
+	if (!code)
+		code = run_boots(&vm, &img);
 	ras_drain(&vm, NULL);
 	ras_summary(&vm);
 	if (sandbox_refused())
@@ -364,10 +379,12 @@ int boot_run(const struct config *cfg)
 	stats_write(&stats, &vm);
 stop_qmp:
 	qmp_stop(&vm);
+	migrate_exit(&vm);
 exit_devices:
 	devices_exit(&vm);
 exit_ras:
 	ras_exit(&vm);
+	migrate_exit(&vm);
 destroy_life:
 	vm_life_destroy(&vm);
 free_vcpus:

@@ -28,6 +28,7 @@ static const char usage_main[] =
 	"  cper encode  write a UEFI CPER memory error record (Generic Error Status Block)\n"
 	"  cper decode  check a CPER record as Linux does and print what Linux would print\n"
 	"  ctl          send a command to a running rasvm's control socket (--qmp)\n"
+	"  snapshot     check a snapshot, or restore one (docs/migration.md)\n"
 	"\n"
 	"options:\n"
 	"  -h, --help     this text; 'rasvm COMMAND --help' for a command's options\n"
@@ -87,6 +88,9 @@ static const char usage_run[] =
 	"                      needs once the VM is built, refusing others with EPERM; strict: a\n"
 	"                      refused call ends rasvm (exit 70); off: for debugging. The default\n"
 	"                      comes from $RASVM_SANDBOX when set (see docs/sandbox.md)\n"
+	"  --incoming URI      instead of booting, restore a snapshot (file:PATH) or wait for a\n"
+	"                      live migration (unix:PATH, tcp:HOST:PORT); the machine options\n"
+	"                      must match the source's (docs/migration.md)\n"
 	"  -S, --paused        build the VM but start no guest code until the control socket's\n"
 	"                      cont (QEMU's -S); query-status says prelaunch until then\n"
 	"  --stats FILE        write start-up time and memory figures to FILE when the VM ends\n"
@@ -134,6 +138,23 @@ static const char usage_ctl[] =
 	"Commands: docs/qmp.md, e.g.\n"
 	"  rasvm ctl /tmp/vm.qmp query-ras\n"
 	"  rasvm ctl /tmp/vm.qmp x-inject-host-memory-error '{\"gpa\": 4198400}'\n";
+
+static const char usage_snapshot[] =
+	"usage: rasvm snapshot check FILE [--json]\n"
+	"       rasvm snapshot restore FILE [run options]\n"
+	"\n"
+	"Snapshots are written by the control socket's migrate command with a file: URI\n"
+	"(stop first for a VM that stays put: 'rasvm ctl SOCK stop', then\n"
+	"'rasvm ctl SOCK migrate \'{\"uri\": \"file:/path\"}\'').\n"
+	"\n"
+	"check    read the whole file (every record's CRC, every section) and say whether this\n"
+	"         rasvm on this host can restore it, and if not every reason why (format or\n"
+	"         section too new, CPU features missing here, too much memory...). Exits 0\n"
+	"         when it can, 65 when it cannot or the file is damaged, 66 when unreadable.\n"
+	"restore  'rasvm run --incoming file:FILE' with the machine the snapshot describes\n"
+	"         (memory, vCPUs, RAS sources and policy, scenario, kernel); run options after\n"
+	"         FILE come on top (--qmp, --serial, -S...). Exit status as 'rasvm run', and\n"
+	"         65 when the snapshot is refused.\n";
 
 static const char usage_acpi_dump[] =
 	"usage: rasvm acpi dump DIR [--arch x86|arm64] [--cpus N] [--memory SIZE]\n"
@@ -190,6 +211,9 @@ const char *config_usage(enum command cmd)
 		return usage_cper_decode;
 	case CMD_CTL:
 		return usage_ctl;
+	case CMD_SNAPSHOT_CHECK:
+	case CMD_SNAPSHOT_RESTORE:
+		return usage_snapshot;
 	default:
 		return usage_main;
 	}
@@ -537,6 +561,12 @@ static int parse_run_option(int argc, char *const argv[], int *i, struct config 
 		int r = parse_metrics(v, c, err, errlen);
 		if (r)
 			return r;
+	} else if (take(argc, argv, i, "--incoming", &v, &missing)) {
+		if (missing || (strncmp(v, "file:", 5) && strncmp(v, "unix:", 5) && strncmp(v, "tcp:", 4)) ||
+		    !strchr(v, ':')[1])
+			return fail(err, errlen, "--incoming '%s': use file:PATH, unix:PATH or tcp:HOST:PORT",
+				    missing ? "" : v);
+		c->incoming = v;
 	} else if (!strcmp(argv[*i], "--guest-poison")) {
 		c->guest_poison = true;
 	} else if (take(argc, argv, i, "--kernel", &v, &missing)) {
@@ -719,6 +749,8 @@ static int validate_run(const struct config *c, char *err, size_t errlen)
 			    (unsigned long long)(LAYOUT_RAM_MIN >> 20));
 	if (c->memory % 4096)
 		return fail(err, errlen, "--memory must be a multiple of 4 KiB");
+	if (c->incoming && c->poison_count)
+		return fail(err, errlen, "--poison with --incoming: the snapshot says which pages are poisoned");
 	return validate_machine(c, err, errlen);
 }
 
@@ -774,9 +806,16 @@ int config_parse(int argc, char *const argv[], struct config *c, char *err, size
 		first = 3;
 	} else if (!strcmp(cmd, "ctl")) {
 		c->cmd = CMD_CTL;
-	} else if (!strcmp(cmd, "acpi") || !strcmp(cmd, "cper")) {
+	} else if (!strcmp(cmd, "snapshot") && (!strcmp(sub, "check") || !strcmp(sub, "restore"))) {
+		c->cmd = !strcmp(sub, "check") ? CMD_SNAPSHOT_CHECK : CMD_SNAPSHOT_RESTORE;
+		first = 3;
+	} else if (!strcmp(cmd, "snapshot") && (!strcmp(sub, "-h") || !strcmp(sub, "--help"))) {
+		c->help_for = CMD_SNAPSHOT_CHECK;
+		return 0;
+	} else if (!strcmp(cmd, "acpi") || !strcmp(cmd, "cper") || !strcmp(cmd, "snapshot")) {
 		return fail(err, errlen, "'%s' needs a subcommand: %s", cmd,
-			    !strcmp(cmd, "acpi") ? "dump DIR" : "encode or decode");
+			    !strcmp(cmd, "acpi") ? "dump DIR" : !strcmp(cmd, "cper") ? "encode or decode"
+								: "check FILE or restore FILE");
 	} else {
 		return fail(err, errlen, "unknown command '%s'; try 'rasvm --help'", cmd);
 	}
@@ -826,6 +865,23 @@ int config_parse(int argc, char *const argv[], struct config *c, char *err, size
 			break;
 		case CMD_CPER_DECODE:
 			r = parse_cper_decode_option(argc, argv, &i, c, err, errlen);
+			break;
+		case CMD_SNAPSHOT_CHECK:
+			r = !strcmp(argv[i], "--json") ? (c->json = true, 0)
+			    : argv[i][0] != '-' && !c->path ? (c->path = argv[i], 0)
+			    : fail(err, errlen, "snapshot check: unexpected '%s'; see 'rasvm snapshot --help'", argv[i]);
+			break;
+		case CMD_SNAPSHOT_RESTORE:
+			if (argv[i][0] == '-' || c->path) {
+				r = fail(err, errlen, "snapshot restore: the file comes first: rasvm snapshot restore FILE [run options]");
+				break;
+			}
+			/* The run options after FILE are parsed with the snapshot's machine (state/cli.c). */
+			c->path = argv[i];
+			c->rest_argc = argc - i - 1;
+			c->rest_argv = argv + i + 1;
+			i = argc;
+			r = 0;
 			break;
 		case CMD_CTL:
 			r = 0;
@@ -878,6 +934,13 @@ int config_parse(int argc, char *const argv[], struct config *c, char *err, size
 	case CMD_CPER_DECODE:
 		if (!c->path)
 			return fail(err, errlen, "cper decode needs a file: rasvm cper decode FILE");
+		return 0;
+	case CMD_SNAPSHOT_CHECK:
+	case CMD_SNAPSHOT_RESTORE:
+		if (!c->path)
+			return fail(err, errlen, "snapshot %s needs a file: rasvm snapshot %s FILE",
+				    c->cmd == CMD_SNAPSHOT_CHECK ? "check" : "restore",
+				    c->cmd == CMD_SNAPSHOT_CHECK ? "check" : "restore");
 		return 0;
 	case CMD_CTL:
 		if (!c->path || (!c->ctl_command && !c->ctl_watch))

@@ -25,6 +25,8 @@ enum command {
 	CMD_CPER_ENCODE, /* cper encode --gpa ADDR ... -o FILE */
 	CMD_CPER_DECODE, /* cper decode FILE */
 	CMD_CTL,         /* ctl PATH COMMAND [JSON] | ctl PATH --watch SECONDS */
+	CMD_SNAPSHOT_CHECK,   /* snapshot check FILE [--json] */
+	CMD_SNAPSHOT_RESTORE, /* snapshot restore FILE [run options] (state/cli.c) */
 	CMD_HELP,        /* --help, for the program or one command */
 	CMD_VERSION,
 };
@@ -109,6 +111,9 @@ struct config {
 	const char *metrics_path;  /* --metrics FILE: RAS counters for Prometheus, NULL without */
 	unsigned metrics_interval; /* seconds between rewrites */
 	char metrics_file[4096];   /* metrics_path points here */
+	const char *incoming;      /* --incoming URI: restore or receive instead of booting */
+	int rest_argc;             /* snapshot restore: the run options after FILE */
+	char *const *rest_argv;
 	const char *ctl_command;   /* ctl: the QMP command, its JSON arguments */
 	const char *ctl_args;
 	unsigned ctl_watch;        /* ctl --watch: seconds to print events for */

@@ -9,6 +9,7 @@
 #include "exitcode.h"
 #include "host/check.h"
 #include "log.h"
+#include "state/cli.h"
 
 #ifndef RASVM_VERSION
 #define RASVM_VERSION "0.0.0-dev"
@@ -46,6 +47,10 @@ int main(int argc, char **argv)
 		return cli_cper_decode(&cfg);
 	case CMD_CTL:
 		return cli_ctl(&cfg);
+	case CMD_SNAPSHOT_CHECK:
+		return state_cli_check(&cfg);
+	case CMD_SNAPSHOT_RESTORE:
+		return state_cli_restore(&cfg);
 	}
 	return EXIT_INTERNAL;
 }

@@ -25,7 +25,7 @@ int vm_life_init(struct vm *vm)
 
 	pthread_mutex_init(&l->lock, NULL);
 	pthread_cond_init(&l->cond, NULL);
-	l->state = VM_STATE_PRELAUNCH;
+	l->state = vm->cfg && vm->cfg->incoming ? VM_STATE_INCOMING : VM_STATE_PRELAUNCH;
 	l->outcome = VM_OUTCOME_NONE;
 	l->paused = l->prelaunch = vm->cfg && vm->cfg->start_paused;
 	atomic_store(&l->leave, false);
@@ -159,10 +159,53 @@ void vm_resume(struct vm *vm, bool *changed)
 	struct vm_life *l = &vm->life;
 
 	pthread_mutex_lock(&l->lock);
+	if (l->migration == VM_MIGRATION_FINISHING) {
+		/* The last round is being copied: the guest runs when it is over (as in QEMU,
+		 * where cont waits for the migration thread). */
+		l->migration_cont = true;
+		*changed = false;
+		pthread_mutex_unlock(&l->lock);
+		return;
+	}
 	*changed = l->paused;
 	l->paused = l->prelaunch = false;
+	l->migration = VM_MIGRATION_NONE; /* postmigrate ends: the guest runs here again */
 	pthread_cond_broadcast(&l->cond);
 	pthread_mutex_unlock(&l->lock);
+}
+
+int vm_migration_freeze(struct vm *vm, bool *was_running)
+{
+	struct vm_life *l = &vm->life;
+	bool changed;
+
+	pthread_mutex_lock(&l->lock);
+	*was_running = l->migration_ran = !l->paused;
+	l->migration_cont = false;
+	l->migration = VM_MIGRATION_FINISHING;
+	atomic_store(&l->frozen, true);
+	pthread_mutex_unlock(&l->lock);
+	return vm_pause(vm, &changed);
+}
+
+void vm_migration_thaw(struct vm *vm, bool completed, bool *resumed)
+{
+	struct vm_life *l = &vm->life;
+
+	pthread_mutex_lock(&l->lock);
+	atomic_store(&l->frozen, false);
+	bool run = l->migration_cont || (!completed && l->migration_ran);
+	l->migration = completed && !run ? VM_MIGRATION_DONE : VM_MIGRATION_NONE;
+	if (run)
+		l->paused = l->prelaunch = false;
+	*resumed = run;
+	pthread_cond_broadcast(&l->cond);
+	pthread_mutex_unlock(&l->lock);
+}
+
+bool vm_frozen(struct vm *vm)
+{
+	return atomic_load(&vm->life.frozen);
 }
 
 bool vm_is_paused(struct vm *vm)
@@ -216,6 +259,9 @@ bool vm_boot_begin(struct vm *vm)
 	pthread_mutex_lock(&l->lock);
 	go = l->outcome == VM_OUTCOME_NONE;
 	if (go) {
+		/* A restored guest has run before: -S holds it paused, not in prelaunch. */
+		if (l->state == VM_STATE_INCOMING)
+			l->prelaunch = false;
 		l->state = VM_STATE_RUNNING;
 		l->reset_pending = false;
 		atomic_store(&l->leave, false);
@@ -273,8 +319,14 @@ const char *vm_status_name(struct vm *vm)
 		s = l->outcome == VM_TRIPLE_FAULT || l->outcome == VM_ASSERT ? "guest-panicked"
 		    : l->outcome == VM_KVM_ERROR || l->outcome == VM_INTERNAL ? "internal-error"
 		    : "shutdown";
+	else if (l->state == VM_STATE_INCOMING)
+		s = "inmigrate";
 	else if (l->prelaunch || l->state == VM_STATE_PRELAUNCH)
 		s = "prelaunch";
+	else if (l->migration == VM_MIGRATION_FINISHING)
+		s = "finish-migrate";
+	else if (l->paused && l->migration == VM_MIGRATION_DONE)
+		s = "postmigrate";
 	else if (l->paused)
 		s = "paused";
 	else

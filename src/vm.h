@@ -8,11 +8,19 @@
  *   PRELAUNCH --vm_boot_begin--> RUNNING --(end or reset requested; main stops vCPUs)-->
  *       vm_boot_finish: ENDED (an end was asked: power-off, quit, signal, fatal error)
  *                     | RESETTING --vm_boot_begin--> RUNNING ...        (a reset was asked)
+ *   INCOMING (--incoming: the machine waits for a snapshot or a migration stream, and loads
+ *       it before its first boot) --vm_boot_begin--> RUNNING ...
  *
  * Requests come from any thread through vm_end() and vm_reset(); an end always wins over a
  * reset, whatever the order they arrive in, and the first end decides the outcome. Only the
  * main thread moves the state (vm_boot_begin/vm_boot_finish), after the vCPU threads have
  * stopped. Pausing (stop/cont) is a hold on top of RUNNING: vCPUs park outside KVM_RUN.
+ * An outgoing migration's last round holds them too (state/migrate.c):
+ *
+ *   running or paused --vm_migration_freeze--> finish-migrate (paused and frozen: parked vCPUs
+ *       run vcpu_call()s only; every other request waits, to be carried in the stream)
+ *       --vm_migration_thaw(completed)--> postmigrate (paused; cont runs the guest here again)
+ *       --vm_migration_thaw(failed)--> as before the freeze (and a cont that came meanwhile)
  *
  * Who may touch what while threads run:
  *
@@ -80,6 +88,7 @@ enum vm_reset_cause {
 
 enum vm_state {
 	VM_STATE_PRELAUNCH, /* built, the first boot's vCPUs not started yet */
+	VM_STATE_INCOMING,  /* built, waiting for the incoming snapshot or stream (QEMU's inmigrate) */
 	VM_STATE_RUNNING,   /* vCPU threads run the guest (or park, while paused) */
 	VM_STATE_RESETTING, /* between two boots: vCPUs stopped, the machine being rebuilt */
 	VM_STATE_ENDED,     /* over; the outcome says why */
@@ -97,6 +106,14 @@ struct vm_life {
 	char reset_reason[256];
 	bool paused;                /* stop: vCPUs hold outside KVM_RUN until cont */
 	bool prelaunch;             /* -S: paused since start, no guest code has run yet */
+	enum vm_migration {
+		VM_MIGRATION_NONE,
+		VM_MIGRATION_FINISHING, /* an outgoing migration's last round: paused and frozen */
+		VM_MIGRATION_DONE,      /* it completed: postmigrate until cont */
+	} migration;
+	bool migration_ran;         /* the guest ran when the last round began */
+	bool migration_cont;        /* cont arrived during the last round */
+	atomic_bool frozen;         /* finishing: parked vCPUs take vcpu_call()s only */
 	unsigned threads;           /* vCPU threads of this boot that are running */
 	unsigned parked;            /* of those, how many hold because of the pause */
 	atomic_bool leave;          /* an end or reset is pending: no vCPU enters the guest again */
@@ -164,6 +181,7 @@ struct vm {
 	struct sim *sim;           /* the host poison simulator (ras/sim.c) */
 	unsigned resets;           /* boots after the first, told to the guest in the boot info */
 	void *qmp;                 /* the control socket (ctl/qmp.c), NULL without --qmp */
+	struct migration *mig;     /* snapshots and migration (state/migrate.c), for the whole run */
 };
 
 /* ---- The lifecycle (vm.c) ---- */
@@ -202,6 +220,14 @@ bool vm_boot_begin(struct vm *vm);
 /* Main thread only, after every vCPU thread of the boot stopped: ENDED (returns false) or
  * RESETTING (returns true; *cause and reason tell who asked). */
 bool vm_boot_finish(struct vm *vm, enum vm_reset_cause *cause, char *reason, size_t len);
+/* An outgoing migration's last round (see the diagram above): pause and freeze, waiting for
+ * the vCPUs to park (0, -ETIMEDOUT, -ESHUTDOWN); *was_running says whether the guest ran.
+ * Thaw: completed -> postmigrate; else back as before (running again if it ran, or if a
+ * cont arrived while frozen). *resumed says whether the guest runs again. */
+int vm_migration_freeze(struct vm *vm, bool *was_running);
+void vm_migration_thaw(struct vm *vm, bool completed, bool *resumed);
+/* Lock-free, for the vCPU threads. */
+bool vm_frozen(struct vm *vm);
 /* The outcome once ENDED. */
 enum vm_outcome vm_outcome(struct vm *vm, int *exit_code, char *reason, size_t len);
 /* QEMU's RunState name for query-status. */

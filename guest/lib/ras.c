@@ -228,6 +228,10 @@ static void nmi(struct trap_frame *f)
 	ras.nmis++;
 	if (s && !ras.no_ack && ghes_process(s, f))
 		return;
+	if (ras.on_bare_nmi) {
+		ras.on_bare_nmi();
+		return;
+	}
 	if (ras.serving) {
 		/* serve: an NMI that carries no record is the operator's "stop" (inject-nmi). */
 		printf("serve: NMI without an error record: stopping\n");

@@ -24,6 +24,7 @@
 #include "kvm/vcpu.h"
 #include "ras/ras.h"
 #include "sandbox/sandbox.h"
+#include "state/migrate.h"
 #include "vm.h"
 
 #ifndef RASVM_VERSION
@@ -68,6 +69,9 @@ static json_t *cmd_query_commands(struct vm *vm, json_t *a, const char **cls, ch
 	json_t *r = json_array();
 
 	(void)vm, (void)a, (void)cls, (void)desc, (void)desclen;
+	for (size_t i = 0; i < n; i++)
+		json_array_append_new(r, json_pack("{s:s}", "name", c[i].name));
+	c = migrate_qmp_commands(&n); /* state/migrate_qmp.c */
 	for (size_t i = 0; i < n; i++)
 		json_array_append_new(r, json_pack("{s:s}", "name", c[i].name));
 	return r;
@@ -473,5 +477,5 @@ const struct qmp_command *qmp_find_command(const char *name)
 	for (size_t i = 0; i < sizeof(commands) / sizeof(commands[0]); i++)
 		if (!strcmp(commands[i].name, name))
 			return &commands[i];
-	return NULL;
+	return migrate_qmp_find(name); /* state/migrate_qmp.c */
 }

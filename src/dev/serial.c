@@ -14,6 +14,8 @@
 #include "log.h"
 #include "sandbox/sandbox.h"
 #include "rasvm/layout.h"
+#include "state/sections.h"
+#include "state/stream.h"
 #include "vm.h"
 
 /* Register offsets and bits: PC16550D data sheet, "Register Summary". */
@@ -181,6 +183,50 @@ static void serial_reset(struct vm *vm)
 	s->ier = s->lcr = s->mcr = s->scr = s->dll = s->dlm = 0;
 	s->fifo_enabled = s->thr_interrupt = s->irq_level = false;
 	pthread_mutex_unlock(&s->lock);
+}
+
+void serial_state_save(struct serial *s, struct state_out *o)
+{
+	pthread_mutex_lock(&s->lock);
+	out_begin(o, TAG_SERL, SERL_VERSION, 0);
+	out_u8(o, s->ier);
+	out_u8(o, s->lcr);
+	out_u8(o, s->mcr);
+	out_u8(o, s->scr);
+	out_u8(o, s->dll);
+	out_u8(o, s->dlm);
+	out_u8(o, s->fifo_enabled);
+	out_u8(o, s->thr_interrupt);
+	out_u8(o, s->irq_level);
+	out_u64(o, s->dropped);
+	out_end(o);
+	pthread_mutex_unlock(&s->lock);
+}
+
+int serial_state_load(struct serial *s, struct state_in *in)
+{
+	uint8_t r[9];
+	uint64_t dropped;
+
+	if (in->version != SERL_VERSION)
+		return in_fail(in, "SERL version %u: this rasvm reads version %u", in->version, SERL_VERSION);
+	if (in_section_begin(in) || in_bytes(in, r, sizeof(r)) || in_u64(in, &dropped) || in_section_end(in))
+		return -1;
+	if ((r[0] & ~0x0f) || (r[2] & ~0x1f) || r[6] > 1 || r[7] > 1 || r[8] > 1)
+		return in_fail(in, "SERL: register values a 16550 cannot hold");
+	pthread_mutex_lock(&s->lock);
+	s->ier = r[0];
+	s->lcr = r[1];
+	s->mcr = r[2];
+	s->scr = r[3];
+	s->dll = r[4];
+	s->dlm = r[5];
+	s->fifo_enabled = r[6];
+	s->thr_interrupt = r[7];
+	s->irq_level = r[8]; /* the line's level travels in the interrupt controllers' state */
+	s->dropped = dropped;
+	pthread_mutex_unlock(&s->lock);
+	return 0;
 }
 
 static int serial_init(struct vm *vm)

@@ -40,4 +40,13 @@ struct vcpu;
 void serial_pio(struct vm *vm, struct vcpu *vcpu, uint16_t offset, bool is_write, uint8_t *data,
 		unsigned size);
 
+/* Snapshots and migration: the registers and the interrupt line (SERL section). Output not
+ * yet written is not carried: the source writes it out. */
+#define SERL_VERSION 1
+struct state_out;
+struct state_in;
+void serial_state_save(struct serial *s, struct state_out *o);
+/* The SERL section whose first record in_header() just read. 0 or -1 (in->why). */
+int serial_state_load(struct serial *s, struct state_in *in);
+
 #endif

@@ -12,6 +12,7 @@
 #include <unistd.h>
 
 #include "exitcode.h"
+#include "kvm/dirty.h"
 #include "kvm/kvm.h"
 #include "kvm/x86/cpu.h"
 #include "log.h"
@@ -40,6 +41,9 @@ struct report {
 	int valid_regs_einval, dirty_regs_einval; /* 1 yes, 0 no, -1 not probed */
 	const char *hwpoison;                     /* "works", "not built in (EINVAL)", ... */
 	double cpl0_mips;                         /* 0: not measured */
+	int dirty_log;                            /* KVM logs a guest's writes: 1 yes, 0 no, -1 unknown */
+	char dirty_why[96];
+	int dirty_ring;                           /* KVM_CAP_DIRTY_LOG_RING: the largest ring, bytes */
 };
 
 /* A throwaway VM with one vCPU and 64 KiB of RAM at 0, for probes that must run code. */
@@ -210,6 +214,9 @@ static void print_text(const struct report *r, bool ok)
 	printf("rejects bad kvm_valid_regs:   %s\n", yn(r->valid_regs_einval));
 	printf("rejects bad kvm_dirty_regs:   %s\n", yn(r->dirty_regs_einval));
 	printf("MADV_HWPOISON:                %s\n", r->hwpoison);
+	printf("dirty page log:               %s (%s): live migration %s\n", yn(r->dirty_log), r->dirty_why,
+	       r->dirty_log > 0 ? "pre-copies with it" : "tracks changed pages by content hashes");
+	printf("dirty page ring:              %s\n", r->dirty_ring > 0 ? "offered (not used)" : "no");
 	if (r->cpl0_mips > 0)
 		printf("guest kernel (CPL0) speed:    %.0f M instructions/s: %s\n", r->cpl0_mips,
 		       r->cpl0_mips >= HW_SPEED_MIPS ? "hardware speed"
@@ -228,7 +235,7 @@ static void print_json(const struct report *r, bool ok)
 	       "\"user_nmi\": %s, \"irqchip\": %s, \"vcpu_events\": %s, \"sync_regs\": %d, "
 	       "\"memory_fault_info\": %s, \"max_vcpus\": %u, \"valid_regs_einval\": %s, "
 	       "\"dirty_regs_einval\": %s, \"madv_hwpoison\": \"%s\", \"cpl0_mips\": %.1f, "
-	       "\"cpl0_hardware_speed\": %s, \"ok\": %s}\n",
+	       "\"cpl0_hardware_speed\": %s, \"dirty_log\": %s, \"dirty_ring_bytes\": %d, \"ok\": %s}\n",
 	       r->api, r->mce_banks, (unsigned long long)r->mcg_cap,
 	       r->mcg_cap & MCG_CTL_P ? "true" : "false", r->mcg_cap & MCG_SER_P ? "true" : "false",
 	       r->mcg_cap & MCG_LMCE_P ? "true" : "false", (unsigned long long)r->guest_mcg_cap,
@@ -239,7 +246,8 @@ static void print_json(const struct report *r, bool ok)
 	       r->memory_fault_info ? "true" : "false", r->max_vcpus,
 	       r->valid_regs_einval > 0 ? "true" : "false",
 	       r->dirty_regs_einval > 0 ? "true" : "false", r->hwpoison, r->cpl0_mips,
-	       r->cpl0_mips >= HW_SPEED_MIPS ? "true" : "false", ok ? "true" : "false");
+	       r->cpl0_mips >= HW_SPEED_MIPS ? "true" : "false", r->dirty_log > 0 ? "true" : "false",
+	       r->dirty_ring, ok ? "true" : "false");
 }
 
 int host_check(bool json)
@@ -261,6 +269,8 @@ int host_check(bool json)
 	r.memory_fault_info = kvm_check_extension(kvm, KVM_CAP_MEMORY_FAULT_INFO);
 	r.max_vcpus = kvm_max_vcpus(kvm);
 	r.hwpoison = probe_hwpoison();
+	r.dirty_log = kvm_dirty_log_probe(kvm, r.dirty_why, sizeof(r.dirty_why));
+	r.dirty_ring = kvm_check_extension(kvm, KVM_CAP_DIRTY_LOG_RING);
 	if (probe_vm_create(kvm, &p) == 0) {
 		if (r.sync_regs > 0) {
 			r.valid_regs_einval = probe_sync_regs(&p, r.sync_regs, 0);

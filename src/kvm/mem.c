@@ -144,12 +144,19 @@ uint64_t page_bits_next(const struct page_bits *b, uint64_t page)
 
 int mem_track_init(struct guest_mem *m)
 {
-	return page_bits_init(&m->bad, m->size / 4096);
+	if (page_bits_init(&m->bad, m->size / 4096))
+		return -ENOMEM;
+	if (page_bits_init(&m->written, m->size / 4096)) {
+		page_bits_free(&m->bad);
+		return -ENOMEM;
+	}
+	return 0;
 }
 
 void mem_track_free(struct guest_mem *m)
 {
 	page_bits_free(&m->bad);
+	page_bits_free(&m->written);
 }
 
 /* Index of the page holding gpa in the host mapping, or UINT64_MAX if gpa is not RAM. */
@@ -208,5 +215,8 @@ int mem_write(struct guest_mem *m, uint64_t gpa, const void *src, size_t len)
 	if (mem_is_bad(m, gpa, len))
 		return -EHWPOISON;
 	memcpy(h, src, len);
+	if (len && atomic_load(&m->track_written))
+		for (uint64_t p = (uint64_t)(h - m->hva) / 4096; p <= (uint64_t)(h + len - 1 - m->hva) / 4096; p++)
+			page_bits_set(&m->written, p);
 	return 0;
 }

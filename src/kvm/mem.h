@@ -47,6 +47,10 @@ struct guest_mem {
 	/* Pages rasvm must not touch itself: known poisoned (a host error named them) or taken
 	 * away by the simulator. A read of one would raise SIGBUS in rasvm (docs/ras.md). */
 	struct page_bits bad;
+	/* Pages rasvm itself wrote with mem_write() while a migration asks (track_written): KVM's
+	 * dirty log only sees the guest's own writes (state/dirty.c). */
+	struct page_bits written;
+	atomic_bool track_written;
 };
 
 /* e820 types (ACPI 6.5 15.1, Table 15.1) */
@@ -69,7 +73,7 @@ int mem_punch(struct guest_mem *m, uint64_t gpa, uint64_t len);
 void *mem_gpa_to_hva(const struct guest_mem *m, uint64_t gpa, uint64_t len);
 /* Guest physical address of a host pointer into RAM; false when it is not guest RAM. */
 bool mem_hva_to_gpa(const struct guest_mem *m, const void *hva, uint64_t *gpa);
-/* The bad-page map (after mem_layout; allocates). 0 or -ENOMEM. */
+/* The bad-page and written-page maps (after mem_layout; allocates). 0 or -ENOMEM. */
 int mem_track_init(struct guest_mem *m);
 void mem_track_free(struct guest_mem *m);
 void mem_mark_bad(struct guest_mem *m, uint64_t gpa);

@@ -339,7 +339,10 @@ static void do_work(struct vcpu *v)
 	/* A host memory error this vCPU ran into is handled before it runs on. */
 	if (sigbus_pending(v))
 		ras_drain(vm, v);
-	unsigned req = atomic_exchange(&v->requests, 0);
+	/* While an outgoing migration's last round is copied, only vcpu_call()s run: anything
+	 * else asked of the vCPU waits in its request bits, which the stream carries. */
+	unsigned take = vm_frozen(vm) ? VCPU_REQ_CALL : ~0u;
+	unsigned req = atomic_fetch_and(&v->requests, ~take) & take;
 	if (req & (VCPU_REQ_RAS | VCPU_REQ_NMI | VCPU_REQ_IRQ_GED))
 		ras_vcpu_work(v, req);
 	if (req & VCPU_REQ_SIM_TOUCH)
@@ -363,7 +366,7 @@ static void park(struct vcpu *v)
 	l->parked++;
 	pthread_cond_broadcast(&l->cond);
 	while (l->paused && !atomic_load(&l->leave)) {
-		if (atomic_load(&v->requests) & (VCPU_REQ_CALL | VCPU_REQ_RAS)) {
+		if (atomic_load(&v->requests) & (VCPU_REQ_CALL | (vm_frozen(v->vm) ? 0 : VCPU_REQ_RAS))) {
 			pthread_mutex_unlock(&l->lock);
 			do_work(v);
 			pthread_mutex_lock(&l->lock);

@@ -4,7 +4,8 @@
 # the CPER decoder (error records from files and the control socket), the control socket's
 # framer (each input also fed in two and three pieces: the outcomes must not change),
 # command schemas and the HMP parser, and the command line (--qmp, --name, --metrics among
-# the rest). The targets are tests/fuzz/fuzz_*.c, built by
+# the rest), and the snapshot reader (a stream's header and every section's loader, on an
+# offline VM). The targets are tests/fuzz/fuzz_*.c, built by
 # `make fuzzers` and run by tests/fuzz/run; `make fuzz` runs each to 10^6 executions.
 # Longer by hand:
 #   FUZZ_SECONDS=600 tests/run fuzz

@@ -1,4 +1,5 @@
-# Verifies `rasvm check-host` reports every RAS capability in text and JSON from real probes,
+# Verifies `rasvm check-host` reports every RAS capability in text and JSON from real probes
+# (and whether KVM logs a guest's writes, which live migration pre-copies with),
 # and that a user without access to /dev/kvm gets one message saying what to do and exit 69.
 . "$(dirname "$0")/../lib.sh"
 require_kvm
@@ -9,7 +10,7 @@ for line in "KVM API version:              12" "machine-check banks" "supported 
 	"guest MCG_CAP (read back):    0x" \
 	"MCE injection (X86_SET_MCE):  yes" "NMI injection (USER_NMI):     yes" \
 	"rejects bad kvm_valid_regs" "rejects bad kvm_dirty_regs" "MADV_HWPOISON:" \
-	"guest kernel (CPL0) speed:" "verdict:"; do
+	"guest kernel (CPL0) speed:" "dirty page log:" "verdict:"; do
 	expect_has "check-host" out "$line"
 done
 run_rasvm check-host --json
@@ -20,7 +21,8 @@ r = json.load(open(sys.argv[1]))
 need = ["kvm_api_version", "mce_banks", "mcg_cap", "mcg_ser_p", "guest_mcg_cap", "guest_mcg_ser_p",
         "x86_set_mce", "user_nmi",
         "irqchip", "vcpu_events", "sync_regs", "memory_fault_info", "valid_regs_einval",
-        "dirty_regs_einval", "madv_hwpoison", "cpl0_mips", "cpl0_hardware_speed", "ok"]
+        "dirty_regs_einval", "madv_hwpoison", "cpl0_mips", "cpl0_hardware_speed", "dirty_log",
+        "dirty_ring_bytes", "ok"]
 missing = [k for k in need if k not in r]
 assert not missing, missing
 assert r["kvm_api_version"] == 12 and r["mce_banks"] > 0 and r["cpl0_mips"] > 0, r
