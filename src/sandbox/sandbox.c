@@ -9,6 +9,7 @@
 #include "sandbox/sandbox.h"
 
 #include <errno.h>
+#include <sched.h>
 #include <linux/audit.h>
 #include <linux/filter.h>
 #include <linux/seccomp.h>
@@ -74,6 +75,8 @@ static const int common_calls[] = {
 static const int main_calls[] = {
 	__NR_ioctl, __NR_clone, __NR_clone3, __NR_ppoll, __NR_unlinkat, __NR_timer_create,
 	__NR_timer_delete, __NR_prctl, __NR_seccomp, __NR_mincore /* --stats */,
+	/* An incoming migration: the main thread reads the stream and answers the source. */
+	__NR_recvfrom, __NR_sendto, __NR_shutdown, __NR_process_vm_readv,
 #ifdef __NR_poll
 	__NR_poll,
 #endif
@@ -89,8 +92,12 @@ static const int vcpu_calls[] = {
 };
 
 /* The control socket: its clients, client-mode and TCP sockets, and the files an operator
- * names (--metrics FILE, migrate file:PATH). */
+ * names (--metrics FILE, migrate file:PATH). It starts the outgoing migration's thread (a
+ * thread, never a process: see the clone block), which keeps to the same list: the stream's
+ * socket or file, /proc/self/pagemap, KVM's dirty log, and guest pages read with
+ * process_vm_readv (a poisoned page then fails the call instead of raising SIGBUS). */
 static const int control_calls[] = {
+	__NR_clone, __NR_clone3, __NR_process_vm_readv,
 	__NR_ioctl, __NR_ppoll, __NR_accept4, __NR_accept, __NR_recvfrom, __NR_recvmsg,
 	__NR_sendto, __NR_sendmsg, __NR_shutdown, __NR_socket, __NR_connect, __NR_bind,
 	__NR_listen, __NR_setsockopt, __NR_getsockopt, __NR_getsockname, __NR_getpeername,
@@ -158,12 +165,14 @@ static int build(struct prog *p, enum sandbox_kind kind)
 	r |= emit(p, STMT(BPF_RET | BPF_K, SECCOMP_RET_KILL_PROCESS));
 	r |= emit(p, STMT(BPF_LD | BPF_W | BPF_ABS, offsetof(struct seccomp_data, nr)));
 	unsigned first = p->n, trap = first + total, allow = trap + 1, ioctl_block = allow + 1;
-	unsigned prctl_block = ioctl_block + 8;
+	unsigned prctl_block = ioctl_block + 8, clone_block = prctl_block + 4, clone3_block = clone_block + 5;
 	for (unsigned l = 0; l < 2; l++) {
 		for (size_t i = 0; i < counts[l]; i++) {
 			unsigned here = p->n, nr = (unsigned)lists[l][i];
 			unsigned target = nr == __NR_ioctl ? (ioctl ? ioctl_block : trap)
-					  : nr == __NR_prctl ? prctl_block : allow;
+					  : nr == __NR_prctl ? prctl_block
+					  : nr == __NR_clone ? clone_block
+					  : nr == __NR_clone3 ? clone3_block : allow;
 			r |= emit(p, JUMP(BPF_JMP | BPF_JEQ | BPF_K, nr, (uint8_t)(target - here - 1), 0));
 		}
 	}
@@ -185,6 +194,15 @@ static int build(struct prog *p, enum sandbox_kind kind)
 	r |= emit(p, JUMP(BPF_JMP | BPF_JEQ | BPF_K, PR_SET_NO_NEW_PRIVS, 0, 1));
 	r |= emit(p, STMT(BPF_RET | BPF_K, SECCOMP_RET_ALLOW));
 	r |= emit(p, STMT(BPF_RET | BPF_K, SECCOMP_RET_TRAP));
+	/* clone: threads only (CLONE_THREAD in the flags, args[0]); a process is refused. */
+	r |= emit(p, STMT(BPF_LD | BPF_W | BPF_ABS, offsetof(struct seccomp_data, args[0])));
+	r |= emit(p, STMT(BPF_ALU | BPF_AND | BPF_K, CLONE_THREAD));
+	r |= emit(p, JUMP(BPF_JMP | BPF_JEQ | BPF_K, CLONE_THREAD, 0, 1));
+	r |= emit(p, STMT(BPF_RET | BPF_K, SECCOMP_RET_ALLOW));
+	r |= emit(p, STMT(BPF_RET | BPF_K, SECCOMP_RET_TRAP));
+	/* clone3: its flags are in memory, which a filter cannot read; "not implemented" makes
+	 * glibc's pthread_create fall back to clone, checked above. */
+	r |= emit(p, STMT(BPF_RET | BPF_K, SECCOMP_RET_ERRNO | ENOSYS));
 	return r ? -ENOMEM : (total > 200 ? -E2BIG : 0);
 }
 

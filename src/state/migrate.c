@@ -763,7 +763,11 @@ int migrate_start(struct vm *vm, const char *uri, char *why, size_t len)
 	m->total = vm->mem.size;
 	atomic_store(&m->cancel, false);
 	sigset_t all, old;
-	sigfillset(&all); /* signals belong to the main and vCPU threads */
+	sigfillset(&all); /* signals belong to the main and vCPU threads, except the ones a
+			   * thread's own calls raise: a blocked SIGBUS or the sandbox's SIGSYS would
+			   * kill the process instead of reaching rasvm's handlers */
+	sigdelset(&all, SIGBUS);
+	sigdelset(&all, SIGSYS);
 	pthread_sigmask(SIG_SETMASK, &all, &old);
 	r = pthread_create(&m->thread, NULL, out_thread, c);
 	pthread_sigmask(SIG_SETMASK, &old, NULL);
