@@ -54,7 +54,10 @@ void state_header_from_vm(const struct vm *vm, struct state_header *h)
 		h->section[h->nsections++] = (struct header_section){ state_sections[i].tag, state_sections[i].version };
 	cpu_words(vm->cpuid, h->vendor, &h->signature, h->features);
 	/* The bit rasvm sets in every vCPU's CPUID (kvm/x86/cpu.c) is not the host's. */
-	h->xsave_size = vm->vm_fd >= 0 ? cpu_state_xsave_size(vm->vm_fd) : cpu_state_xsave_size(vm->kvm_fd);
+	/* Asked of /dev/kvm, not of the VM: the control socket's thread calls this while the
+	 * main thread may be replacing the VM (a reset), and KVM gives both the same answer (the
+	 * process's XSAVE permissions, not the VM's). */
+	h->xsave_size = cpu_state_xsave_size(vm->kvm_fd);
 	h->mcg_cap = atomic_load(&((struct vm *)vm)->mcg_cap);
 	h->cpus = vm->ncpus;
 	h->memory = vm->mem.size;
@@ -109,6 +112,6 @@ void state_compat_vm(const struct vm *vm, const struct state_header *h, struct c
 	struct state_host host;
 
 	state_header_from_vm(vm, &local);
-	state_host_from_kvm(vm->kvm_fd, vm->vm_fd, &host);
+	state_host_from_kvm(vm->kvm_fd, -1, &host); /* not vm_fd: see state_header_from_vm */
 	state_compat(h, state_sections, state_nsections, &host, &local, c);
 }
