@@ -46,7 +46,7 @@ static void header_for(struct state_header *h, unsigned cpus)
 	h->ras_queue = 8;
 	strcpy(h->ras_policy, "both");
 	strcpy(h->scenario, "seed");
-	mem_layout(&m, NULL, h->memory);
+	mem_layout(&m, (uint8_t *)0x7f0000000000ULL, h->memory); /* the layout only: never dereferenced */
 	mem_punch(&m, LAYOUT_ERROR_REGION, 4096);
 	for (unsigned i = 0; i < m.nregions; i++) {
 		h->region[i].gpa = m.region[i].gpa;
