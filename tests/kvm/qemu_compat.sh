@@ -122,7 +122,7 @@ if command -v promtool >/dev/null; then
 	promtool check metrics <"$TMP/vm-a.prom" >"$TMP/promtool.out" 2>&1 && ok "promtool check metrics: the --metrics file" || { not_ok "promtool"; cat "$TMP/promtool.out"; }
 	"$RASVM" ctl "$sock" query-metrics >"$TMP/qm.txt" 2>&1 && promtool check metrics <"$TMP/qm.txt" >/dev/null 2>&1 && ok "promtool check metrics: query-metrics" || not_ok "query-metrics"
 else
-	echo "# promtool missing: the format checks are skipped"
+	not_ok "promtool is missing (scripts/install-deps test installs Debian's prometheus package)"
 fi
 grep -q '^rasvm_ras_lost_total{vm="vm-a"} 0$' "$TMP/vm-a.prom" && grep -q '^rasvm_host_memory_errors_total{vm="vm-a",action="optional"} 2$' "$TMP/vm-a.prom" &&
 	grep -q '^rasvm_ras_delivered_total{vm="vm-a",path="ghes",source="async"} 2$' "$TMP/vm-a.prom" &&
