@@ -67,8 +67,10 @@ static const char usage_run[] =
 	"                      lsb=21 the whole 2 MiB granule) before the guest runs; the guest's\n"
 	"                      next access reports it (action required), or with ,ao the host\n"
 	"                      reports it at once (action optional). Repeatable\n"
-	"  --guest-poison      let the guest ask for its own pages to be poisoned through the\n"
-	"                      test port (the test guest's RAS scenarios and rasvm demo use it)\n"
+	"  --guest-poison[=sim|host]  let the guest ask for its own pages to be poisoned through\n"
+	"                      the test port (the test guest's RAS scenarios and rasvm demo use it):\n"
+	"                      by the simulator (sim, the default), or by the host kernel itself\n"
+	"                      (host: MADV_HWPOISON, where check-host says it works)\n"
 	"  --qmp PATH          serve the QEMU Machine Protocol on a Unix socket at PATH (mode\n"
 	"                      0600; see docs/qmp.md and 'rasvm ctl'). QEMU's spellings work too:\n"
 	"                      unix:PATH[,server=on|off][,wait=on|off] and\n"
@@ -527,8 +529,10 @@ static int parse_run_option(int argc, char *const argv[], int *i, struct config 
 		int r = parse_metrics(v, c, err, errlen);
 		if (r)
 			return r;
-	} else if (!strcmp(argv[*i], "--guest-poison")) {
+	} else if (!strcmp(argv[*i], "--guest-poison") || !strcmp(argv[*i], "--guest-poison=sim")) {
 		c->guest_poison = true;
+	} else if (!strcmp(argv[*i], "--guest-poison=host")) {
+		c->guest_poison = c->guest_poison_host = true;
 	} else if (take(argc, argv, i, "--kernel", &v, &missing)) {
 		if (missing || !*v)
 			return fail(err, errlen, "--kernel needs a file name");
@@ -688,6 +692,10 @@ static int validate_arm64(const struct config *c, char *err, size_t errlen)
 	if (ras_sources_check(&c->ras, &why))
 		return fail(err, errlen, "--ras-block-size %u / --ras-poll-ms %u: %s", c->ras.block_length,
 			    c->ras.poll_ms, why);
+	if (LAYOUT_ARM64_ERROR_REGION + ghes_region_size(&c->ras) > LAYOUT_ARM64_ERROR_REGION_END)
+		return fail(err, errlen, "--ras-block-size %u: the error region would not fit its %llu KiB",
+			    c->ras.block_length,
+			    (unsigned long long)((LAYOUT_ARM64_ERROR_REGION_END - LAYOUT_ARM64_ERROR_REGION) >> 10));
 	return 0;
 }
 
@@ -785,9 +793,9 @@ int config_parse(int argc, char *const argv[], struct config *c, char *err, size
 			if (r == 1 && !strcmp(argv[i], "--arch")) {
 				const char *a = i + 1 < argc ? argv[++i] : "";
 				if (!strcmp(a, "x86"))
-					c->arch = ACPI_ARCH_X86, r = 0;
+					c->arch = ACPI_ARCH_X86, c->arch_given = true, r = 0;
 				else if (!strcmp(a, "arm64"))
-					c->arch = ACPI_ARCH_ARM64, r = 0;
+					c->arch = ACPI_ARCH_ARM64, c->arch_given = true, r = 0;
 				else
 					r = fail(err, errlen, "--arch '%s': use x86 or arm64", a);
 			} else if (r == 1 && argv[i][0] != '-' && !c->path) {
@@ -865,6 +873,16 @@ int config_parse(int argc, char *const argv[], struct config *c, char *err, size
 	default:
 		return 0;
 	}
+}
+
+int config_check_machine(const struct config *c, enum acpi_arch arch, char *err, size_t errlen)
+{
+	/* config_parse checked x86's limits, which arm64's are within (fewer vCPUs, more RAM). */
+	if (arch != ACPI_ARCH_ARM64)
+		return 0;
+	if (c->boot != LOADER_BOOT_DEFAULT)
+		return fail(err, errlen, "--boot chooses an x86 boot protocol; an arm64 Image has one (booting.rst)");
+	return validate_arm64(c, err, errlen);
 }
 
 int config_check_host(const struct config *c, uint64_t host_ram, unsigned kvm_max_vcpus, char *err,

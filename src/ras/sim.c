@@ -10,9 +10,9 @@
 #include <sys/syscall.h>
 #include <unistd.h>
 
+#include "kvm/arch.h"
 #include "log.h"
 #include "ras/sigbus.h"
-#include "rasvm/layout.h"
 #include "vm.h"
 
 #define PAGE 4096ULL
@@ -60,7 +60,7 @@ int sim_check(struct vm *vm, uint64_t gpa, unsigned lsb)
 	/* The whole granule: all guest RAM in one region (so no wrap-around and no hole), none
 	 * of it rasvm's GHES pages, which rasvm writes while the guest runs (a real host error
 	 * there is repaired by ras.c; the simulator just declines). */
-	if (start < LAYOUT_ERROR_REGION_END && start + span > LAYOUT_ERROR_REGION)
+	if (start < arch_machine.error_region_end && start + span > arch_machine.error_region)
 		return -EBUSY;
 	return mem_gpa_to_hva(&vm->mem, start, span) ? 0 : -EFAULT;
 }
