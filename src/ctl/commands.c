@@ -270,6 +270,8 @@ static json_t *cmd_inject_host_error(struct vm *vm, json_t *a, const char **cls,
 		return FAIL("0x%llx is not guest RAM", (unsigned long long)gpa);
 	if (r == -EBUSY)
 		return FAIL("0x%llx is in rasvm's GHES status blocks", (unsigned long long)gpa);
+	if (r == -EEXIST)
+		return FAIL("0x%llx is already poisoned", (unsigned long long)gpa);
 	if (r)
 		return FAIL("%s", strerror(-r));
 	/* Which it was: the kernel's own memory failure, or rasvm's simulator. */
