@@ -9,20 +9,6 @@
 #include "guest.h"
 #include "rasvm/layout.h"
 
-static inline void outw(uint16_t port, uint16_t v) { __asm__ volatile("outw %0, %1" ::"a"(v), "Nd"(port)); }
-static inline uint16_t inw(uint16_t port)
-{
-	uint16_t v;
-	__asm__ volatile("inw %1, %0" : "=a"(v) : "Nd"(port));
-	return v;
-}
-static inline uint32_t inl(uint16_t port)
-{
-	uint32_t v;
-	__asm__ volatile("inl %1, %0" : "=a"(v) : "Nd"(port));
-	return v;
-}
-
 /* Survive what the control socket sends meanwhile: machine checks in kernel code resume at
  * the fixup, records are handled quietly. */
 static void hostile_setup(void)

@@ -153,6 +153,15 @@ static void scenario_wait(uint64_t cpu)
 		__asm__ volatile("sti; hlt");
 }
 
+/* chatter: print numbered lines until stopped (a console nobody reads must not stall rasvm). */
+static void scenario_chatter(uint64_t cpu)
+{
+	if (cpu != 0)
+		park();
+	for (uint64_t i = 0;; i++)
+		printf("chatter: line %lu of a guest that never stops talking\n", i);
+}
+
 static void scenario_hang(uint64_t cpu)
 {
 	(void)cpu;
@@ -519,6 +528,7 @@ static const struct scenario {
 	{ "triple-fault", scenario_triple_fault, "triple fault (exit 80)" },
 	{ "hang", scenario_hang, "halt every vCPU with interrupts off (exit 81)" },
 	{ "wait", scenario_wait, "idle with interrupts on until rasvm is stopped" },
+	{ "chatter", scenario_chatter, "print numbered lines until rasvm is stopped" },
 	{ "hostile-testport", hostile_testport, "bad test-port blocks, a flood, poison requests rasvm must refuse, its own block's page (--guest-poison)" },
 	{ "hostile-ghes", scenario_hostile_ghes, "every offset and width of the GHES registers, garbage over blocks and tables, then a real error (--guest-poison)" },
 	{ "hostile-insn", scenario_hostile_insn, "an instruction KVM cannot emulate on the GHES register page (exit 84)" },

@@ -3,7 +3,9 @@
 # kernel build runs them (scripts/Makefile.lib: cmd_gzip, cmd_*_with_size), so that rasvm's
 # decompressor is checked against independent encoders:
 #   tests/golden/linux/vmlinux.{gz,bz2,lzma,xz,lzo,lz4,zst}  a vmlinux-like ELF, compressed
-#   tests/fuzz/seeds/linux/*                                  small vmlinux and bzImages
+#   tests/fuzz/seeds/linux/*                                  small vmlinux and bzImages; the
+#     *-small ones with the small dictionaries and windows the fuzz build's limits accept
+#     (Makefile, FUZZ_LINUX_LIMITS)
 # The ELF (tests/unit/test_linux_boot.c knows its layout; nothing is Linux code):
 #   PT_LOAD text   paddr 0x1000000, vaddr 0xffffffff81000000, 0x3000 bytes, R X,
 #                  byte i = (i * 7 + 3) & 0xff; e_entry 0x1000000 (startup_64)
@@ -68,6 +70,9 @@ compress() { # FORMAT IN: the compressed stream on stdout, with the size appende
 	lzo) lzop -9 <"$2"; size_append "$2" ;;
 	lz4) lz4 -l -9 - - <"$2"; size_append "$2" ;;
 	zst) zstd -q -22 --ultra <"$2"; size_append "$2" ;;
+	lzma-small) lzma -1 <"$2"; size_append "$2" ;;                           # 1 MiB dictionary
+	xz-small) xz --check=crc32 --x86 --lzma2=,dict=1MiB <"$2"; size_append "$2" ;;
+	zst-small) zstd -q -3 <"$2"; size_append "$2" ;;                         # 2 MiB window
 	esac
 }
 for f in gz bz2 lzma xz lzo lz4 zst; do
@@ -76,7 +81,7 @@ done
 
 # Fuzz seeds: the small ELF as it is, and wrapped in a bzImage (protocol 2.15) per format.
 cp "$tmp/small.bin" "$seeds/vmlinux"
-for f in gz lz4 xz zst lzo bz2 lzma; do
+for f in gz lz4 xz zst lzo bz2 lzma xz-small lzma-small zst-small; do
 	compress $f "$tmp/small.bin" >"$tmp/payload"
 	python3 - "$tmp/payload" "$seeds/bzimage-$f" <<'PY'
 import struct, sys

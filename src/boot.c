@@ -10,6 +10,7 @@
 #include <errno.h>
 #include <fcntl.h>
 #include <limits.h>
+#include <malloc.h>
 #include <signal.h>
 #include <stdarg.h>
 #include <stdio.h>
@@ -30,6 +31,7 @@
 #include "ras/ras.h"
 #include "ras/sigbus.h"
 #include "ras/sim.h"
+#include "sandbox/sandbox.h"
 #include "stats.h"
 #include "vm.h"
 
@@ -249,7 +251,7 @@ int boot_run(const struct config *cfg)
 	struct image img;
 	char err[256];
 	uint8_t *ram = NULL;
-	int code;
+	int code, r;
 	sigset_t mask, old;
 
 	log_verbose = cfg->verbose;
@@ -319,7 +321,15 @@ int boot_run(const struct config *cfg)
 		code = EXIT_OS;
 		goto free_vcpus;
 	}
-	if (vcpu_signals_init() || sigbus_init(&vm))
+	/* Files libraries open on first use, opened now rather than once the sandbox forbids it:
+	 * jansson seeds its hash tables from /dev/urandom, glibc's gmtime_r (the CPER time
+	 * stamps) reads /etc/localtime. And glibc's malloc opens /sys and /proc files when it
+	 * makes a thread its own arena and when it shrinks one: one arena for every thread
+	 * (rasvm allocates little, and rarely, once running) avoids both. */
+	json_object_seed(0);
+	tzset();
+	mallopt(M_ARENA_MAX, 1);
+	if (vcpu_signals_init() || sigbus_init(&vm) || sandbox_init((enum sandbox_mode)cfg->sandbox))
 		goto destroy_life;
 	if (ras_init(&vm, &arch_ras_ops)) {
 		log_err("cannot set up guest RAS: out of memory");
@@ -335,11 +345,23 @@ int boot_run(const struct config *cfg)
 		goto exit_devices;
 	}
 	poison_at_start(&vm);
+	struct stats_files stats = { .statm = -1 };
+	if (cfg->stats_path)
+		stats_open(cfg->stats_path, &stats);
+	/* The VM is built: from here on the main thread (and the vCPU threads it starts, which
+	 * narrow it further) keeps to its allow-list. */
+	if ((r = sandbox_enter(SANDBOX_MAIN))) {
+		log_err("--sandbox: the kernel refused the filter (%s); --sandbox off runs without", strerror(-r));
+		code = EXIT_OS;
+		goto stop_qmp;
+	}
 	code = run_boots(&vm, &img);
 	ras_drain(&vm, NULL);
 	ras_summary(&vm);
-	if (cfg->stats_path)
-		stats_write(cfg->stats_path, &vm);
+	if (sandbox_refused())
+		log_warn("sandbox: %llu system call(s) refused during the run", (unsigned long long)sandbox_refused());
+	stats_write(&stats, &vm);
+stop_qmp:
 	qmp_stop(&vm);
 exit_devices:
 	devices_exit(&vm);

@@ -16,7 +16,8 @@ int bootinfo_write(struct guest_mem *mem, unsigned cpus, const char *scenario, u
 
 	_Static_assert(BOOTINFO_OFF_E820 + BOOTINFO_E820_MAX * BOOTINFO_E820_ENTRY_SIZE <= 4096,
 		       "the e820 copy fits the boot-info page");
-	_Static_assert(BOOTINFO_OFF_SCENARIO + BOOTINFO_SCENARIO_LEN <= BOOTINFO_OFF_RESETS &&
+	_Static_assert(BOOTINFO_OFF_RSDP + 8 <= BOOTINFO_OFF_SCENARIO &&
+			       BOOTINFO_OFF_SCENARIO + BOOTINFO_SCENARIO_LEN <= BOOTINFO_OFF_RESETS &&
 			       BOOTINFO_OFF_RESETS + 4 <= BOOTINFO_OFF_MCG_CAP &&
 			       BOOTINFO_OFF_MCG_CAP + 4 <= BOOTINFO_OFF_E820,
 		       "scenario, then resets, MCG_CAP, then the e820 copy");

@@ -85,6 +85,10 @@ static const char usage_run[] =
 	"  --metrics FILE[,interval=SECONDS]  keep FILE a Prometheus text file of the RAS\n"
 	"                      counters (rewritten atomically every SECONDS, default 15, and at\n"
 	"                      exit); see docs/fleet.md\n"
+	"  --sandbox MODE      on (default): confine every thread to the system calls its work\n"
+	"                      needs once the VM is built, refusing others with EPERM; strict: a\n"
+	"                      refused call ends rasvm (exit 70); off: for debugging. The default\n"
+	"                      comes from $RASVM_SANDBOX when set (see docs/sandbox.md)\n"
 	"  -S, --paused        build the VM but start no guest code until the control socket's\n"
 	"                      cont (QEMU's -S); query-status says prelaunch until then\n"
 	"  --stats FILE        write start-up time and memory figures to FILE when the VM ends\n"
@@ -485,6 +489,12 @@ static int parse_metrics(const char *v, struct config *c, char *err, size_t errl
 	return 0;
 }
 
+/* on, off, strict; -1 otherwise. */
+static int parse_sandbox(const char *v)
+{
+	return !strcmp(v, "off") ? 0 : !strcmp(v, "on") ? 1 : !strcmp(v, "strict") ? 2 : -1;
+}
+
 static int parse_run_option(int argc, char *const argv[], int *i, struct config *c, char *err,
 			    size_t errlen)
 {
@@ -577,6 +587,11 @@ static int parse_run_option(int argc, char *const argv[], int *i, struct config 
 		c->verbose = true;
 	} else if (!strcmp(argv[*i], "-S") || !strcmp(argv[*i], "--paused")) {
 		c->start_paused = true;
+	} else if (take(argc, argv, i, "--sandbox", &v, &missing)) {
+		int m = missing ? -1 : parse_sandbox(v);
+		if (m < 0)
+			return fail(err, errlen, "--sandbox takes on, off or strict");
+		c->sandbox = m;
 	} else {
 		return fail(err, errlen, "run: unknown option '%s'; see 'rasvm run --help'", argv[*i]);
 	}
@@ -727,11 +742,19 @@ int config_parse(int argc, char *const argv[], struct config *c, char *err, size
 		.ras = { .mask = RAS_SOURCES_DEFAULT, .block_length = GHES_BLOCK_DEFAULT,
 			 .poll_ms = GHES_POLL_DEFAULT_MS },
 		.ras_queue = RAS_QUEUE_DEFAULT_RECORDS,
+		.sandbox = CONFIG_SANDBOX_DEFAULT,
 		.cper_type = 3, /* multi-bit ECC: what a lost page usually is */
 		.cper_lsb = 12,
 	};
 	if (argc < 2)
 		return fail(err, errlen, "no command given; try 'rasvm --help'");
+	/* The default mode from the environment (a test suite asks for strict); --sandbox wins. */
+	const char *env = getenv("RASVM_SANDBOX");
+	if (env && *env) {
+		c->sandbox = parse_sandbox(env);
+		if (c->sandbox < 0)
+			return fail(err, errlen, "RASVM_SANDBOX='%.16s': use on, off or strict", env);
+	}
 
 	const char *cmd = argv[1];
 	if (!strcmp(cmd, "-h") || !strcmp(cmd, "--help") || !strcmp(cmd, "help"))

@@ -69,6 +69,18 @@ struct qmp_listen {
 #define CONFIG_DEFAULT_MEMORY (128ULL << 20)
 #define CONFIG_DEFAULT_CPUS 1
 #define CONFIG_DEFAULT_SCENARIO "boot"
+/* The sanitizers' runtimes make system calls of their own (and fork a symbolizer on a
+ * report): their builds start unconfined; --sandbox on still asks for it. */
+#if defined(__SANITIZE_ADDRESS__) || defined(__SANITIZE_THREAD__)
+#define CONFIG_SANDBOX_DEFAULT 0
+#elif defined(__has_feature)
+#if __has_feature(address_sanitizer) || __has_feature(thread_sanitizer)
+#define CONFIG_SANDBOX_DEFAULT 0
+#endif
+#endif
+#ifndef CONFIG_SANDBOX_DEFAULT
+#define CONFIG_SANDBOX_DEFAULT 1 /* SANDBOX_ON */
+#endif
 
 struct config {
 	enum command cmd;
@@ -84,6 +96,7 @@ struct config {
 	char scenario[BOOTINFO_SCENARIO_LEN];
 	bool verbose;              /* log test-port and device events to stderr */
 	bool start_paused;         /* -S: hold the vCPUs until cont */
+	int sandbox;               /* --sandbox: enum sandbox_mode (off, on, strict) */
 	const char *stats_path;    /* write run statistics (bench) here */
 	bool json;                 /* check-host --json */
 	struct ras_sources ras;    /* --ras-sources, --ras-block-size, --ras-poll-ms */

@@ -2,6 +2,7 @@
 #include "stats.h"
 
 #include <errno.h>
+#include <fcntl.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -12,16 +13,17 @@
 #include "ras/ras.h"
 
 /* Resident set of the whole process, from /proc/self/statm (second field, in pages). */
-static uint64_t rss_bytes(void)
+static uint64_t rss_bytes(int statm)
 {
 	unsigned long size = 0, resident = 0;
-	FILE *f = fopen("/proc/self/statm", "r");
+	char buf[128];
+	ssize_t n = statm >= 0 ? pread(statm, buf, sizeof(buf) - 1, 0) : -1;
 
-	if (!f)
+	if (n <= 0)
 		return 0;
-	if (fscanf(f, "%lu %lu", &size, &resident) != 2)
+	buf[n] = '\0';
+	if (sscanf(buf, "%lu %lu", &size, &resident) != 2)
 		resident = 0;
-	fclose(f);
 	return (uint64_t)resident * (uint64_t)sysconf(_SC_PAGESIZE);
 }
 
@@ -44,16 +46,29 @@ static uint64_t guest_resident_bytes(const struct guest_mem *m)
 	return total * page;
 }
 
-int stats_write(const char *path, struct vm *vm)
+int stats_open(const char *path, struct stats_files *f)
 {
-	uint64_t rss = rss_bytes();
-	uint64_t guest = guest_resident_bytes(&vm->mem);
-	FILE *f = fopen(path, "w");
-
-	if (!f) {
-		log_warn("--stats %s: cannot write: %s", path, strerror(errno));
-		return -errno;
+	f->out = fopen(path, "w");
+	f->statm = open("/proc/self/statm", O_RDONLY | O_CLOEXEC);
+	if (!f->out) {
+		int err = errno;
+		log_warn("--stats %s: cannot write: %s", path, strerror(err));
+		if (f->statm >= 0)
+			close(f->statm);
+		f->statm = -1;
+		return -err;
 	}
+	return 0;
+}
+
+void stats_write(struct stats_files *sf, struct vm *vm)
+{
+	FILE *f = sf->out;
+
+	if (!f)
+		return;
+	uint64_t rss = rss_bytes(sf->statm);
+	uint64_t guest = guest_resident_bytes(&vm->mem);
 	fprintf(f, "first_testport_ns %llu\n", (unsigned long long)atomic_load(&vm->first_testport_ns));
 	fprintf(f, "rss_kib %llu\n", (unsigned long long)(rss >> 10));
 	fprintf(f, "guest_resident_kib %llu\n", (unsigned long long)(guest >> 10));
@@ -61,5 +76,7 @@ int stats_write(const char *path, struct vm *vm)
 	if (vm->ras)
 		ras_stats(vm->ras, f);
 	fclose(f);
-	return 0;
+	if (sf->statm >= 0)
+		close(sf->statm);
+	*sf = (struct stats_files){ .statm = -1 };
 }

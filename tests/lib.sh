@@ -2,10 +2,14 @@
 # check failed, 77 when it needs /dev/kvm and there is none.
 set -u
 ROOT=$(cd "$(dirname "${BASH_SOURCE[0]}")/.." && pwd)
+export ROOT # for the python3 helpers the tests run (tests/qmp_client.py)
 BUILD=${BUILD:-build}
 case $BUILD in /*) ;; *) BUILD=$ROOT/$BUILD ;; esac
 RASVM=${RASVM:-$BUILD/rasvm}
 case $RASVM in /*) ;; *) RASVM=$ROOT/$RASVM ;; esac
+# Every rasvm the tests start keeps to its sandbox strictly: a system call an allow-list
+# lacks ends it (exit 70) instead of being refused quietly, so the tests find it.
+export RASVM_SANDBOX=${RASVM_SANDBOX:-strict}
 TMP=$(mktemp -d)
 trap 'rm -rf "$TMP"' EXIT
 failed=0

@@ -152,7 +152,7 @@ static void say(struct gline *g, int depth, const char *fmt, ...)
 	va_start(ap, fmt);
 	vsnprintf(body, sizeof(body), fmt, ap);
 	va_end(ap);
-	snprintf(line, sizeof(line), "%s%s%s", g->pfx, "    " + (4 - depth), body);
+	snprintf(line, sizeof(line), "%s%s%s", g->pfx, &"    "[4 - depth], body);
 	g->out(g->ctx, line);
 }
 

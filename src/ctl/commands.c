@@ -5,6 +5,11 @@
  * check values.
  */
 #include <errno.h>
+#include <fcntl.h>
+#include <signal.h>
+#include <sys/syscall.h>
+#include <sys/wait.h>
+#include <unistd.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -19,6 +24,7 @@
 #include "kvm/arch.h"
 #include "kvm/vcpu.h"
 #include "ras/ras.h"
+#include "sandbox/sandbox.h"
 #include "vm.h"
 
 #ifndef RASVM_VERSION
@@ -371,7 +377,48 @@ static json_t *cmd_query_ras(struct vm *vm, json_t *a, const char **cls, char *d
 
 /* Every ARG_UINT has its bounds (name, type, required, min, max): a JSON integer larger than
  * the handler's variable is refused with QEMU's words, never truncated. */
+/* x-sandbox-test: a thread tries a call its kind may not make (the vCPU thread opens a file,
+ * the control socket's thread starts a process); says whether the sandbox refused it. */
+static int vcpu_tries_open(struct vcpu *v, void *arg)
+{
+	(void)v, (void)arg;
+	int fd = openat(AT_FDCWD, "/", O_RDONLY | O_DIRECTORY | O_CLOEXEC);
+	if (fd < 0)
+		return -errno;
+	close(fd);
+	return 0;
+}
+
+static json_t *cmd_sandbox_test(struct vm *vm, json_t *a, const char **cls, char *desc, size_t desclen)
+{
+	const char *thread = json_string_value(json_object_get(a, "thread"));
+	const char *call;
+	int r;
+
+	(void)cls;
+	if (!strcmp(thread, "vcpu")) {
+		call = "openat";
+		r = vcpu_call(&vm->vcpu[0], vcpu_tries_open, NULL, 2000);
+		if (r == -EAGAIN || r == -ETIMEDOUT)
+			return FAIL("vcpu 0 did not answer (between boots?)");
+	} else if (!strcmp(thread, "control")) {
+		call = "clone";
+		pid_t pid = (pid_t)syscall(SYS_clone, SIGCHLD, 0, 0, 0, 0);
+		if (pid == 0)
+			_exit(0);
+		if (pid > 0)
+			waitpid(pid, NULL, 0);
+		r = pid < 0 ? -errno : 0;
+	} else {
+		return FAIL("'thread' must be vcpu or control");
+	}
+	return json_pack("{s:s,s:s,s:s,s:I}", "thread", thread, "call", call, "result",
+			 r == -EPERM ? "refused" : r ? strerror(-r) : "allowed",
+			 "refused-total", (json_int_t)sandbox_refused());
+}
+
 static const struct qmp_arg no_args[] = { { 0 } };
+static const struct qmp_arg sandbox_test_args[] = { { "thread", ARG_STR, true, 0, 0 }, { 0 } };
 static const struct qmp_arg ghes_args[] = {
 	{ "cper", ARG_STR, true, 0, 0 },
 	{ "source", ARG_UINT, false, 0, UINT16_MAX }, /* a HEST Source ID is 16 bits */
@@ -413,6 +460,7 @@ static const struct qmp_command commands[] = {
 	{ "x-inject-host-memory-error", host_error_args, cmd_inject_host_error },
 	{ "x-inject-mce", mce_args, cmd_inject_mce },
 	{ "query-ras", no_args, cmd_query_ras },
+	{ "x-sandbox-test", sandbox_test_args, cmd_sandbox_test },
 	{ "query-commands", no_args, cmd_query_commands },
 	{ "query-target", no_args, cmd_query_target },
 	{ "query-kvm", no_args, cmd_query_kvm },

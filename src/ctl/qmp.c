@@ -29,6 +29,7 @@
 #include "ctl/metrics.h"
 #include "ctl/protocol.h"
 #include "log.h"
+#include "sandbox/sandbox.h"
 #include "vm.h"
 
 #define QMP_MAX_CLIENTS 64
@@ -356,6 +357,8 @@ static void *qmp_thread(void *arg)
 	struct qmp *q = arg;
 	struct pollfd pfd[QMP_MAX_CLIENTS + CONFIG_QMP_MAX + 1];
 
+	if (sandbox_enter(SANDBOX_CONTROL))
+		log_warn("qmp: the control socket's thread runs unconfined: the kernel refused its sandbox");
 	while (!atomic_load(&q->stop)) {
 		unsigned n = 0;
 		pfd[n++] = (struct pollfd){ .fd = q->wake_fd, .events = POLLIN };
@@ -631,15 +634,18 @@ int qmp_start_listeners(struct vm *vm, const struct qmp_listen *listen, unsigned
 		r = open_listener(q, &q->listen[i], &listen[i]);
 		q->nlisten = i + 1;
 	}
+	/* Before the thread starts (src/vm.h: written before the threads that read it): its
+	 * first command or metrics file already reads it. */
+	vm->qmp = q;
 	if (!r)
 		r = -pthread_create(&q->thread, NULL, qmp_thread, q);
 	if (r) {
+		vm->qmp = NULL;
 		if (r == -EAGAIN || r == -ENOMEM)
 			log_err("qmp: cannot start the control socket: %s", strerror(-r));
 		qmp_free(q);
 		return r;
 	}
-	vm->qmp = q;
 	wait_for_clients(q);
 	return 0;
 }

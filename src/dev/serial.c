@@ -12,6 +12,7 @@
 
 #include "dev/device.h"
 #include "log.h"
+#include "sandbox/sandbox.h"
 #include "rasvm/layout.h"
 #include "vm.h"
 
@@ -42,6 +43,8 @@ static void *writer_thread(void *arg)
 {
 	struct serial *s = arg;
 
+	if (sandbox_enter(SANDBOX_CONSOLE))
+		log_warn("serial: the console writer runs unconfined: the kernel refused its sandbox");
 	pthread_mutex_lock(&s->lock);
 	for (;;) {
 		while (!s->len && !s->stop)

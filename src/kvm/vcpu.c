@@ -18,6 +18,7 @@
 #include "log.h"
 #include "ras/ras.h"
 #include "ras/sim.h"
+#include "sandbox/sandbox.h"
 
 /* The hang watchdog: a vCPU whose guest has not exited for HANG_QUIET_NS is probed, at most
  * once per HANG_QUIET_NS (a probe interrupts the guest: an idle guest, whose timer never
@@ -417,6 +418,10 @@ static void *vcpu_thread(void *arg)
 	struct vm *vm = v->vm;
 	sigset_t set;
 
+	/* Confined first: all it does from here on is the vCPU's work. */
+	int r = sandbox_enter(SANDBOX_VCPU);
+	if (r)
+		vm_end(vm, VM_INTERNAL, 0, "vcpu %u: the kernel refused its sandbox: %s", v->index, strerror(-r));
 	current_run = v->run;
 	sigbus_set_thread_vcpu(v);
 	make_poll_timer(v);

@@ -29,9 +29,15 @@ static const uint8_t magic_lzo[] = { 0x89, 'L', 'Z', 'O', 0x00, 0x0d, 0x0a, 0x1a
 static const uint8_t magic_lz4[] = { 0x02, 0x21, 0x4c, 0x18 }; /* 0x184C2102, little-endian */
 static const uint8_t magic_zstd[] = { 0x28, 0xb5, 0x2f, 0xfd };
 
+/* The limits below that decide how much memory one decompression takes may be set smaller
+ * on the compiler's command line: the libFuzzer target does (Makefile, FUZZ_LINUX_LIMITS),
+ * so that each of its executions does not allocate, and AddressSanitizer poison, the tens of
+ * MiB a real kernel's payload may ask for. */
 /* Legacy LZ4 frame: blocks of at most 8 MiB once decompressed (lib/decompress_unlz4.c,
  * LZ4_DEFAULT_UNCOMPRESSED_CHUNK_SIZE). */
+#ifndef LZ4_LEGACY_BLOCK
 #define LZ4_LEGACY_BLOCK (8u << 20)
+#endif
 /* lzop blocks hold at most 256 KiB (lzop's BLOCK_SIZE; lib/decompress_unlzo.c refuses more). */
 #define LZO_BLOCK (256u * 1024)
 /* lzop header flags (lzop's conf.h, F_*) */
@@ -45,10 +51,14 @@ static const uint8_t magic_zstd[] = { 0x28, 0xb5, 0x2f, 0xfd };
 #define LZOP_VERSION_NEW 0x0940 /* from this version on: version_needed, level, mtime_high */
 /* Memory the xz and lzma decoders may use: the kernel's xz uses a 32 MiB dictionary
  * (scripts/xz_wrap.sh), `lzma -9` 64 MiB. */
+#ifndef LZMA_MEMLIMIT
 #define LZMA_MEMLIMIT (256ULL << 20)
+#endif
 /* Largest zstd window accepted, 2^27 = 128 MiB: ZSTD_WINDOWLOG_LIMIT_DEFAULT, what the
  * kernel build's `zstd -22 --ultra` declares. */
+#ifndef ZSTD_WINDOW_LOG_MAX
 #define ZSTD_WINDOW_LOG_MAX 27
+#endif
 /* First output allocation; it doubles up to the limit. */
 #define OUT_INITIAL (1u << 20)
 /* zlib and bzip2 count in unsigned int: feed them at most this much at a time. */

@@ -122,6 +122,8 @@ static int mq_push(struct mce_queue *q, const struct mce_item *it)
 		q->cap = cap;
 		q->head = 0;
 	}
+	if (!q->count)
+		q->progress_ns = now_ns(); /* the wait starts with the first in line */
 	q->item[(q->head + q->count) % q->cap] = *it;
 	q->count++;
 	return 0;
@@ -152,7 +154,7 @@ uint64_t ras_mce_queued_reports(const struct ras *ras)
 /* Queue a page's machine check for a vCPU's thread. */
 static void queue_mce(struct ras *ras, struct vcpu *target, const struct ras_report *rep)
 {
-	struct mce_item it = { .report = *rep, .kind = MCE_PAGE_PRIMARY, .since_ns = now_ns() };
+	struct mce_item it = { .report = *rep, .kind = MCE_PAGE_PRIMARY };
 
 	mce_encode(rep->action_required, ras->amd_guest, rep->gpa, 12, &it.record);
 	int r = mq_push(&ras->vcpu[target->index].q, &it);
@@ -236,7 +238,7 @@ static void injected(struct ras *ras, struct vcpu *v, const struct mce_item *it,
 	 * guest turned on local machine checks (SDM 16.3.1.5; QEMU decides the same way). */
 	if (it->kind != MCE_PAGE_PRIMARY || !ras->intel_broadcast || local)
 		return;
-	struct mce_item b = { .kind = MCE_BROADCAST, .since_ns = now_ns(), .report.vcpu = -1 };
+	struct mce_item b = { .kind = MCE_BROADCAST, .report.vcpu = -1 };
 	mce_encode_broadcast(&b.record);
 	for (unsigned i = 0; i < vm->ncpus; i++) {
 		if (i == v->index || mq_push(&ras->vcpu[i].q, &b))
@@ -264,6 +266,7 @@ static void mce_pump(struct ras *ras, struct vcpu *v)
 
 		if (res == MCE_INJECTED) {
 			mq_pop(q);
+			q->progress_ns = now_ns();
 			injected(ras, v, &it, local);
 			continue;
 		}
@@ -289,7 +292,7 @@ static void mce_pump(struct ras *ras, struct vcpu *v)
 		}
 		enum ras_drop why = res == MCE_BUSY ? RAS_DROP_MCE_BUSY
 				    : res == MCE_DISABLED ? RAS_DROP_MCE_DISABLED : RAS_DROP_BANK_DISABLED;
-		uint64_t age = now_ns() - it.since_ns;
+		uint64_t age = now_ns() - q->progress_ns;
 		if (res != MCE_BANK_DISABLED && age < ras->mce_wait_ns) {
 			/* Look again soon: often at first, less so the longer the guest takes. */
 			uint64_t later = age / 8;
@@ -690,8 +693,8 @@ int ras_inject_host_error(struct vm *vm, uint64_t gpa, bool ar, unsigned lsb, bo
 int ras_inject_mce(struct vm *vm, unsigned cpu, const struct mce_record *r, bool broadcast)
 {
 	struct ras *ras = vm->ras;
-	struct mce_item raw = { .record = *r, .kind = MCE_RAW, .since_ns = now_ns(), .report.vcpu = -1 };
-	struct mce_item b = { .kind = MCE_BROADCAST, .since_ns = raw.since_ns, .report.vcpu = -1 };
+	struct mce_item raw = { .record = *r, .kind = MCE_RAW, .report.vcpu = -1 };
+	struct mce_item b = { .kind = MCE_BROADCAST, .report.vcpu = -1 };
 	int ret = 0;
 
 	if (cpu >= vm->ncpus)

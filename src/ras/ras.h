@@ -77,12 +77,15 @@ struct mce_item {
 	struct mce_record record;
 	struct ras_report report;   /* gpa 0 and kind below for what is not a page's report */
 	enum { MCE_PAGE, MCE_PAGE_PRIMARY, MCE_BROADCAST, MCE_RAW } kind;
-	uint64_t since_ns;
 };
 
 struct mce_queue {
 	struct mce_item *item;
 	uint32_t head, count, cap;
+	/* When the guest last made progress for this queue: it took a machine check, or the
+	 * queue was empty until then. What waits gives up once that is RAS_MCE_WAIT_NS ago: a
+	 * guest that never clears MCIP costs one wait for the whole queue, not one each. */
+	uint64_t progress_ns;
 };
 
 /* Where a vCPU's record on a precise sync source (ops->ghes_sync_precise) stands. */

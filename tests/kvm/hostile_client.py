@@ -6,12 +6,14 @@
 # by class, the last query-ras counters, and rasvm's largest resident set.
 #
 # usage: hostile_client.py SOCKET PID [SECONDS] [--burst reset-quit|inject-at-once]
-import json, random, socket, sys, time
+import json, os, random, sys, time
+
+sys.path.insert(0, os.path.join(os.path.dirname(os.path.abspath(__file__)), ".."))
+import qmp_client  # noqa: E402
 
 path, pid = sys.argv[1], int(sys.argv[2])
 limit = float(sys.argv[3]) if len(sys.argv) > 3 and not sys.argv[3].startswith("--") else 60.0
 burst = sys.argv[sys.argv.index("--burst") + 1] if "--burst" in sys.argv else None
-dec = json.JSONDecoder()
 stats = {"answered": 0, "slowest_ms": 0, "errors": {}, "connected": 0, "rss_kib": 0,
          "balanced": None, "lost": None, "reports": None}
 
@@ -29,49 +31,24 @@ class Gone(Exception):
     pass
 
 
-class Client:
-    def __init__(self):
-        self.s = socket.socket(socket.AF_UNIX)
-        self.s.settimeout(10)
-        self.s.connect(path)
-        self.buf = ""
-        self.msg()  # greeting
-        self.cmd("qmp_capabilities")
+def alive():
+    try:
+        return open("/proc/%d/stat" % pid).read().split()[2] != "Z"
+    except OSError:
+        return False
 
-    def msg(self):
-        while True:
-            t = self.buf.lstrip()
-            if t:
-                try:
-                    m, end = dec.raw_decode(t)
-                    self.buf = t[end:]
-                    return m
-                except ValueError:
-                    pass
-            try:
-                data = self.s.recv(65536)
-            except OSError:
-                raise Gone()
-            if not data:
-                raise Gone()
-            self.buf += data.decode()
 
-    def send(self, name, args=None):
-        req = {"execute": name}
-        if args is not None:
-            req["arguments"] = args
-        try:
-            self.s.sendall(json.dumps(req).encode())
-        except OSError:
-            raise Gone()
+class Client(qmp_client.Client):
+    """Counts answers and their latency; any failure of the socket means rasvm went away."""
 
     def cmd(self, name, args=None):
         t0 = time.monotonic()
-        self.send(name, args)
-        while True:
-            m = self.msg()
-            if "event" not in m:
-                break
+        try:
+            m = super().cmd(name, args)
+        except OSError:
+            raise Gone()
+        if m is None:
+            raise Gone()
         ms = (time.monotonic() - t0) * 1000
         stats["answered"] += 1
         stats["slowest_ms"] = max(stats["slowest_ms"], int(ms))
@@ -81,24 +58,11 @@ class Client:
         return m
 
 
-def alive():
-    try:
-        return open("/proc/%d/stat" % pid).read().split()[2] != "Z"
-    except OSError:
-        return False
-
-
-def connect(deadline):
-    while time.monotonic() < deadline and alive():
-        try:
-            return Client()
-        except (OSError, Gone):
-            time.sleep(0.005)
-    return None
-
-
 deadline = time.monotonic() + limit
-c = connect(deadline)
+try:
+    c = qmp_client.connect(path, limit, alive, cls=Client)
+except Gone:
+    c = None
 if c is None:
     print("connected 0")
     sys.exit(0)
@@ -106,8 +70,8 @@ stats["connected"] = 1
 try:
     if burst == "reset-quit":
         # Both in one write: the quit must not be lost behind the reset.
-        c.s.sendall(b'{"execute":"system_reset"}{"execute":"quit"}')
-        c.msg(); c.msg()
+        c.send(b'{"execute":"system_reset"}{"execute":"quit"}')
+        c.reply(); c.reply()
         stats["answered"] += 2
     elif burst == "inject-at-once":
         c.cmd("x-inject-mce", {"cpu": 0, "bank": 9, "status": "0xbd000000000000c0",

@@ -28,61 +28,12 @@ dec = json.JSONDecoder()
 def check(cond, what):
     print(("ok - " if cond else "not ok - ") + what)
 
-class Client:
+sys.path.insert(0, os.environ["ROOT"] + "/tests")
+from qmp_client import Client as _Client
+
+class Client(_Client):
     def __init__(self, negotiate=True):
-        self.s = socket.socket(socket.AF_UNIX)
-        self.s.settimeout(10)
-        self.s.connect(path)
-        self.buf, self.events = "", []
-        self.utf8 = codecs.getincrementaldecoder("utf-8")()  # a read may end inside a character
-        self.greeting = self.msg()
-        if negotiate:
-            self.cmd("qmp_capabilities")
-    def msg(self):
-        while True:
-            t = self.buf.lstrip()
-            if t:
-                try:
-                    m, end = dec.raw_decode(t)
-                    self.buf = t[end:]
-                    return m
-                except ValueError:
-                    pass
-            data = self.s.recv(65536)
-            if not data:
-                return None
-            self.buf += self.utf8.decode(data)
-    def send(self, obj):
-        self.s.sendall(obj if isinstance(obj, bytes) else json.dumps(obj).encode())
-    def reply(self):
-        while True:
-            m = self.msg()
-            if m is None or "event" not in m:
-                return m
-            self.events.append(m)
-    def cmd(self, name, args=None, id=None):
-        req = {"execute": name}
-        if args is not None: req["arguments"] = args
-        if id is not None: req["id"] = id
-        self.send(req)
-        return self.reply()
-    def event(self, name, timeout=30):
-        end = time.time() + timeout
-        while time.time() < end:
-            for e in self.events:
-                if e["event"] == name:
-                    self.events.remove(e)
-                    return e
-            self.s.settimeout(max(0.05, end - time.time()))
-            try:
-                m = self.msg()
-            except socket.timeout:
-                continue
-            finally:
-                self.s.settimeout(10)
-            if m is None: return None
-            if "event" in m: self.events.append(m)
-        return None
+        super().__init__(path, negotiate=negotiate)
 
 c = Client(negotiate=False)
 g = c.greeting
@@ -119,6 +70,9 @@ r = c.cmd("inject-ghes-v2-error", {"cper": base64.b64encode(bad).decode()})
 check("error" in r and "invalid" in r["error"]["desc"] and "runs past" in r["error"]["desc"], "an invalid CPER is refused, naming the check: " + r.get("error", {}).get("desc", ""))
 r = c.cmd("inject-ghes-v2-error", {"cper": "!!!!"})
 check("error" in r and "base64" in r["error"]["desc"], "non-base64 CPER refused")
+# A valid record followed by 12 KiB: once written over the next sources' blocks; now refused.
+r = c.cmd("inject-ghes-v2-error", {"cper": base64.b64encode(good + b"\xab" * 12288).decode(), "source": 0})
+check("error" in r and "the record is" in r["error"]["desc"], "a record with trailing bytes is refused: " + r.get("error", {}).get("desc", ""))
 r = c.cmd("inject-ghes-v2-error", {"cper": base64.b64encode(good).decode(), "source": 5})
 check("error" in r and "not published" in r["error"]["desc"], "unknown source refused")
 r = c.cmd("x-inject-mce", {"cpu": 0, "bank": 9, "status": "0xbd80000000000134", "mcg-status": 7,

@@ -6,6 +6,7 @@
 #include <stddef.h>
 #include <stdint.h>
 
+/* A little-endian field of width 1 to 8 bytes (wider would shift a uint64_t by 64 or more). */
 static inline uint64_t rd(const uint8_t *p, int width)
 {
 	uint64_t v = 0;

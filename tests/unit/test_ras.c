@@ -88,6 +88,13 @@ static void test_mce_encodings(void **state)
 	mce_encode(true, true, 0x5000, 12, &r); /* AMD: VAL|UC|EN|MISCV|ADDRV|POISON */
 	assert_int_equal(r.status, MCI_STATUS_VAL | MCI_STATUS_UC | MCI_STATUS_EN | MCI_STATUS_MISCV |
 					   MCI_STATUS_ADDRV | MCI_STATUS_POISON);
+	assert_int_equal(r.mcg_status, MCG_STATUS_MCIP | MCG_STATUS_EIPV | MCG_STATUS_RIPV);
+	/* AMD action optional: a deferred error (APM Vol. 2 9.3.1.1): UC clear, the program goes
+	 * on (RIPV), no MCIP (KVM only logs it in the bank). */
+	mce_encode(false, true, 0x5000, 12, &r);
+	assert_int_equal(r.status, MCI_STATUS_VAL | MCI_STATUS_EN | MCI_STATUS_MISCV | MCI_STATUS_ADDRV |
+					   MCI_STATUS_DEFERRED | MCI_STATUS_POISON);
+	assert_int_equal(r.mcg_status, MCG_STATUS_RIPV);
 	mce_encode(true, false, 0x12345678, 21, &r);
 	assert_int_equal(r.addr, 0x12200000);
 	assert_int_equal(r.misc, 0x80 | 21);
@@ -95,6 +102,30 @@ static void test_mce_encodings(void **state)
 	assert_int_equal(r.bank, 1);
 	assert_int_equal(r.status, MCI_STATUS_VAL | MCI_STATUS_UC);
 	assert_int_equal(r.mcg_status, MCG_STATUS_MCIP | MCG_STATUS_RIPV);
+}
+
+/* Which guests get AMD encodings and which broadcast: CPUID vendor, family, model. */
+static void test_guest_cpu(void **state)
+{
+	static const struct {
+		uint32_t vendor, eax;
+		bool amd, broadcast;
+	} t[] = {
+		{ 0x756e6547, 0x00050654, false, true },  /* Intel family 6 model 0x55 (Skylake-SP) */
+		{ 0x756e6547, 0x000006e8, false, true },  /* Intel family 6 model 14: the first */
+		{ 0x756e6547, 0x000006d8, false, false }, /* Intel family 6 model 13: before it */
+		{ 0x756e6547, 0x00000f41, false, true },  /* Intel family 15 (NetBurst): later family */
+		{ 0x68747541, 0x00a20f10, true, false },  /* AMD family 0x19 */
+		{ 0x6f677948, 0x00900f01, true, false },  /* Hygon family 0x18: AMD's encodings */
+		{ 0, 0x00050654, false, false },          /* an unknown vendor: neither */
+	};
+	(void)state;
+	for (size_t i = 0; i < sizeof(t) / sizeof(t[0]); i++) {
+		bool amd, bc;
+		mce_guest_cpu(t[i].vendor, t[i].eax, &amd, &bc);
+		if (amd != t[i].amd || bc != t[i].broadcast)
+			fail_msg("row %zu: amd %d broadcast %d, want %d %d", i, amd, bc, t[i].amd, t[i].broadcast);
+	}
 }
 
 /* SDM 16.3.1.5: local only with all three of LMCE_P, FEATURE_CONTROL locked with LMCE_ON,
@@ -147,6 +178,7 @@ int main(void)
 		cmocka_unit_test(test_policy_table),
 		cmocka_unit_test(test_mce_encodings),
 		cmocka_unit_test(test_lmce_rule),
+		cmocka_unit_test(test_guest_cpu),
 		cmocka_unit_test(test_poison_table),
 	};
 	return cmocka_run_group_tests(tests, NULL, NULL);

@@ -99,7 +99,7 @@ static int probe_sync_regs(struct probe_vm *p, int valid_fields, int dirty)
 {
 	uint64_t bad = 1ULL << 31;
 
-	if (valid_fields & (1 << 31))
+	if ((unsigned)valid_fields & bad)
 		return -1;
 	p->run->kvm_valid_regs = dirty ? 0 : bad;
 	p->run->kvm_dirty_regs = dirty ? bad : 0;
