@@ -537,7 +537,7 @@ uint64_t task_enter(uint64_t pc, uint64_t sp, uint64_t arg);
 void task_end(struct trap_frame *f, uint64_t status)
 {
 	f->elr = (uint64_t)(uintptr_t)task_return;
-	f->spsr = 0x3c5; /* EL1h, DAIF masked */
+	f->spsr = 0x2c5; /* EL1h, D, I and F masked; SErrors taken (start.S unmasks them at boot) */
 	f->x[0] = status;
 }
 

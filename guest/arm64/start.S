@@ -31,6 +31,7 @@ primary_entry:
 	add	x1, x1, :lo12:vectors
 	msr	vbar_el1, x1
 	isb
+	msr	daifclr, #4		/* SErrors on, now that the vectors take them (as Linux) */
 	mov	x0, x19
 	bl	boot_main
 1:	wfi
@@ -49,6 +50,7 @@ secondary_entry:
 	add	x1, x1, :lo12:vectors
 	msr	vbar_el1, x1
 	isb
+	msr	daifclr, #4		/* SErrors on, now that the vectors take them (as Linux) */
 	mov	x0, x19
 	bl	secondary_main
 1:	wfi
