@@ -139,6 +139,13 @@ const struct ghes_source *ras_source(unsigned notify)
 	return 0;
 }
 
+/* The fixup is checked_read's alone: an abort anywhere else does not resume there (its
+ * return would go wherever x30 points). */
+static int at_checked_read(const struct trap_frame *f)
+{
+	return ras.kernel_fixup && f->elr == (uint64_t)(uintptr_t)checked_read;
+}
+
 void ras_sea(struct trap_frame *f)
 {
 	mark(); /* first thing: rasvm times SIGBUS -> handler (--stats) */
@@ -151,9 +158,12 @@ void ras_sea(struct trap_frame *f)
 		/* Claimed. A task that faulted was killed above if the record named its page;
 		 * in the kernel only a fixup lets it carry on. */
 		if (!el0) {
-			if (!ras.kernel_fixup)
+			if (at_checked_read(f))
+				f->elr = ras.kernel_fixup;
+			else if (ras.serving)
+				f->elr += 4;
+			else
 				ucall_assert(__FILE__, __LINE__, "SEA in kernel mode without a fixup: Linux panics");
-			f->elr = ras.kernel_fixup;
 		}
 		return;
 	}
@@ -161,10 +171,10 @@ void ras_sea(struct trap_frame *f)
 	if (!ras.quiet)
 		printf("sea: no GHES record claims it (far 0x%lx, %s): %s\n", f->far, el0 ? "EL0" : "EL1",
 		       el0 && ras.task_running ? "the task is killed (SIGBUS), nothing is recovered"
-		       : ras.kernel_fixup ? "the kernel resumes at its fixup" : "the access is skipped");
+		       : at_checked_read(f) ? "the kernel resumes at its fixup" : "the access is skipped");
 	if (el0 && ras.task_running)
 		kill_task(f);
-	else if (!el0 && ras.kernel_fixup)
+	else if (!el0 && at_checked_read(f))
 		f->elr = ras.kernel_fixup;
 	else if (ras.serving)
 		f->elr += 4; /* a hostile access rasvm answered with an abort: skip it */
