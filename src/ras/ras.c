@@ -477,8 +477,9 @@ static bool firmware_page(struct ras *ras, uint64_t gpa, uint8_t *hva)
 	return true;
 }
 
-void ras_host_error(struct vm *vm, struct vcpu *vcpu, int code, void *addr, unsigned lsb,
-		    uint64_t t_ns)
+/* ras_host_error with ras->lock held. */
+static void host_error_locked(struct vm *vm, struct vcpu *vcpu, int code, void *addr, unsigned lsb,
+			      uint64_t t_ns)
 {
 	struct ras *ras = vm->ras;
 	bool ar = code == BUS_MCEERR_AR;
@@ -492,7 +493,6 @@ void ras_host_error(struct vm *vm, struct vcpu *vcpu, int code, void *addr, unsi
 	uint64_t span = 1ULL << lsb;
 	uint8_t *start = (uint8_t *)((uintptr_t)addr & ~(uintptr_t)(span - 1));
 
-	pthread_mutex_lock(&ras->lock);
 	ar ? ras->n.received_ar++ : ras->n.received_ao++;
 	if (ar && vcpu) {
 		/* Until it runs the guest again, this vCPU is at the access that faulted. */
@@ -526,15 +526,23 @@ void ras_host_error(struct vm *vm, struct vcpu *vcpu, int code, void *addr, unsi
 			continue;
 		}
 		ras->n.pages += created;
+		if (!ar && e->self_reported) {
+			/* rasvm poisoned it as action optional and reported it then: this is the
+			 * kernel's signal for the same error (ras_host_poison). */
+			e->self_reported = false;
+			ras->n.ao_self++;
+			continue;
+		}
 		e->errors++;
 		if (!ar && e->await_access) {
 			/* Poisoned as action required: the guest hears of it at its access. */
+			e->await_access = false;
 			ras->n.ao_held++;
 			continue;
 		}
+		/* await_access stays set until the kernel's own action-optional signal comes: it
+		 * goes to another thread and may arrive after the guest's access did. */
 		e->action_required = this_ar;
-		if (this_ar)
-			e->await_access = false;
 		deliver(ras, this_ar ? vcpu : NULL, &rep);
 	}
 	if (!pages) {
@@ -542,7 +550,14 @@ void ras_host_error(struct vm *vm, struct vcpu *vcpu, int code, void *addr, unsi
 		memory_failure_event(ras, "hypervisor", "ignore", ar, false);
 		log_warn_rl("host memory error (action optional) at %p, outside guest RAM: ignored", addr);
 	}
-	pthread_mutex_unlock(&ras->lock);
+}
+
+void ras_host_error(struct vm *vm, struct vcpu *vcpu, int code, void *addr, unsigned lsb,
+		    uint64_t t_ns)
+{
+	pthread_mutex_lock(&vm->ras->lock);
+	host_error_locked(vm, vcpu, code, addr, lsb, t_ns);
+	pthread_mutex_unlock(&vm->ras->lock);
 }
 
 void ras_drain(struct vm *vm, struct vcpu *vcpu)
@@ -661,6 +676,17 @@ int ras_host_poison(struct vm *vm, uint64_t gpa, bool ar, unsigned lsb)
 	for (uint64_t off = 0; off < span; off += PAGE)
 		__atomic_fetch_or((uint64_t *)(void *)(hva + off), 0, __ATOMIC_SEQ_CST);
 	r = hwpoison_inject(hva, span);
+	if (!r && !ar) {
+		/* Action optional: reported now, not when the kernel's signal comes. SIGBUS is not
+		 * a queued signal: while one is pending for the thread the kernel chose, the next
+		 * is dropped, and a storm of poisonings outruns the handler (seen in the emulated
+		 * host: most of 500 lost). The signal, if it comes, is then a repeat. */
+		uint64_t t = now_ns();
+		/* Page by page, as the kernel's signals come (each names one 4 KiB page): guest RAM
+		 * need not be aligned to the granule in rasvm's address space. */
+		for (uint64_t off = 0; off < span; off += PAGE)
+			host_error_locked(vm, NULL, BUS_MCEERR_AO, hva + off, 12, t);
+	}
 	for (uint64_t off = 0; !r && off < span; off += PAGE) {
 		bool created;
 		struct poison_entry *e = poison_get(&ras->table, start + off, &created);
@@ -668,6 +694,7 @@ int ras_host_poison(struct vm *vm, uint64_t gpa, bool ar, unsigned lsb)
 			continue; /* the signal will find no room either: counted lost then */
 		ras->n.pages += created;
 		e->await_access = ar;
+		e->self_reported = !ar;
 	}
 	pthread_mutex_unlock(&ras->lock);
 	return r;
@@ -816,6 +843,9 @@ void ras_summary(struct vm *vm)
 	if (n->escalated)
 		log_info("RAS summary: %llu repeated access(es) after a GHES record told again by machine check",
 			 (unsigned long long)n->escalated);
+	if (n->ao_self)
+		log_info("RAS summary: %llu action-optional signal(s) of the host for pages rasvm poisoned and reported itself",
+			 (unsigned long long)n->ao_self);
 	if (n->ao_held)
 		log_info("RAS summary: %llu action-optional signal(s) of the host held back for pages poisoned as action required",
 			 (unsigned long long)n->ao_held);

@@ -156,6 +156,7 @@ struct ras_counters {
 	uint64_t lost;                      /* reports rasvm failed to handle: must stay 0 */
 	uint64_t escalated;                 /* GHES reports of a repeated access sent again by machine check */
 	uint64_t sea_refaults;              /* repeated faults of an access whose SEA record waited (not new reports) */
+	uint64_t ao_self;                   /* the kernel's action-optional signals for pages rasvm poisoned as action optional and reported itself */
 	uint64_t ao_held;                   /* the kernel's action-optional signals for pages poisoned as action required */
 	uint64_t sea_rerouted;              /* SEA records whose vCPU never came back to the access: sent async */
 	uint64_t records_acked;             /* GHES records the guest acknowledged */
