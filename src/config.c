@@ -63,6 +63,9 @@ static const char usage_run[] =
 	"                      off (an error the guest touches then stops the VM)\n"
 	"  --ras-queue N       GHES records that may wait per source for the guest's ack\n"
 	"                      (default 1024, at most 65536; more are counted as overflowed)\n"
+	"  --ras-pace-ms N     after the guest acknowledges a block of the GSIV or polled source,\n"
+	"                      wait N ms before writing the next (default 0: at once; Linux queues\n"
+	"                      at most 16 pages per CPU for recovery and drops the rest)\n"
 	"  --poison GPA[,ao][,lsb=N]  the simulated host loses the guest page at GPA (or with\n"
 	"                      lsb=21 the whole 2 MiB granule) before the guest runs; the guest's\n"
 	"                      next access reports it (action required), or with ,ao the host\n"
@@ -513,6 +516,11 @@ static int parse_run_option(int argc, char *const argv[], int *i, struct config 
 			return fail(err, errlen, "--ras-queue '%s': use 1 to %u", missing ? "" : v,
 				    RAS_QUEUE_MAX_RECORDS);
 		c->ras_queue = (uint32_t)n;
+	} else if (take(argc, argv, i, "--ras-pace-ms", &v, &missing)) {
+		uint64_t n;
+		if (missing || parse_u64(v, &n) || n > 10000)
+			return fail(err, errlen, "--ras-pace-ms '%s': use 0 to 10000", missing ? "" : v);
+		c->ras_pace_ms = (uint32_t)n;
 	} else if (take(argc, argv, i, "--poison", &v, &missing)) {
 		if (missing)
 			return fail(err, errlen, "--poison needs GPA[,ao][,lsb=N]");

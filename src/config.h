@@ -102,6 +102,7 @@ struct config {
 	struct ras_sources ras;    /* --ras-sources, --ras-block-size, --ras-poll-ms */
 	enum ras_policy ras_policy; /* --ras */
 	uint32_t ras_queue;        /* --ras-queue: GHES records waiting per source */
+	uint32_t ras_pace_ms;      /* --ras-pace-ms: least time from an ack to the next async block */
 	bool guest_poison;         /* --guest-poison: honour UCALL_POISON */
 	bool guest_poison_host;    /* --guest-poison=host: by the host kernel (MADV_HWPOISON), not the simulator */
 	unsigned qmp_count;        /* --qmp: the control sockets */

@@ -90,6 +90,7 @@ void ghes_reset(struct ras *ras)
 		g->ack = 1;
 		g->in_block_count = g->in_block_records = 0;
 		g->in_block_raw = false;
+		g->pace_until_ns = 0;
 	}
 	zero_blocks(ras);
 }
@@ -167,6 +168,16 @@ static void flush(struct ras *ras, unsigned id)
 
 	if (!g->ack || !g->count)
 		return;
+	if (id != RAS_SOURCE_SYNC && ras->pace_ns) {
+		uint64_t now = now_ns();
+		if (now < g->pace_until_ns) {
+			/* vCPU 0 comes back for it (ghes_pump) when the pause is over. */
+			struct vcpu *v0 = &ras->vm->vcpu[0];
+			atomic_fetch_or(&v0->requests, VCPU_REQ_RAS);
+			vcpu_poll_later(v0, g->pace_until_ns - now);
+			return;
+		}
+	}
 	g->in_block_count = 0;
 	struct ghes_pending *first = &g->queue[g->head];
 	if (first->raw) {
@@ -367,7 +378,18 @@ static void acknowledged(struct ras *ras, unsigned id)
 						      (int)g->in_block_records));
 	g->in_block_count = g->in_block_records = 0;
 	g->ack = 1;
+	/* --ras-pace-ms: Linux acknowledges at once but recovers the pages later, from a queue of
+	 * 16 per CPU (memory_failure_queue(): "buffer overflow when queuing memory failure"
+	 * beyond): a pause lets it catch up. */
+	g->pace_until_ns = ras->pace_ns ? ras->timing.last_ack_ns + ras->pace_ns : 0;
 	flush(ras, id);
+}
+
+void ghes_pump(struct ras *ras)
+{
+	for (unsigned id = 0; id < RAS_SOURCES_MAX; id++)
+		if (id != RAS_SOURCE_SYNC && ras->ghes[id].enabled)
+			flush(ras, id);
 }
 
 bool ghes_mmio(struct vm *vm, struct vcpu *vcpu, uint64_t gpa, bool is_write, uint8_t *data,

@@ -53,6 +53,7 @@ int ras_init(struct vm *vm, const struct ras_ops *ops)
 	ras->policy = vm->cfg->ras_policy;
 	ras->sources = vm->cfg->ras;
 	ras->queue_cap = vm->cfg->ras_queue;
+	ras->pace_ns = (uint64_t)vm->cfg->ras_pace_ms * 1000000ULL;
 	ras->mce_wait_ns = RAS_MCE_WAIT_NS;
 	ras->host_hwpoison = hwpoison_probe() == 0;
 	poison_init(&ras->table);
@@ -346,6 +347,7 @@ void ras_vcpu_work(struct vcpu *v, unsigned req)
 	if (req & VCPU_REQ_RAS) {
 		pthread_mutex_lock(&ras->lock);
 		mce_pump(ras, v);
+		ghes_pump(ras);
 		pthread_mutex_unlock(&ras->lock);
 	}
 	if ((req & VCPU_REQ_NMI) && ras->ops->nmi && (r = ras->ops->nmi(v)))

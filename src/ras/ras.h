@@ -142,6 +142,7 @@ struct ghes_runtime {
 	 * acknowledged, records (entries) those blocks held, records that found the queue full. */
 	uint64_t blocks, notifications, blocks_acked, records_acked, overflowed;
 	uint64_t notified_ns;     /* the last notification, to remind a guest that missed one */
+	uint64_t pace_until_ns;   /* --ras-pace-ms: no block before this (async and polled sources) */
 };
 
 struct ras_counters {
@@ -225,6 +226,7 @@ struct ras {
 	enum ras_policy policy;
 	struct ras_sources sources;
 	uint32_t queue_cap;
+	uint64_t pace_ns;          /* --ras-pace-ms */
 	uint64_t mce_wait_ns;      /* RAS_MCE_WAIT_NS (tests shorten it) */
 	bool host_hwpoison;        /* the host kernel poisons pages for real (MADV_HWPOISON) */
 	bool amd_guest;
@@ -292,6 +294,8 @@ int ras_inject_mce(struct vm *vm, unsigned cpu, const struct mce_record *r, bool
 /* ghes.c, with ras->lock held: queue a record for a source and write what fits if the block
  * is free. */
 void ghes_submit(struct ras *ras, unsigned id, const struct ras_report *rep);
+/* With ras->lock held, on a vCPU thread (VCPU_REQ_RAS): write what waited out --ras-pace-ms. */
+void ghes_pump(struct ras *ras);
 /* ghes.c, with ras->lock held (main thread): take back SEA records owed longer than
  * RAS_SEA_OWED_NS (their vCPU left the access) and send them to the async source. */
 void ghes_sea_expire(struct ras *ras, uint64_t now);
