@@ -159,6 +159,10 @@ static void pop(struct ras *ras, struct ghes_runtime *g)
 	g->count--;
 }
 
+/* --ras-pace-ms: records in one block of a paced source, half of Linux's per-CPU queue of
+ * pages to recover (MEMORY_FAILURE_FIFO_SIZE, mm/memory-failure.c). */
+#define GHES_PACED_RECORDS 8
+
 /* Write as many queued records as fit into the free block, close the gate, notify. */
 static void flush(struct ras *ras, unsigned id)
 {
@@ -207,6 +211,9 @@ static void flush(struct ras *ras, unsigned id)
 			break; /* a client's block waits for a block of its own */
 		/* A precise sync block holds one vCPU's records: its SEA stands for them alone. */
 		if (precise(ras, id) && p->report.vcpu != who)
+			break;
+		/* Paced: two blocks must fit Linux's recovery queue of 16 (--ras-pace-ms). */
+		if (id != RAS_SOURCE_SYNC && ras->pace_ns && g->in_block_count >= GHES_PACED_RECORDS)
 			break;
 		struct cper_mem_error e = { .physical_address = p->report.gpa, .address_mask = ~0xfffULL,
 					    .error_type = 3 /* multi-bit ECC */ };
