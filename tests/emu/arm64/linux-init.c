@@ -163,8 +163,9 @@ static void victim(void)
 	_exit(2);
 }
 
-/* A 4 MiB-aligned block whose first page heads a free buddy block and whose other pages are
- * in no use at all (no flags): an order-10 free block. */
+/* A 4 MiB-aligned block of free pages: every page KPF_BUDDY (Linux 6.1's kpageflags sets it
+ * on the head of a free block and on every free page inside one, stable_page_flags()), so
+ * an order-10 free block or free blocks side by side. */
 static uint64_t free_block(void)
 {
 	uint64_t lo, hi;
@@ -174,7 +175,7 @@ static uint64_t free_block(void)
 		if (!(kpageflags(b) & KPF_BUDDY))
 			continue;
 		uint64_t i = 1;
-		while (i < 1024 && kpageflags(b + i) == 0)
+		while (i < 1024 && (kpageflags(b + i) & (KPF_BUDDY | KPF_HWPOISON)) == KPF_BUDDY)
 			i++;
 		if (i == 1024)
 			return b;

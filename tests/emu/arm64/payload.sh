@@ -6,6 +6,8 @@
 # lines; exits 1 when a check failed. Files: ./rasvm, ./Image, ./initramfs (Linux's /init).
 cd /payload || exit 1
 R=./rasvm
+# As tests/lib.sh: a system call an allow-list lacks (arm64's numbers) ends rasvm, exit 70.
+export RASVM_SANDBOX=strict
 T=/tmp/t
 mkdir -p $T
 failed=0
@@ -151,7 +153,7 @@ if wait_for $T/serve.out "serve: ready" 30; then
 	has inject2 "already"
 	$R ctl $S inject-nmi >$T/nmi.out 2>&1
 	has nmi "not currently supported"
-	$R ctl $S x-inject-mce '{"cpu": 0, "bank": 9, "status": 9223372036854775808, "mcg-status": 0, "addr": 0, "misc": 0}' >$T/mce.out 2>&1
+	$R ctl $S x-inject-mce '{"cpu": 0, "bank": 9, "status": 1, "mcg-status": 0, "addr": 0, "misc": 0}' >$T/mce.out 2>&1
 	has mce "no machine checks"
 	$R ctl $S query-ras >$T/qras.out 2>&1
 	has qras '"lost": 0'
@@ -173,7 +175,9 @@ rc=$?
 if [ -f Image ] && [ -f initramfs ]; then
 	S=$T/linux.qmp
 	O=$T/linux.out
-	timeout 400 $R run --kernel Image --initrd initramfs --memory 256M --qmp $S \
+	# --ras-pace-ms: Linux recovers pages from a queue of 16 per CPU and drops the rest
+	# ("buffer overflow when queuing memory failure"); the storm (c) is paced for it.
+	timeout 400 $R run --kernel Image --initrd initramfs --memory 256M --qmp $S --ras-pace-ms 600 \
 		--cmdline "console=ttyAMA0 loglevel=4 rdinit=/init efi=noruntime" >$O 2>&1 &
 	pid=$!
 	t0=$(cut -d' ' -f1 /proc/uptime)
@@ -219,6 +223,7 @@ if [ -f Image ] && [ -f initramfs ]; then
 		done
 		[ $once = 64 ] && ok "linux: storm: each of the 64 pages recovered exactly once" ||
 			not_ok "linux: storm: $once of 64 pages recovered exactly once"
+		lacks linux "buffer overflow when queuing memory failure"
 	else
 		not_ok "linux: no storm range named"
 	fi
