@@ -626,6 +626,37 @@ static void test_sea_owed_expires(void **state)
 }
 
 /* --ras mce on arm64: the CPU's own exceptions, no records. */
+/* --ras-pace-ms: after each acknowledged async block the next waits out the pause (vCPU 0
+ * writes it when it comes back, ghes_pump) and holds at most 8 records, so two blocks fit
+ * Linux's recovery queue of 16. None is lost on the way. */
+static void test_async_paced(void **state)
+{
+	(void)state;
+	build(RAS_POLICY_GHES, RAS_SOURCES_DEFAULT, 1024);
+	vm.ras->pace_ns = 100ULL * 1000 * 1000;
+	host_error(0, false, 0x800000, 18); /* 64 pages */
+	/* The first page found the block free and went alone; 63 wait. */
+	unsigned got = guest_ack(RAS_SOURCE_ASYNC), blocks = 1;
+	assert_int_equal(got, 1);
+	while (got < 64) {
+		/* Acknowledged just now: nothing new before the pause is over. */
+		assert_int_equal(guest_ack(RAS_SOURCE_ASYNC), 0);
+		run_vcpu(0);
+		assert_int_equal(guest_ack(RAS_SOURCE_ASYNC), 0);
+		usleep(110000);
+		assert_true(run_vcpu(0) & VCPU_REQ_RAS); /* asked to come back */
+		run_vcpu(0);
+		unsigned k = guest_ack(RAS_SOURCE_ASYNC);
+		assert_true(k >= 1 && k <= 8);
+		got += k;
+		blocks++;
+	}
+	assert_int_equal(got, 64);
+	assert_int_equal(blocks, 1 + 8); /* 63 = 7 x 8 + 7 */
+	assert_int_equal(n()->delivered_ghes[RAS_SOURCE_ASYNC], 64);
+	assert_int_equal(n()->lost, 0);
+}
+
 static void test_arm64_bare_exceptions(void **state)
 {
 	(void)state;
@@ -655,6 +686,7 @@ int main(void)
 		cmocka_unit_test_teardown(test_sea_waits_for_the_block, teardown),
 		cmocka_unit_test_teardown(test_sea_owed_expires, teardown),
 		cmocka_unit_test_teardown(test_arm64_bare_exceptions, teardown),
+		cmocka_unit_test_teardown(test_async_paced, teardown),
 	};
 	return cmocka_run_group_tests(tests, NULL, NULL);
 }
