@@ -347,7 +347,8 @@ void ras_vcpu_work(struct vcpu *v, unsigned req)
 	if (req & VCPU_REQ_RAS) {
 		pthread_mutex_lock(&ras->lock);
 		mce_pump(ras, v);
-		ghes_pump(ras);
+		if (ras->pace_ns)
+			ghes_pump(ras);
 		pthread_mutex_unlock(&ras->lock);
 	}
 	if ((req & VCPU_REQ_NMI) && ras->ops->nmi && (r = ras->ops->nmi(v)))
