@@ -91,6 +91,8 @@ has sea-bare "delivered 2 by machine check"
 run gsiv 0 --scenario ghes-gsiv --guest-poison=host
 has gsiv "GED interrupt: page 0x40a00000 recovered, record acknowledged"
 has gsiv "async 1"
+# rasvm reported the page when it poisoned it; the kernel's own SIGBUS BUS_MCEERR_AO came too.
+has gsiv "1 action-optional signal(s) of the host for pages rasvm poisoned and reported itself"
 run gsiv-sim 0 --scenario ghes-gsiv --guest-poison
 has gsiv-sim "GED interrupt: page 0x40a00000 recovered"
 run polled 0 --scenario ghes-polled --ras-sources sync,polled --ras-poll-ms 50 --guest-poison=host
