@@ -1,13 +1,31 @@
 # rasvm: `make` builds build/rasvm; `make test` runs every test; `make bench` prints figures;
 # `make fuzz` runs every libFuzzer target to 10^6 executions.
 # Out of tree (build/), dependencies from -MMD, warnings are errors (WERROR=0 to relax).
-# Sanitizer builds (docs/testing.md), each in its own tree, with clang:
+# `make ARCH=arm64` cross-builds the arm64 rasvm, static, with Debian's aarch64-linux-gnu-gcc
+# and the arm64 multiarch libraries, into build/arm64/rasvm (docs/arm64.md).
+# Sanitizer builds (docs/testing.md), each in its own tree, with clang (x86_64 only):
 #   make SAN=asan   -> build-asan/: AddressSanitizer + UndefinedBehaviorSanitizer
 #   make SAN=tsan   -> build-tsan/: ThreadSanitizer
 # The test guest is not host code: it is built with the normal compiler and flags in each tree.
 
+ARCH    ?= x86_64
 SAN     ?=
+ARM64_CC ?= aarch64-linux-gnu-gcc
+ARM64_AR ?= aarch64-linux-gnu-ar
+ARM64_OBJCOPY ?= aarch64-linux-gnu-objcopy
+ifeq ($(ARCH),arm64)
+ifneq ($(SAN),)
+$(error SAN=$(SAN): the sanitizer builds are for ARCH=x86_64)
+endif
+BUILD   ?= build/arm64
+CC      := $(ARM64_CC)
+AR      := $(ARM64_AR)
+else ifeq ($(ARCH),x86_64)
 CC      ?= cc
+AR      := ar
+else
+$(error ARCH=$(ARCH): use x86_64 or arm64)
+endif
 GUEST_CC ?= $(if $(SAN),cc,$(CC))
 WERROR  ?= 1
 VERSION := $(shell git describe --always --dirty 2>/dev/null || echo 0.1.0)
@@ -42,7 +60,34 @@ CFLAGS  += -std=c11 -D_GNU_SOURCE $(WARN) -Iinclude -Isrc -MMD -MP
 # The decompressors read bzImage payloads (src/loader/decompress.c).
 LDLIBS  += -ljansson -lpthread -lz -llzma -lzstd -llz4 -lbz2 -llzo2
 
-# The VMM, one object per line.
+# The machine (src/kvm/arch.h): one architecture's half, one object per line.
+# Snapshots and migration (src/state/) carry x86 vCPUs, irqchip and PIT, and check-host's
+# dirty-log probe runs x86 code; arm64 has kvm/arm64/state.c saying they are x86-only.
+X86_OBJS := \
+	src/kvm/dirty.o \
+	src/kvm/x86/check.o \
+	src/kvm/x86/cpu.o \
+	src/kvm/x86/cpu_state.o \
+	src/kvm/x86/machine.o \
+	src/kvm/x86/ras_ops.o \
+	src/kvm/x86/regs.o \
+	src/state/cli.o \
+	src/state/dirty.o \
+	src/state/load.o \
+	src/state/machine.o \
+	src/state/migrate.o \
+	src/state/migrate_qmp.o \
+	src/state/offline.o \
+	src/state/ram.o
+ARM64_OBJS := \
+	src/kvm/arm64/check.o \
+	src/kvm/arm64/devices.o \
+	src/kvm/arm64/machine.o \
+	src/kvm/arm64/ras_ops.o \
+	src/kvm/arm64/state.o
+ARCH_OBJS := $(if $(filter arm64,$(ARCH)),$(ARM64_OBJS),$(X86_OBJS))
+
+# The VMM, one object per line: the arch-neutral part, then the machine's.
 VMM_OBJS := \
 	src/acpi/aml.o \
 	src/acpi/buf.o \
@@ -70,15 +115,10 @@ VMM_OBJS := \
 	src/fw/efi.o \
 	src/fw/fdt.o \
 	src/guest_image.o \
-	src/host/check.o \
-	src/kvm/dirty.o \
 	src/kvm/kvm.o \
 	src/kvm/mem.o \
 	src/kvm/vcpu.o \
-	src/kvm/x86/cpu.o \
-	src/kvm/x86/cpu_state.o \
-	src/kvm/x86/machine.o \
-	src/kvm/x86/ras_ops.o \
+	src/loader/arm64_image.o \
 	src/loader/decompress.o \
 	src/loader/elf.o \
 	src/loader/linux_x86.o \
@@ -96,22 +136,18 @@ VMM_OBJS := \
 	src/ras/sigbus.o \
 	src/ras/sim.o \
 	src/sandbox/sandbox.o \
-	src/state/cli.o \
 	src/state/crc32c.o \
-	src/state/dirty.o \
 	src/state/header.o \
-	src/state/load.o \
-	src/state/machine.o \
-	src/state/migrate.o \
-	src/state/migrate_qmp.o \
-	src/state/offline.o \
-	src/state/ram.o \
 	src/state/stream.o \
 	src/stats.o \
-	src/vm.o
+	src/vm.o \
+	$(ARCH_OBJS)
 
-# The freestanding test guest (guest/), linked at 1 MiB and embedded into rasvm.
-GUEST_OBJS := \
+
+# The freestanding test guest (guest/), linked at 1 MiB and embedded into rasvm; on arm64
+# guest/arm64/, an arm64 Image linked where rasvm loads one (layout_arm64.h), sharing the CPER
+# reader, HEST walker, string and format code of guest/lib/.
+X86_GUEST_OBJS := \
 	guest/start.o \
 	guest/main.o \
 	guest/hostile.o \
@@ -119,24 +155,47 @@ GUEST_OBJS := \
 	guest/lib/cper.o \
 	guest/lib/cpu.o \
 	guest/lib/hest.o \
+	guest/lib/format.o \
 	guest/lib/multiboot.o \
 	guest/lib/print.o \
 	guest/lib/ras.o \
 	guest/lib/string.o \
 	guest/lib/task.o \
 	guest/lib/ucall.o
-GUEST_CFLAGS := -std=c11 -O2 -g $(WARN) -ffreestanding -fno-builtin -nostdinc -fno-pic -fno-pie \
-	-mno-red-zone -mgeneral-regs-only -mcmodel=small -fno-stack-protector \
-	-fno-asynchronous-unwind-tables -isystem $(shell $(GUEST_CC) -print-file-name=include) \
-	-Iinclude -Iguest -MMD -MP
+ARM64_GUEST_OBJS := \
+	guest/arm64/start.o \
+	guest/arm64/main.o \
+	guest/arm64/hostile.o \
+	guest/arm64/lib.o \
+	guest/arm64/ras.o \
+	guest/lib/cper.o \
+	guest/lib/format.o \
+	guest/lib/hest.o \
+	guest/lib/string.o
+GUEST_COMMON_CFLAGS := -std=c11 -O2 -g $(WARN) -ffreestanding -fno-builtin -nostdinc -fno-pic \
+	-fno-pie -mgeneral-regs-only -fno-stack-protector -fno-asynchronous-unwind-tables \
+	-isystem $(shell $(GUEST_CC) -print-file-name=include) -Iinclude -MMD -MP
 GUEST_LDFLAGS := -nostdlib -static -no-pie -Wl,--build-id=none -Wl,-z,max-page-size=4096 \
-	-Wl,-z,noexecstack -T guest/link.ld
+	-Wl,-z,noexecstack
+ifeq ($(ARCH),arm64)
+GUEST_OBJS := $(ARM64_GUEST_OBJS)
+# -mstrict-align: until the guest turns its MMU on, every access is to Device memory.
+GUEST_CFLAGS := $(GUEST_COMMON_CFLAGS) -mstrict-align -mno-outline-atomics -mcmodel=small \
+	-Iguest/arm64 -Iguest
+GUEST_LDFLAGS += -T guest/arm64/link.ld
+GUEST_LDS := guest/arm64/link.ld
+# What rasvm embeds: the Image (the ELF's bytes from its load address, header first).
+GUEST_IMAGE := $(BUILD)/guest/guest.img
+else
+GUEST_OBJS := $(X86_GUEST_OBJS)
+GUEST_CFLAGS := $(GUEST_COMMON_CFLAGS) -mno-red-zone -mcmodel=small -Iguest
+GUEST_LDFLAGS += -T guest/link.ld
+GUEST_LDS := guest/link.ld
+GUEST_IMAGE := $(BUILD)/guest/guest.elf
+endif
 
-# The firmware library the arm64 VMM will link: tables, HEST, CPER, device tree, EFI tables
-# and the machine's composition. There is no arm64 binary yet; `make arm64-fw` builds this
-# with the cross compiler and the same warnings, so arm64 breakage shows up now.
-ARM64_CC ?= aarch64-linux-gnu-gcc
-ARM64_AR ?= aarch64-linux-gnu-ar
+# The firmware library of the arm64 machine alone: tables, HEST, CPER, device tree, EFI
+# tables and the machine's composition; `make arm64-fw` builds it with the cross compiler.
 ARM64_FW_OBJS := \
 	src/acpi/aml.o \
 	src/acpi/buf.o \
@@ -148,7 +207,7 @@ ARM64_FW_OBJS := \
 	src/fw/fdt.o \
 	src/platform_arm64.o
 
-UNIT_TESTS := acpi arm64_firmware bootinfo config cper e820 efi elf fdt hest layout layout_arm64 linux_boot qmp qmp_compat ras ras_core sigbus state
+UNIT_TESTS := acpi arm64_firmware arm64_image bootinfo config cper e820 efi elf fdt hest layout layout_arm64 linux_boot qmp qmp_compat ras ras_core sigbus state
 UNIT_BINS  := $(addprefix $(BUILD)/tests/unit/test_,$(UNIT_TESTS))
 
 .PHONY: all test unit bench clean arm64-fw fuzz fuzzers
@@ -158,7 +217,7 @@ $(BUILD)/rasvm: $(addprefix $(BUILD)/,$(filter-out src/main.o,$(VMM_OBJS)) src/m
 	$(CC) $(CFLAGS) $(STATIC) -o $@ $^ $(LDLIBS)
 
 $(BUILD)/librasvm.a: $(addprefix $(BUILD)/,$(VMM_OBJS))
-	rm -f $@ && ar rcs $@ $^
+	rm -f $@ && $(AR) rcs $@ $^
 
 $(BUILD)/src/%.o: src/%.c
 	@mkdir -p $(@D)
@@ -173,12 +232,15 @@ $(BUILD)/arm64/src/%.o: src/%.c
 	@mkdir -p $(@D)
 	$(ARM64_CC) $(CFLAGS) -c -o $@ $<
 
-$(BUILD)/src/guest_image.o: src/guest_image.S $(BUILD)/guest/guest.elf
+$(BUILD)/src/guest_image.o: src/guest_image.S $(GUEST_IMAGE)
 	@mkdir -p $(@D)
-	$(CC) -c -DGUEST_ELF=$(BUILD)/guest/guest.elf -o $@ $<
+	$(CC) -c -DGUEST_ELF=$(GUEST_IMAGE) -o $@ $<
 
-$(BUILD)/guest/guest.elf: $(addprefix $(BUILD)/,$(GUEST_OBJS)) guest/link.ld
+$(BUILD)/guest/guest.elf: $(addprefix $(BUILD)/,$(GUEST_OBJS)) $(GUEST_LDS)
 	$(GUEST_CC) $(GUEST_CFLAGS) $(GUEST_LDFLAGS) -o $@ $(addprefix $(BUILD)/,$(GUEST_OBJS))
+
+$(BUILD)/guest/guest.img: $(BUILD)/guest/guest.elf
+	$(ARM64_OBJCOPY) -O binary $< $@
 
 $(BUILD)/guest/%.o: guest/%.c
 	@mkdir -p $(@D)

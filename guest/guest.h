@@ -132,10 +132,13 @@ const uint8_t *acpi_find(const char *sig);
 
 /* lib/hest.c: the GHESv2 sources of the HEST, checked as Linux checks them */
 #define GHES_MAX 8
+/* Notifications an x86 guest takes: polled, SCI, NMI (ACPI 6.5 Table 18.14) */
+#define GUEST_NOTIFY_OK(n) ((n) == 0 || (n) == 3 || (n) == 4)
 struct ghes_source {
 	uint16_t id;
 	uint8_t notify;       /* 0 polled, 3 SCI, 4 NMI */
 	uint32_t poll_ms;
+	uint32_t vector;      /* external, GSIV: the interrupt */
 	uint32_t block_length;
 	uint64_t address_reg; /* holds the status block's address */
 	uint64_t ack_reg;

@@ -273,7 +273,8 @@ int boot_run(const struct config *cfg)
 	signal(SIGINT, SIG_DFL);
 	signal(SIGTERM, SIG_DFL);
 
-	if (config_check_host(cfg, host_ram(), UINT_MAX /* KVM's limit is checked once it is open */, err, sizeof(err))) {
+	if (config_check_machine(cfg, arch_machine.acpi_arch, err, sizeof(err)) ||
+	    config_check_host(cfg, host_ram(), UINT_MAX /* KVM's limit is checked once it is open */, err, sizeof(err))) {
 		log_err("%s", err);
 		code = EXIT_USAGE;
 		goto out;
@@ -291,9 +292,8 @@ int boot_run(const struct config *cfg)
 		code = EXIT_OS;
 		goto close_image;
 	}
-	mem_layout(&vm.mem, ram, cfg->memory);
-	/* The GHES register page traps to rasvm (see ras/ghes.c): not RAM for KVM. */
-	if (cfg->ras.mask && mem_punch(&vm.mem, LAYOUT_ERROR_REGION, 4096)) {
+	/* The machine's RAM regions; the GHES register page traps to rasvm (see ras/ghes.c). */
+	if (arch_mem_layout(cfg, &vm.mem, ram)) {
 		code = EXIT_INTERNAL;
 		goto unmap_ram;
 	}

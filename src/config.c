@@ -64,12 +64,18 @@ static const char usage_run[] =
 	"                      off (an error the guest touches then stops the VM)\n"
 	"  --ras-queue N       GHES records that may wait per source for the guest's ack\n"
 	"                      (default 1024, at most 65536; more are counted as overflowed)\n"
+	"  --ras-pace-ms N     after the guest acknowledges a block of the GSIV or polled source,\n"
+	"                      wait N ms before writing the next, 8 records a block at most\n"
+	"                      (default 0: at once; Linux queues at most 16 pages per CPU for\n"
+	"                      recovery and drops the rest)\n"
 	"  --poison GPA[,ao][,lsb=N]  the simulated host loses the guest page at GPA (or with\n"
 	"                      lsb=21 the whole 2 MiB granule) before the guest runs; the guest's\n"
 	"                      next access reports it (action required), or with ,ao the host\n"
 	"                      reports it at once (action optional). Repeatable\n"
-	"  --guest-poison      let the guest ask for its own pages to be poisoned through the\n"
-	"                      test port (the test guest's RAS scenarios and rasvm demo use it)\n"
+	"  --guest-poison[=sim|host]  let the guest ask for its own pages to be poisoned through\n"
+	"                      the test port (the test guest's RAS scenarios and rasvm demo use it):\n"
+	"                      by the simulator (sim, the default), or by the host kernel itself\n"
+	"                      (host: MADV_HWPOISON, where check-host says it works)\n"
 	"  --qmp PATH          serve the QEMU Machine Protocol on a Unix socket at PATH (mode\n"
 	"                      0600; see docs/qmp.md and 'rasvm ctl'). QEMU's spellings work too:\n"
 	"                      unix:PATH[,server=on|off][,wait=on|off] and\n"
@@ -535,6 +541,11 @@ static int parse_run_option(int argc, char *const argv[], int *i, struct config 
 			return fail(err, errlen, "--ras-queue '%s': use 1 to %u", missing ? "" : v,
 				    RAS_QUEUE_MAX_RECORDS);
 		c->ras_queue = (uint32_t)n;
+	} else if (take(argc, argv, i, "--ras-pace-ms", &v, &missing)) {
+		uint64_t n;
+		if (missing || parse_u64(v, &n) || n > 10000)
+			return fail(err, errlen, "--ras-pace-ms '%s': use 0 to 10000", missing ? "" : v);
+		c->ras_pace_ms = (uint32_t)n;
 	} else if (take(argc, argv, i, "--poison", &v, &missing)) {
 		if (missing)
 			return fail(err, errlen, "--poison needs GPA[,ao][,lsb=N]");
@@ -567,8 +578,10 @@ static int parse_run_option(int argc, char *const argv[], int *i, struct config 
 			return fail(err, errlen, "--incoming '%s': use file:PATH, unix:PATH or tcp:HOST:PORT",
 				    missing ? "" : v);
 		c->incoming = v;
-	} else if (!strcmp(argv[*i], "--guest-poison")) {
+	} else if (!strcmp(argv[*i], "--guest-poison") || !strcmp(argv[*i], "--guest-poison=sim")) {
 		c->guest_poison = true;
+	} else if (!strcmp(argv[*i], "--guest-poison=host")) {
+		c->guest_poison = c->guest_poison_host = true;
 	} else if (take(argc, argv, i, "--kernel", &v, &missing)) {
 		if (missing || !*v)
 			return fail(err, errlen, "--kernel needs a file name");
@@ -733,6 +746,10 @@ static int validate_arm64(const struct config *c, char *err, size_t errlen)
 	if (ras_sources_check(&c->ras, &why))
 		return fail(err, errlen, "--ras-block-size %u / --ras-poll-ms %u: %s", c->ras.block_length,
 			    c->ras.poll_ms, why);
+	if (LAYOUT_ARM64_ERROR_REGION + ghes_region_size(&c->ras) > LAYOUT_ARM64_ERROR_REGION_END)
+		return fail(err, errlen, "--ras-block-size %u: the error region would not fit its %llu KiB",
+			    c->ras.block_length,
+			    (unsigned long long)((LAYOUT_ARM64_ERROR_REGION_END - LAYOUT_ARM64_ERROR_REGION) >> 10));
 	return 0;
 }
 
@@ -847,9 +864,9 @@ int config_parse(int argc, char *const argv[], struct config *c, char *err, size
 			if (r == 1 && !strcmp(argv[i], "--arch")) {
 				const char *a = i + 1 < argc ? argv[++i] : "";
 				if (!strcmp(a, "x86"))
-					c->arch = ACPI_ARCH_X86, r = 0;
+					c->arch = ACPI_ARCH_X86, c->arch_given = true, r = 0;
 				else if (!strcmp(a, "arm64"))
-					c->arch = ACPI_ARCH_ARM64, r = 0;
+					c->arch = ACPI_ARCH_ARM64, c->arch_given = true, r = 0;
 				else
 					r = fail(err, errlen, "--arch '%s': use x86 or arm64", a);
 			} else if (r == 1 && argv[i][0] != '-' && !c->path) {
@@ -951,6 +968,16 @@ int config_parse(int argc, char *const argv[], struct config *c, char *err, size
 	default:
 		return 0;
 	}
+}
+
+int config_check_machine(const struct config *c, enum acpi_arch arch, char *err, size_t errlen)
+{
+	/* config_parse checked x86's limits, which arm64's are within (fewer vCPUs, more RAM). */
+	if (arch != ACPI_ARCH_ARM64)
+		return 0;
+	if (c->boot != LOADER_BOOT_DEFAULT)
+		return fail(err, errlen, "--boot chooses an x86 boot protocol; an arm64 Image has one (booting.rst)");
+	return validate_arm64(c, err, errlen);
 }
 
 int config_check_host(const struct config *c, uint64_t host_ram, unsigned kvm_max_vcpus, char *err,

@@ -104,7 +104,9 @@ struct config {
 	struct ras_sources ras;    /* --ras-sources, --ras-block-size, --ras-poll-ms */
 	enum ras_policy ras_policy; /* --ras */
 	uint32_t ras_queue;        /* --ras-queue: GHES records waiting per source */
+	uint32_t ras_pace_ms;      /* --ras-pace-ms: least time from an ack to the next async block */
 	bool guest_poison;         /* --guest-poison: honour UCALL_POISON */
+	bool guest_poison_host;    /* --guest-poison=host: by the host kernel (MADV_HWPOISON), not the simulator */
 	unsigned qmp_count;        /* --qmp: the control sockets */
 	struct qmp_listen qmp[CONFIG_QMP_MAX];
 	const char *name;          /* --name, NULL without */
@@ -120,7 +122,8 @@ struct config {
 	unsigned poison_count;     /* --poison GPA[,ao] */
 	struct poison_request poison[CONFIG_POISON_MAX];
 	const char *path;          /* acpi dump DIR, cper encode -o FILE, cper decode FILE */
-	enum acpi_arch arch;       /* acpi dump --arch: which machine's firmware (x86 by default) */
+	enum acpi_arch arch;       /* acpi dump --arch: which machine's firmware */
+	bool arch_given;           /* --arch was given; else the binary's own machine's */
 	/* cper encode: one memory error record per --gpa, all in one status block */
 	unsigned cper_count;
 	uint64_t cper_gpa[CONFIG_CPER_MAX_RECORDS];
@@ -136,6 +139,9 @@ struct config {
 int config_parse(int argc, char *const argv[], struct config *c, char *err, size_t errlen);
 /* Parse "512M", "2G", "1048576K", "64MiB"; a bare number means MiB (as in QEMU's -m). */
 int config_parse_size(const char *s, uint64_t *bytes);
+/* Check the limits of the machine this binary runs (kvm/arch.h arch_machine): config_parse
+ * checks x86's; arm64 has its own (vCPUs, RAM, one boot protocol). 0 or -EINVAL. */
+int config_check_machine(const struct config *c, enum acpi_arch arch, char *err, size_t errlen);
 /* Check limits that depend on the host: its RAM and KVM's vCPU maximum. */
 int config_check_host(const struct config *c, uint64_t host_ram, unsigned kvm_max_vcpus, char *err,
 		      size_t errlen);

@@ -123,11 +123,12 @@ struct vm_life {
 
 /* Requests to a vCPU thread, set by anyone, consumed by the vCPU after a kick. */
 #define VCPU_REQ_HANG_PROBE (1u << 0) /* sample halted-with-interrupts-off state */
-#define VCPU_REQ_NMI        (1u << 1) /* inject an NMI (GHES sync source, inject-nmi) */
+#define VCPU_REQ_NMI        (1u << 1) /* inject an NMI (inject-nmi) */
 #define VCPU_REQ_RAS        (1u << 2) /* RAS work for this vCPU: machine checks waiting */
 #define VCPU_REQ_SIM_TOUCH  (1u << 3) /* the simulator: this vCPU touches vcpu->touch_gpa */
 #define VCPU_REQ_IRQ_GED    (1u << 4) /* vCPU 0: pulse the GED's interrupt line */
 #define VCPU_REQ_CALL       (1u << 5) /* run vcpu->call (vcpu_call) */
+#define VCPU_REQ_GHES_SYNC  (1u << 6) /* the sync GHES source's notification (x86 NMI, arm64 SEA) */
 
 /* A function run on a vCPU's own thread for another thread (KVM wants vCPU ioctls there). */
 typedef int (*vcpu_fn)(struct vcpu *v, void *arg);
@@ -157,6 +158,8 @@ struct vcpu {
 	_Atomic unsigned halted_noirq_probes; /* probes in a row that found it halted with RFLAGS.IF clear */
 	_Atomic uint64_t last_rip;         /* at the last hang probe, for the report */
 	_Atomic uint64_t touch_gpa;        /* with VCPU_REQ_SIM_TOUCH */
+	uint64_t runs;                     /* KVM_RUN calls of this boot (its own thread's) */
+	uint64_t stalled_ns;               /* when it began waiting for its SEA record, 0: not */
 	timer_t poll_timer;                /* the thread's one-shot kick timer (vcpu_poll_later) */
 	bool has_poll_timer;
 	uint64_t last_probe_ns;            /* the main thread's last hang probe of it */

@@ -63,11 +63,12 @@ int hest_read(struct ghes_source *src, int max, const char **why)
 			return -1;
 		}
 		s->notify = e[32];
-		if (s->notify != 0 && s->notify != 3 && s->notify != 4) {
-			*why = "notification type an x86 guest cannot take";
+		if (!GUEST_NOTIFY_OK(s->notify)) {
+			*why = "notification type this guest's architecture cannot take";
 			return -1;
 		}
 		s->poll_ms = (uint32_t)get_le(e + 36, 4);
+		s->vector = (uint32_t)get_le(e + 40, 4);
 		s->block_length = (uint32_t)get_le(e + 60, 4);
 		if (s->block_length < 20) {
 			*why = "error status block shorter than its header";

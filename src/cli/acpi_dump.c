@@ -14,6 +14,7 @@
 #include "log.h"
 #include "platform.h"
 #include "platform_arm64.h"
+#include "kvm/arch.h"
 #include "rasvm/layout.h"
 
 static int write_file(const char *dir, const char *name, const void *data, size_t len)
@@ -142,8 +143,17 @@ static int dump_arm64(const struct config *cfg)
 
 int cli_acpi_dump(const struct config *cfg)
 {
+	/* Without --arch: this binary's own machine. */
 	if (cfg->arch == ACPI_ARCH_ARM64)
 		return dump_arm64(cfg);
+	if (!cfg->arch_given && arch_machine.acpi_arch == ACPI_ARCH_ARM64) {
+		char err[256];
+		if (config_check_machine(cfg, ACPI_ARCH_ARM64, err, sizeof(err))) {
+			log_err("%s", err);
+			return EXIT_USAGE;
+		}
+		return dump_arm64(cfg);
+	}
 
 	size_t size = LAYOUT_ACPI_END - LAYOUT_ACPI_BASE;
 	uint8_t *area = calloc(1, size);

@@ -21,6 +21,7 @@
 #include "ctl/protocol.h"
 #include "ctl/qmp.h"
 #include "errmsg.h"
+#include "kvm/arch.h"
 #include "kvm/vcpu.h"
 #include "ras/ras.h"
 #include "sandbox/sandbox.h"
@@ -80,7 +81,7 @@ static json_t *cmd_query_commands(struct vm *vm, json_t *a, const char **cls, ch
 static json_t *cmd_query_target(struct vm *vm, json_t *a, const char **cls, char *desc, size_t desclen)
 {
 	(void)vm, (void)a, (void)cls, (void)desc, (void)desclen;
-	return json_pack("{s:s}", "arch", "x86_64");
+	return json_pack("{s:s}", "arch", arch_machine.name);
 }
 
 static json_t *cmd_query_kvm(struct vm *vm, json_t *a, const char **cls, char *desc, size_t desclen)
@@ -110,7 +111,7 @@ static json_t *cmd_query_cpus_fast(struct vm *vm, json_t *a, const char **cls, c
 		json_array_append_new(r, json_pack("{s:i,s:s,s:i,s:{s:i,s:i,s:i},s:s}", "cpu-index", (int)i,
 						   "qom-path", path, "thread-id", hmp_vcpu_tid(vm, i), "props",
 						   "core-id", 0, "thread-id", 0, "socket-id", (int)i, "target",
-						   "x86_64"));
+						   arch_machine.name));
 	}
 	return r;
 }
@@ -159,9 +160,11 @@ static json_t *cmd_qom_get(struct vm *vm, json_t *a, const char **cls, char *des
 		*cls = "DeviceNotFound";
 		return FAIL("Device '%.128s' not found", path);
 	}
+	/* QEMU's type of a -cpu host vCPU on this target. */
+	const char *type = arch_machine.acpi_arch == ACPI_ARCH_ARM64 ? "host-arm-cpu" : "host-x86_64-cpu";
 	if (!strcmp(prop, "type"))
-		return json_string("host-x86_64-cpu");
-	return FAIL("Property 'host-x86_64-cpu.%.64s' not found", prop);
+		return json_string(type);
+	return FAIL("Property '%s.%.64s' not found", type, prop);
 }
 
 static json_t *cmd_query_metrics(struct vm *vm, json_t *a, const char **cls, char *desc, size_t desclen)
@@ -224,7 +227,10 @@ static json_t *cmd_quit(struct vm *vm, json_t *a, const char **cls, char *desc, 
 
 static json_t *cmd_inject_nmi(struct vm *vm, json_t *a, const char **cls, char *desc, size_t desclen)
 {
-	(void)a, (void)cls, (void)desc, (void)desclen;
+	(void)a, (void)cls;
+	/* As QEMU on a machine without NMIs (arm64's virt). */
+	if (!vm->ras || !vm->ras->ops->nmi)
+		return FAIL("this feature or command is not currently supported");
 	/* The default CPU, as QEMU on x86; between boots it waits for the next one. */
 	vcpu_request(&vm->vcpu[0], VCPU_REQ_NMI);
 	return json_object();
@@ -274,6 +280,8 @@ static json_t *cmd_inject_host_error(struct vm *vm, json_t *a, const char **cls,
 		return FAIL("0x%llx is not guest RAM", (unsigned long long)gpa);
 	if (r == -EBUSY)
 		return FAIL("0x%llx is in rasvm's GHES status blocks", (unsigned long long)gpa);
+	if (r == -EEXIST)
+		return FAIL("0x%llx is already poisoned", (unsigned long long)gpa);
 	if (r)
 		return FAIL("%s", strerror(-r));
 	/* Which it was: the kernel's own memory failure, or rasvm's simulator. */
@@ -293,6 +301,8 @@ static json_t *cmd_inject_mce(struct vm *vm, json_t *a, const char **cls, char *
 	};
 
 	(void)cls;
+	if (!vm->ras || !vm->ras->ops->machine_checks)
+		return FAIL("MCE injection not supported: this machine has no machine checks");
 	if (cpu >= vm->ncpus)
 		return FAIL("'cpu' %llu: the VM has %u vCPU(s)", (unsigned long long)cpu, vm->ncpus);
 	uint64_t banks = atomic_load(&vm->mcg_cap) & MCG_CAP_COUNT_MASK;

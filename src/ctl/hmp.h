@@ -8,7 +8,6 @@
 #ifndef RASVM_CTL_HMP_H
 #define RASVM_CTL_HMP_H
 
-#include <linux/kvm.h>
 #include <stdbool.h>
 #include <stddef.h>
 #include <stdint.h>
@@ -44,18 +43,10 @@ char *hmp_run(struct vm *vm, const char *line, unsigned cpu_index);
 /* The host thread id of vCPU cpu's thread (asked on that thread); 0 between boots. */
 int hmp_vcpu_tid(struct vm *vm, unsigned cpu);
 
-/* What "info registers" reads on the vCPU's own thread (vcpu_call). */
+/* What "info registers" gets from the vCPU's own thread (vcpu_call, arch_vcpu_dump): QEMU's
+ * text for the architecture. */
 struct hmp_regs {
-	struct kvm_regs regs;
-	struct kvm_sregs sregs;
-	struct kvm_debugregs dregs;
-	struct kvm_fpu fpu;
-	struct kvm_vcpu_events events;
-	struct kvm_mp_state mp;
+	char text[4096];
 };
-
-/* QEMU's "info registers" text for one vCPU (x86_cpu_dump_state with the FPU), appended to
- * out (at most outlen bytes, NUL-terminated); returns the length it needed. */
-size_t hmp_format_regs(const struct hmp_regs *r, unsigned cpu, char *out, size_t outlen);
 
 #endif

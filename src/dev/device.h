@@ -40,6 +40,12 @@ static inline void pio_fill(uint8_t *data, unsigned size, uint8_t value)
 		data[i] = value;
 }
 
+/* The test protocol (testport.c): the guest handed over the GPA of a UCALL_SIZE-byte block
+ * (x86: PORT_TEST, arm64: ARM64_DEV_TEST). */
+void testport_call(struct vm *vm, struct vcpu *vcpu, uint64_t gpa);
+/* The guest's power-off with its exit code (power.c). */
+void power_off_request(struct vm *vm, struct vcpu *vcpu, unsigned code);
+
 /* Initialise every device in order; on failure undo the ones done. */
 int devices_init(struct vm *vm);
 void devices_exit(struct vm *vm);

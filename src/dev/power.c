@@ -13,7 +13,11 @@ static void power_pio(struct vm *vm, struct vcpu *vcpu, uint16_t offset, bool is
 		pio_fill(data, size, 0xff);
 		return;
 	}
-	unsigned code = data[0];
+	power_off_request(vm, vcpu, data[0]);
+}
+
+void power_off_request(struct vm *vm, struct vcpu *vcpu, unsigned code)
+{
 	if (code > GUEST_EXIT_MAX)
 		vm_end(vm, VM_BAD_EXIT_CODE, 0,
 		       "vcpu %u powered off with exit code %u; guest codes are 0-%u", vcpu->index, code,

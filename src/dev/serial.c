@@ -85,7 +85,7 @@ static void update_irq(struct vm *vm, struct serial *s)
 		log_warn_rl("serial: KVM_IRQ_LINE failed: %s", strerror(errno));
 }
 
-static void transmit(struct serial *s, uint8_t c)
+void serial_console_put(struct serial *s, uint8_t c)
 {
 	if (s->fd < 0)
 		return;
@@ -130,7 +130,7 @@ void serial_pio(struct vm *vm, struct vcpu *vcpu, uint16_t offset, bool is_write
 				s->dll = v;
 			} else {
 				if (!(s->mcr & MCR_LOOP))
-					transmit(s, v);
+					serial_console_put(s, v);
 				s->thr_interrupt = true; /* sent at once, so empty again */
 			}
 			break;
@@ -229,7 +229,7 @@ int serial_state_load(struct serial *s, struct state_in *in)
 	return 0;
 }
 
-static int serial_init(struct vm *vm)
+int serial_console_init(struct vm *vm)
 {
 	struct serial *s = &vm->serial;
 
@@ -275,7 +275,7 @@ static int serial_init(struct vm *vm)
  * for this long: then they are given up (and said so), and rasvm ends anyway. */
 #define SERIAL_DRAIN_S 5
 
-static void serial_exit(struct vm *vm)
+void serial_console_exit(struct vm *vm)
 {
 	struct serial *s = &vm->serial;
 	struct timespec until;
@@ -311,8 +311,8 @@ const struct device_ops serial_device = {
 	.name = "serial",
 	.port = PORT_COM1,
 	.nports = UART_NPORTS,
-	.init = serial_init,
-	.exit = serial_exit,
+	.init = serial_console_init,
+	.exit = serial_console_exit,
 	.reset = serial_reset,
 	.pio = serial_pio,
 };

@@ -1,8 +1,8 @@
 /* SPDX-License-Identifier: MIT */
 /*
  * 8250/16550 UART on PORT_COM1, enough for a console: the registers a driver probes and
- * programs, transmit to a file descriptor (through a writer thread), the transmit-empty
- * interrupt on IRQ_COM1.
+ * programs, transmit to a file descriptor (through a writer thread, shared with arm64's PL011),
+ * the transmit-empty interrupt on IRQ_COM1.
  * There is no receive path: LSR never reports data ready.
  */
 #ifndef RASVM_DEV_SERIAL_H
@@ -35,6 +35,13 @@ struct serial {
 
 struct vm;
 struct vcpu;
+
+/* The console behind the machine's UART (the 8250 here, arm64's PL011): the ring and its
+ * writer thread as --serial says; the UART's registers are the device's own. */
+int serial_console_init(struct vm *vm);
+void serial_console_exit(struct vm *vm);
+/* One byte out, with s->lock held (a full ring counts it dropped). */
+void serial_console_put(struct serial *s, uint8_t c);
 
 /* Register access at offset 0-7 from PORT_COM1; size is always 1 for an 8250. */
 void serial_pio(struct vm *vm, struct vcpu *vcpu, uint16_t offset, bool is_write, uint8_t *data,

@@ -14,6 +14,7 @@
 #include "dev/device.h"
 #include "le.h"
 #include "log.h"
+#include "ras/ras.h"
 #include "ras/sim.h"
 #include "rasvm/layout.h"
 #include "vm.h"
@@ -51,6 +52,8 @@ static void guest_poison(struct vm *vm, struct vcpu *vcpu, uint64_t blk_gpa, uin
 		r = -EPERM;
 		log_warn_rl("vcpu %u: guest asked to poison 0x%llx; rasvm runs without --guest-poison",
 			    vcpu->index, (unsigned long long)target);
+	} else if (vm->cfg->guest_poison_host) {
+		r = ras_host_poison_check(vm, target, 12);
 	} else {
 		r = sim_check(vm, target, 12);
 	}
@@ -59,7 +62,10 @@ static void guest_poison(struct vm *vm, struct vcpu *vcpu, uint64_t blk_gpa, uin
 	if (mem_write(&vm->mem, blk_gpa + 24, answer, sizeof(answer)))
 		log_warn_rl("vcpu %u: test port block at 0x%llx cannot take the answer", vcpu->index,
 			    (unsigned long long)blk_gpa);
-	if (r == 0 && (r = sim_poison(vm, target, ao, 12)))
+	if (r)
+		return;
+	r = vm->cfg->guest_poison_host ? ras_host_poison(vm, target, !ao, 12) : sim_poison(vm, target, ao, 12);
+	if (r)
 		log_err_rl("vcpu %u: poisoning 0x%llx failed: %s", vcpu->index,
 			   (unsigned long long)target, strerror((int)-r));
 }
@@ -67,20 +73,26 @@ static void guest_poison(struct vm *vm, struct vcpu *vcpu, uint64_t blk_gpa, uin
 static void testport_pio(struct vm *vm, struct vcpu *vcpu, uint16_t offset, bool is_write,
 			 uint8_t *data, unsigned size)
 {
-	uint64_t expected = 0;
-
 	(void)offset;
 	if (!is_write) {
 		pio_fill(data, size, 0xff);
 		return;
 	}
-	atomic_compare_exchange_strong(&vm->first_testport_ns, &expected, now_ns());
 	if (size != 4) {
+		uint64_t expected = 0;
+		atomic_compare_exchange_strong(&vm->first_testport_ns, &expected, now_ns());
 		log_warn_rl("vcpu %u: test port written with %u bytes, expected 4; ignored", vcpu->index,
 			    size);
 		return;
 	}
-	uint64_t gpa = le_get(data, 4);
+	testport_call(vm, vcpu, le_get(data, 4));
+}
+
+void testport_call(struct vm *vm, struct vcpu *vcpu, uint64_t gpa)
+{
+	uint64_t expected = 0;
+
+	atomic_compare_exchange_strong(&vm->first_testport_ns, &expected, now_ns());
 	/* Copy once, so the guest cannot change the block between checks and use. */
 	uint8_t u[UCALL_SIZE];
 	int r = mem_read(&vm->mem, gpa, u, sizeof(u));

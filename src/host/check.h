@@ -1,5 +1,6 @@
 /* SPDX-License-Identifier: MIT */
-/* `rasvm check-host`: what this host's KVM offers for guest RAS, probed, not assumed. */
+/* `rasvm check-host`: what this host's KVM offers for guest RAS, probed, not assumed. Each
+ * architecture has its own (src/kvm/x86/check.c, src/kvm/arm64/check.c). */
 #ifndef RASVM_HOST_CHECK_H
 #define RASVM_HOST_CHECK_H
 

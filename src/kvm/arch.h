@@ -1,7 +1,7 @@
 /* SPDX-License-Identifier: MIT */
 /*
- * What differs between x86 and arm64, behind one small interface: src/kvm/x86/ implements it
- * (src/kvm/arm64/ the same functions for the arm64 binary; the Makefile's ARCH picks one).
+ * What differs between x86 and arm64, behind one small interface: src/kvm/x86/ implements it,
+ * src/kvm/arm64/ the same functions for the arm64 binary (the Makefile's ARCH picks one).
  * Everything else -- the lifecycle, vCPU threads, devices' dispatch, the loader's formats,
  * RAS (poison table, policy, GHES queue and ack gate, CPER, HEST), QMP, the simulator -- is
  * compiled for both.
@@ -13,11 +13,31 @@
 #include <stddef.h>
 #include <stdint.h>
 
+#include "acpi/tables.h"
+
+struct config;
+struct guest_mem;
 struct vm;
 struct vcpu;
 struct loader_input;
 struct ras_ops;
 struct device_ops;
+
+/* The machine's guest-visible facts that arch-neutral code needs (x86: include/rasvm/layout.h,
+ * arm64: include/rasvm/layout_arm64.h). */
+struct arch_machine {
+	const char *name;          /* QEMU's target name (query-target): "x86_64", "aarch64" */
+	enum acpi_arch acpi_arch;  /* which firmware `acpi dump` and `run` build by default */
+	uint64_t error_region;     /* the GHES error region; its first page (the registers) traps */
+	uint64_t error_region_end;
+	unsigned ged_irq;          /* the interrupt the GED raises for the async source (irq_pulse) */
+	const char *console;       /* the console device Linux names (console=...) */
+};
+extern const struct arch_machine arch_machine;
+
+/* Before KVM is opened: lay out cfg->memory bytes of guest RAM at hva as this machine's RAM
+ * regions, with the GHES register page punched out (it traps to rasvm). 0 or -EINVAL. */
+int arch_mem_layout(const struct config *cfg, struct guest_mem *m, uint8_t *hva);
 
 /* Once per run, /dev/kvm open, before any thread: what the guest CPU will be (x86: CPUID,
  * machine-check capabilities). 0 or -errno (logged). */
@@ -47,6 +67,9 @@ int arch_vcpu_halted_masked(struct vcpu *v, bool *halted, uint64_t *pc);
 bool arch_pc_gpa(struct vcpu *v, uint64_t *gpa);
 /* A stopped vCPU's state in one line (pc, stack, flags, run state), for failure reports. */
 void arch_vcpu_describe(struct vcpu *v, char *buf, size_t len);
+/* On the vCPU's own thread: QEMU's "info registers" text for it (x86_cpu_dump_state,
+ * aarch64_cpu_dump_state), NUL-terminated in out; 0 or -errno when KVM cannot say. */
+int arch_vcpu_dump(struct vcpu *v, char *out, size_t len);
 
 /* How host memory errors are raised in the guest (x86: machine checks, NMIs, interrupt lines). */
 extern const struct ras_ops arch_ras_ops;

@@ -23,6 +23,15 @@ void mem_layout(struct guest_mem *m, uint8_t *hva, uint64_t size)
 	}
 }
 
+void mem_layout_at(struct guest_mem *m, uint8_t *hva, uint64_t size, uint64_t gpa)
+{
+	m->size = size;
+	m->low_size = size;
+	m->hva = hva;
+	m->nregions = 1;
+	m->region[0] = (struct mem_region){ .gpa = gpa, .size = size, .hva = hva };
+}
+
 int mem_punch(struct guest_mem *m, uint64_t gpa, uint64_t len)
 {
 	if (gpa % 4096 || len % 4096 || len == 0 || m->nregions == MEM_MAX_REGIONS)

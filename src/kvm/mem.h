@@ -64,8 +64,11 @@ struct e820_entry {
 	uint32_t type;
 };
 
-/* Split size bytes of RAM at hva into guest regions. No allocation. */
+/* Split size bytes of RAM at hva into guest regions (the x86 machine's: below the MMIO hole,
+ * the rest from 4 GiB). No allocation. */
 void mem_layout(struct guest_mem *m, uint8_t *hva, uint64_t size);
+/* All of RAM as one region at gpa (the arm64 machine's, at 1 GiB). */
+void mem_layout_at(struct guest_mem *m, uint8_t *hva, uint64_t size, uint64_t gpa);
 /* Take [gpa, gpa+len) out of the regions: the guest sees MMIO there (KVM gets no slot for
  * it), while the host mapping stays. Page-aligned, inside one region; -EINVAL otherwise. */
 int mem_punch(struct guest_mem *m, uint64_t gpa, uint64_t len);

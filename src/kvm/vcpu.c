@@ -3,6 +3,7 @@
 
 #include <errno.h>
 #include <linux/kvm.h>
+#include <poll.h>
 #include <signal.h>
 #include <stdlib.h>
 #include <string.h>
@@ -343,7 +344,7 @@ static void do_work(struct vcpu *v)
 	 * else asked of the vCPU waits in its request bits, which the stream carries. */
 	unsigned take = vm_frozen(vm) ? VCPU_REQ_CALL : ~0u;
 	unsigned req = atomic_fetch_and(&v->requests, ~take) & take;
-	if (req & (VCPU_REQ_RAS | VCPU_REQ_NMI | VCPU_REQ_IRQ_GED))
+	if (req & (VCPU_REQ_RAS | VCPU_REQ_NMI | VCPU_REQ_GHES_SYNC | VCPU_REQ_IRQ_GED))
 		ras_vcpu_work(v, req);
 	if (req & VCPU_REQ_SIM_TOUCH)
 		sim_touch(vm, atomic_load(&v->touch_gpa));
@@ -385,6 +386,24 @@ static void park(struct vcpu *v)
 	atomic_store(&v->last_exit_ns, now_ns());
 }
 
+/* The vCPU's access faulted on a poisoned page and its SEA record waits for the GHES block
+ * (ras.h, ras_vcpu_stalled): hold outside the guest until a request comes (its record went
+ * out, a call, an end) or RAS_SEA_STALL_NS passed; then it re-enters and faults again. The
+ * kick is blocked until ppoll() waits, so one sent in between is not slept through. */
+static void stall(struct vcpu *v)
+{
+	sigset_t kick, old;
+	struct timespec ts = { .tv_sec = 0, .tv_nsec = (long)RAS_SEA_STALL_NS };
+
+	sigemptyset(&kick);
+	sigaddset(&kick, SIG_VCPU_KICK);
+	pthread_sigmask(SIG_BLOCK, &kick, &old);
+	if (!atomic_load(&v->requests) && !vm_leaving(v->vm))
+		ppoll(NULL, 0, &ts, &old);
+	pthread_sigmask(SIG_SETMASK, &old, NULL);
+	v->run->immediate_exit = 0;
+}
+
 static void make_poll_timer(struct vcpu *v)
 {
 	struct sigevent sev = { .sigev_notify = SIGEV_THREAD_ID, .sigev_signo = SIG_VCPU_KICK };
@@ -422,6 +441,14 @@ static void *vcpu_thread(void *arg)
 		/* What ran above (a machine check the guest cannot take, say) may end the run. */
 		if (vm_leaving(vm))
 			break;
+		if (ras_vcpu_stalled(v) && !(v->stalled_ns && now_ns() - v->stalled_ns >= RAS_SEA_STALL_NS)) {
+			if (!v->stalled_ns)
+				v->stalled_ns = now_ns();
+			stall(v);
+			continue;
+		}
+		v->stalled_ns = 0;
+		v->runs++;
 		sigbus_set_guest_access(true);
 		int r = ioctl(v->fd, KVM_RUN, 0);
 		int err = errno;

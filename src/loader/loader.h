@@ -40,9 +40,10 @@ struct boot_plan {
 		ENTRY_RASVM_ELF64, /* every vCPU in 64-bit mode at entry, RSI = LAYOUT_BOOT_INFO */
 		ENTRY_LINUX_64,    /* vCPU 0 in 64-bit mode at entry (startup_64), RSI = zero page */
 		ENTRY_LINUX_PVH32, /* vCPU 0 in 32-bit protected mode at entry, EBX = start_info */
+		ENTRY_ARM64_IMAGE, /* vCPU 0 at EL1 at entry, MMU off, x0 = device tree (booting.rst) */
 	} mode;
-	uint64_t entry;           /* RIP (EIP) of the first instruction */
-	uint64_t boot_params_gpa; /* RSI (64-bit entries) or EBX (PVH) */
+	uint64_t entry;           /* RIP (EIP, PC) of the first instruction */
+	uint64_t boot_params_gpa; /* RSI (64-bit entries), EBX (PVH) or x0 (arm64: the device tree) */
 	uint64_t kernel_start;    /* [start, end): RAM the kernel occupies (init_size included) */
 	uint64_t kernel_end;
 	uint64_t initrd_gpa;      /* 0 without an initrd */

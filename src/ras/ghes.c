@@ -16,11 +16,11 @@
 
 #include "acpi/cper.h"
 #include "acpi/spec.h"
+#include "kvm/arch.h"
 #include "kvm/vcpu.h"
 #include "le.h"
 #include "log.h"
 #include "ras/ras.h"
-#include "rasvm/layout.h"
 #include "ctl/qmp.h"
 #include "vm.h"
 
@@ -42,7 +42,7 @@ int ghes_init(struct ras *ras)
 		if (!(ras->sources.mask & (1u << id)))
 			continue;
 		g->enabled = true;
-		g->block_gpa = ghes_block(LAYOUT_ERROR_REGION, &ras->sources, id);
+		g->block_gpa = ghes_block(arch_machine.error_region, &ras->sources, id);
 		g->block = mem_gpa_to_hva(&vm->mem, g->block_gpa, ras->sources.block_length);
 		g->queue = calloc(ras->queue_cap, sizeof(*g->queue));
 		g->in_block = calloc((ras->sources.block_length - GESB_SIZE) / (GEDE_SIZE_V3 + MEM_SIZE) + 1,
@@ -90,6 +90,7 @@ void ghes_reset(struct ras *ras)
 		g->ack = 1;
 		g->in_block_count = g->in_block_records = 0;
 		g->in_block_raw = false;
+		g->pace_until_ns = 0;
 	}
 	zero_blocks(ras);
 }
@@ -116,19 +117,33 @@ static void now_cper(struct cper_time *t)
 				 .precise = true };
 }
 
+/* Is this the sync source of a machine whose guests take it precisely (arm64's SEA)? */
+static bool precise(const struct ras *ras, unsigned id)
+{
+	return id == RAS_SOURCE_SYNC && ras->ops->ghes_sync_precise;
+}
+
 /* Tell the guest a block holds records. vcpu: the vCPU that touched the page (AR), or -1.
- * Only vCPU threads touch KVM: the NMI goes to that vCPU (else the boot vCPU), the GED's
- * interrupt is raised by vCPU 0; a polled source needs nothing. */
+ * Only vCPU threads touch KVM: the NMI (SEA) goes to that vCPU (else the boot vCPU), the
+ * GED's interrupt is raised by vCPU 0; a polled source needs nothing. On a precise machine
+ * the vCPU owes the SEA until it is at its access (ras.c notify_sync). */
 static void notify(struct ras *ras, unsigned id, int vcpu)
 {
 	struct vm *vm = ras->vm;
 	struct ghes_runtime *g = &ras->ghes[id];
+	unsigned target = vcpu >= 0 && (unsigned)vcpu < vm->ncpus ? (unsigned)vcpu : 0;
 
 	g->notifications++;
 	g->notified_ns = now_ns();
 	switch (id) {
 	case RAS_SOURCE_SYNC:
-		vcpu_request(&vm->vcpu[vcpu >= 0 && (unsigned)vcpu < vm->ncpus ? (unsigned)vcpu : 0], VCPU_REQ_NMI);
+		if (precise(ras, id)) {
+			struct ras_vcpu *rv = &ras->vcpu[target];
+			atomic_store(&rv->sea, SEA_OWED);
+			rv->sea_gpa = vcpu >= 0 && g->in_block_count ? g->in_block[0] : UINT64_MAX;
+			rv->sea_since_ns = g->notified_ns;
+		}
+		vcpu_request(&vm->vcpu[target], VCPU_REQ_GHES_SYNC);
 		break;
 	case RAS_SOURCE_ASYNC:
 		vcpu_request(&vm->vcpu[0], VCPU_REQ_IRQ_GED);
@@ -144,6 +159,10 @@ static void pop(struct ras *ras, struct ghes_runtime *g)
 	g->count--;
 }
 
+/* --ras-pace-ms: records in one block of a paced source, half of Linux's per-CPU queue of
+ * pages to recover (MEMORY_FAILURE_FIFO_SIZE, mm/memory-failure.c). */
+#define GHES_PACED_RECORDS 8
+
 /* Write as many queued records as fit into the free block, close the gate, notify. */
 static void flush(struct ras *ras, unsigned id)
 {
@@ -153,6 +172,16 @@ static void flush(struct ras *ras, unsigned id)
 
 	if (!g->ack || !g->count)
 		return;
+	if (id != RAS_SOURCE_SYNC && ras->pace_ns) {
+		uint64_t now = now_ns();
+		if (now < g->pace_until_ns) {
+			/* vCPU 0 comes back for it (ghes_pump) when the pause is over. */
+			struct vcpu *v0 = &ras->vm->vcpu[0];
+			atomic_fetch_or(&v0->requests, VCPU_REQ_RAS);
+			vcpu_poll_later(v0, g->pace_until_ns - now);
+			return;
+		}
+	}
 	g->in_block_count = 0;
 	struct ghes_pending *first = &g->queue[g->head];
 	if (first->raw) {
@@ -180,6 +209,12 @@ static void flush(struct ras *ras, unsigned id)
 		struct ghes_pending *p = &g->queue[g->head];
 		if (p->raw)
 			break; /* a client's block waits for a block of its own */
+		/* A precise sync block holds one vCPU's records: its SEA stands for them alone. */
+		if (precise(ras, id) && p->report.vcpu != who)
+			break;
+		/* Paced: two blocks must fit Linux's recovery queue of 16 (--ras-pace-ms). */
+		if (id != RAS_SOURCE_SYNC && ras->pace_ns && g->in_block_count >= GHES_PACED_RECORDS)
+			break;
 		struct cper_mem_error e = { .physical_address = p->report.gpa, .address_mask = ~0xfffULL,
 					    .error_type = 3 /* multi-bit ECC */ };
 		if (cper_add_memory(&w, CPER_SEV_RECOVERABLE, &e, &t))
@@ -222,10 +257,55 @@ static void push(struct ras *ras, unsigned id, const struct ghes_pending *p)
 
 	g->queue[(g->head + g->count) % ras->queue_cap] = *p;
 	g->count++;
-	if (g->ack)
+	if (g->ack) {
 		flush(ras, id);
-	else if (now_ns() - g->notified_ns > GHES_RENOTIFY_NS)
+	} else if (precise(ras, id)) {
+		/* No reminder: an SEA is raised only at an access. The vCPU that faulted waits at
+		 * its access (ras_vcpu_stalled) until its record is written. */
+		if (p->report.vcpu >= 0 && (unsigned)p->report.vcpu < ras->vm->ncpus) {
+			struct ras_vcpu *rv = &ras->vcpu[p->report.vcpu];
+			atomic_store(&rv->sea, SEA_QUEUED);
+			rv->sea_gpa = p->report.gpa;
+			rv->sea_since_ns = now_ns();
+		}
+	} else if (now_ns() - g->notified_ns > GHES_RENOTIFY_NS) {
 		notify(ras, id, p->report.vcpu);
+	}
+}
+
+void ghes_sea_expire(struct ras *ras, uint64_t now)
+{
+	struct ghes_runtime *g = &ras->ghes[RAS_SOURCE_SYNC];
+
+	if (!g->enabled || g->ack || g->in_block_raw || !g->in_block_count)
+		return;
+	for (unsigned i = 0; i < ras->vm->ncpus; i++) {
+		struct ras_vcpu *rv = &ras->vcpu[i];
+		if (atomic_load(&rv->sea) != SEA_OWED || now - rv->sea_since_ns < RAS_SEA_OWED_NS)
+			continue;
+		/* The guest was never told (no SEA was raised): take the records back, free the
+		 * block, and report the pages the asynchronous way. */
+		atomic_store(&rv->sea, SEA_NONE);
+		log_warn_rl("vcpu %u never came back to the access of page 0x%llx: its %u SEA record(s) go to the async source",
+			    i, (unsigned long long)rv->sea_gpa, g->in_block_count);
+		uint32_t n = g->in_block_count;
+		ras->n.delivered_ghes[RAS_SOURCE_SYNC] -= n;
+		ras->n.sea_rerouted += n;
+		g->blocks--;
+		memset(g->block, 0, ras->sources.block_length);
+		g->in_block_count = g->in_block_records = 0;
+		g->ack = 1;
+		int to = ras_route(RAS_POLICY_GHES, false, ras->sources.mask, ras->guest);
+		for (uint32_t k = 0; k < n; k++) {
+			struct ras_report rep = { .gpa = g->in_block[k], .vcpu = -1 };
+			if (to >= ROUTE_GHES_SYNC && to <= ROUTE_GHES_POLLED)
+				ghes_submit(ras, RAS_SOURCE_SYNC + (unsigned)(to - ROUTE_GHES_SYNC), &rep);
+			else
+				ras->n.dropped[RAS_DROP_POLICY]++;
+		}
+		flush(ras, RAS_SOURCE_SYNC); /* whatever waited behind them */
+		return;
+	}
 }
 
 void ghes_submit(struct ras *ras, unsigned id, const struct ras_report *rep)
@@ -305,7 +385,18 @@ static void acknowledged(struct ras *ras, unsigned id)
 						      (int)g->in_block_records));
 	g->in_block_count = g->in_block_records = 0;
 	g->ack = 1;
+	/* --ras-pace-ms: Linux acknowledges at once but recovers the pages later, from a queue of
+	 * 16 per CPU (memory_failure_queue(): "buffer overflow when queuing memory failure"
+	 * beyond): a pause lets it catch up. */
+	g->pace_until_ns = ras->pace_ns ? ras->timing.last_ack_ns + ras->pace_ns : 0;
 	flush(ras, id);
+}
+
+void ghes_pump(struct ras *ras)
+{
+	for (unsigned id = 0; id < RAS_SOURCES_MAX; id++)
+		if (id != RAS_SOURCE_SYNC && ras->ghes[id].enabled)
+			flush(ras, id);
 }
 
 bool ghes_mmio(struct vm *vm, struct vcpu *vcpu, uint64_t gpa, bool is_write, uint8_t *data,
@@ -313,10 +404,10 @@ bool ghes_mmio(struct vm *vm, struct vcpu *vcpu, uint64_t gpa, bool is_write, ui
 {
 	struct ras *ras = vm->ras;
 
-	if (!ras || !ras->sources.mask || gpa < LAYOUT_ERROR_REGION ||
-	    gpa >= LAYOUT_ERROR_REGION + GHES_REGION_BLOCKS)
+	if (!ras || !ras->sources.mask || gpa < arch_machine.error_region ||
+	    gpa >= arch_machine.error_region + GHES_REGION_BLOCKS)
 		return false;
-	uint64_t off = gpa - LAYOUT_ERROR_REGION;
+	uint64_t off = gpa - arch_machine.error_region;
 	/* Registers are 8 bytes; accept any aligned part of one (Linux uses 64-bit accesses). */
 	unsigned id = RAS_SOURCES_MAX, shift = (unsigned)(off % 8) * 8;
 	bool is_ack = false;

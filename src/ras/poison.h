@@ -27,6 +27,12 @@ struct poison_entry {
 	uint64_t gpa;          /* page-aligned; UINT64_MAX marks a free slot */
 	enum poison_state state;
 	bool action_required;  /* the last error on it was AR (else AO) */
+	/* Poisoned for real as "action required" (ras_host_poison): the host kernel's immediate
+	 * action-optional signal for it is held back; the guest's own access reports it. */
+	bool await_access;
+	/* Poisoned for real as "action optional" and reported by rasvm at once: the host
+	 * kernel's signal for it, if it comes, is a repeat. */
+	bool self_reported;
 	unsigned via;          /* POISON_VIA_* of every delivery so far */
 	uint32_t errors;       /* host errors that named this page */
 	uint32_t reports;      /* times it was reported to the guest (repeat accesses re-report) */

@@ -10,12 +10,12 @@
 #include <sys/mman.h>
 
 #include "ctl/qmp.h"
+#include "kvm/arch.h"
 #include "kvm/vcpu.h"
 #include "log.h"
 #include "ras/hwpoison.h"
 #include "ras/sigbus.h"
 #include "ras/sim.h"
-#include "rasvm/layout.h"
 #include "vm.h"
 
 #define PAGE 4096ULL
@@ -41,20 +41,6 @@ uint64_t ras_dropped_total(const struct ras_counters *n)
 	return t;
 }
 
-/* CPUID vendor, family and model decide the machine-check encoding and the broadcast. */
-static void guest_cpu(struct ras *ras, const struct kvm_cpuid2 *c)
-{
-	uint32_t vendor = 0, leaf1 = 0;
-
-	for (unsigned i = 0; c && i < c->nent; i++) {
-		if (c->entries[i].function == 0)
-			vendor = c->entries[i].ebx;
-		if (c->entries[i].function == 1)
-			leaf1 = c->entries[i].eax;
-	}
-	mce_guest_cpu(vendor, leaf1, &ras->amd_guest, &ras->intel_broadcast);
-}
-
 int ras_init(struct vm *vm, const struct ras_ops *ops)
 {
 	struct ras *ras = calloc(1, sizeof(*ras));
@@ -67,10 +53,14 @@ int ras_init(struct vm *vm, const struct ras_ops *ops)
 	ras->policy = vm->cfg->ras_policy;
 	ras->sources = vm->cfg->ras;
 	ras->queue_cap = vm->cfg->ras_queue;
+	ras->pace_ns = (uint64_t)vm->cfg->ras_pace_ms * 1000000ULL;
 	ras->mce_wait_ns = RAS_MCE_WAIT_NS;
 	ras->host_hwpoison = hwpoison_probe() == 0;
 	poison_init(&ras->table);
-	guest_cpu(ras, vm->cpuid);
+	/* x86: CPUID vendor, family and model decide the machine-check encoding and the broadcast. */
+	if (ops->guest_cpu)
+		ops->guest_cpu(vm, &ras->amd_guest, &ras->intel_broadcast);
+	ras->guest = (ras->amd_guest ? RAS_GUEST_AMD : 0) | (ops->ghes_sync_precise ? RAS_GUEST_ARM64 : 0);
 	vm->ras = ras;
 	ras->vcpu = calloc(vm->ncpus, sizeof(*ras->vcpu));
 	if (!ras->vcpu)
@@ -199,7 +189,7 @@ static struct poison_entry *mark_reported(struct ras *ras, uint64_t gpa, unsigne
 /* The policy's GHES source for an action-optional page, or -1. */
 static int ghes_fallback(struct ras *ras)
 {
-	enum ras_route r = ras_route(RAS_POLICY_GHES, false, ras->sources.mask, ras->amd_guest);
+	enum ras_route r = ras_route(RAS_POLICY_GHES, false, ras->sources.mask, ras->guest);
 	return r >= ROUTE_GHES_SYNC && r <= ROUTE_GHES_POLLED ? RAS_SOURCE_SYNC + (int)(r - ROUTE_GHES_SYNC) : -1;
 }
 
@@ -318,6 +308,35 @@ static void mce_pump(struct ras *ras, struct vcpu *v)
 	}
 }
 
+/* Has v not re-entered the guest since its last action-required error? (Its thread only.) */
+static bool at_fault(const struct ras *ras, const struct vcpu *v)
+{
+	const struct ras_vcpu *rv = &ras->vcpu[v->index];
+	return rv->fault_valid && rv->fault_runs == v->runs;
+}
+
+/* The sync source's notification, on v's thread. On a precise machine (arm64's SEA) it is
+ * raised only where the guest faulted: at v's access, right after the host reported it.
+ * A record written while v was elsewhere (the block was busy, the guest acknowledged later)
+ * stays owed until v faults at the access again (ras_host_error). */
+static void notify_sync(struct ras *ras, struct vcpu *v)
+{
+	int r = 0;
+
+	pthread_mutex_lock(&ras->lock);
+	struct ras_vcpu *rv = &ras->vcpu[v->index];
+	if (!ras->ops->ghes_sync_precise) {
+		r = ras->ops->notify_sync(v);
+	} else if (atomic_load(&rv->sea) == SEA_OWED && (at_fault(ras, v) || rv->sea_gpa == UINT64_MAX)) {
+		/* sea_gpa UINT64_MAX: a record no access is waiting for (a client's block). */
+		atomic_store(&rv->sea, SEA_NONE);
+		r = ras->ops->notify_sync(v);
+	}
+	pthread_mutex_unlock(&ras->lock);
+	if (r)
+		log_err_rl("vcpu %u: notifying the sync GHES source failed: %s", v->index, strerror(-r));
+}
+
 void ras_vcpu_work(struct vcpu *v, unsigned req)
 {
 	struct ras *ras = v->vm->ras;
@@ -328,12 +347,25 @@ void ras_vcpu_work(struct vcpu *v, unsigned req)
 	if (req & VCPU_REQ_RAS) {
 		pthread_mutex_lock(&ras->lock);
 		mce_pump(ras, v);
+		if (ras->pace_ns)
+			ghes_pump(ras);
 		pthread_mutex_unlock(&ras->lock);
 	}
-	if ((req & VCPU_REQ_NMI) && (r = ras->ops->nmi(v)))
-		log_err_rl("vcpu %u: KVM_NMI failed: %s", v->index, strerror(-r));
-	if ((req & VCPU_REQ_IRQ_GED) && (r = ras->ops->irq_pulse(v->vm, IRQ_GED)))
+	if ((req & VCPU_REQ_NMI) && ras->ops->nmi && (r = ras->ops->nmi(v)))
+		log_err_rl("vcpu %u: injecting an NMI failed: %s", v->index, strerror(-r));
+	if (req & VCPU_REQ_GHES_SYNC)
+		notify_sync(ras, v);
+	if ((req & VCPU_REQ_IRQ_GED) && (r = ras->ops->irq_pulse(v->vm, arch_machine.ged_irq)))
 		log_err_rl("vcpu %u: raising the GED interrupt failed: %s", v->index, strerror(-r));
+}
+
+bool ras_vcpu_stalled(struct vcpu *v)
+{
+	struct ras *ras = v->vm->ras;
+
+	if (!ras || atomic_load(&ras->vcpu[v->index].sea) != SEA_QUEUED)
+		return false;
+	return at_fault(ras, v);
 }
 
 /* ---- From a page to a route ---- */
@@ -353,7 +385,9 @@ static enum ras_route repeated_access(struct ras *ras, struct vcpu *v, uint64_t 
 
 	*livelock = false;
 	rv->repeats = same ? rv->repeats + 1 : 0;
-	if (same && rv->last_by_ghes && ghes) {
+	/* On a precise machine the guest handled the sync record synchronously: a repeated
+	 * access is a new access, told again the same way. */
+	if (same && rv->last_by_ghes && ghes && !ras->ops->ghes_sync_precise) {
 		ras->n.escalated++;
 		log_warn_rl("vcpu %u touched page 0x%llx again at rip 0x%llx after a GHES record%s: telling it by machine check",
 			    v->index, (unsigned long long)gpa, (unsigned long long)rip,
@@ -370,12 +404,30 @@ static enum ras_route repeated_access(struct ras *ras, struct vcpu *v, uint64_t 
 	return route;
 }
 
+/* A precise machine's vCPU faulting again at an access whose SEA record waits (queued, or in
+ * the block with its SEA owed): the same report, not a new one. An owed SEA is raised now,
+ * the vCPU being at the access. */
+static bool sea_refault(struct ras *ras, struct vcpu *vcpu, uint64_t gpa)
+{
+	struct ras_vcpu *rv = &ras->vcpu[vcpu->index];
+	int sea = atomic_load(&rv->sea);
+
+	if (!ras->ops->ghes_sync_precise || sea == SEA_NONE || rv->sea_gpa != gpa)
+		return false;
+	ras->n.sea_refaults++;
+	if (sea == SEA_OWED)
+		vcpu_request(vcpu, VCPU_REQ_GHES_SYNC);
+	return true;
+}
+
 static void deliver(struct ras *ras, struct vcpu *vcpu, const struct ras_report *rep)
 {
 	struct vm *vm = ras->vm;
-	enum ras_route route = ras_route(ras->policy, rep->action_required, ras->sources.mask, ras->amd_guest);
+	enum ras_route route = ras_route(ras->policy, rep->action_required, ras->sources.mask, ras->guest);
 	bool livelock = false;
 
+	if (rep->action_required && vcpu && sea_refault(ras, vcpu, rep->gpa))
+		return;
 	ras->n.reports++;
 	if (rep->action_required && vcpu)
 		route = repeated_access(ras, vcpu, rep->gpa, route, &livelock);
@@ -415,7 +467,7 @@ static void deliver(struct ras *ras, struct vcpu *vcpu, const struct ras_report 
  * only rasvm writes them): put a fresh page there and carry on; the guest is not told. */
 static bool firmware_page(struct ras *ras, uint64_t gpa, uint8_t *hva)
 {
-	if (gpa < LAYOUT_ERROR_REGION || gpa >= LAYOUT_ERROR_REGION_END)
+	if (gpa < arch_machine.error_region || gpa >= arch_machine.error_region_end)
 		return false;
 	if (mmap(hva, PAGE, PROT_READ | PROT_WRITE, MAP_PRIVATE | MAP_ANONYMOUS | MAP_FIXED, -1, 0) ==
 	    MAP_FAILED) {
@@ -428,8 +480,9 @@ static bool firmware_page(struct ras *ras, uint64_t gpa, uint8_t *hva)
 	return true;
 }
 
-void ras_host_error(struct vm *vm, struct vcpu *vcpu, int code, void *addr, unsigned lsb,
-		    uint64_t t_ns)
+/* ras_host_error with ras->lock held. */
+static void host_error_locked(struct vm *vm, struct vcpu *vcpu, int code, void *addr, unsigned lsb,
+			      uint64_t t_ns)
 {
 	struct ras *ras = vm->ras;
 	bool ar = code == BUS_MCEERR_AR;
@@ -443,8 +496,12 @@ void ras_host_error(struct vm *vm, struct vcpu *vcpu, int code, void *addr, unsi
 	uint64_t span = 1ULL << lsb;
 	uint8_t *start = (uint8_t *)((uintptr_t)addr & ~(uintptr_t)(span - 1));
 
-	pthread_mutex_lock(&ras->lock);
 	ar ? ras->n.received_ar++ : ras->n.received_ao++;
+	if (ar && vcpu) {
+		/* Until it runs the guest again, this vCPU is at the access that faulted. */
+		ras->vcpu[vcpu->index].fault_valid = true;
+		ras->vcpu[vcpu->index].fault_runs = vcpu->runs;
+	}
 	if (!ras->timing.first_error_ns)
 		ras->timing.first_error_ns = t_ns;
 	if (!ras->timing.pending_ns)
@@ -472,7 +529,22 @@ void ras_host_error(struct vm *vm, struct vcpu *vcpu, int code, void *addr, unsi
 			continue;
 		}
 		ras->n.pages += created;
+		if (!ar && e->self_reported) {
+			/* rasvm poisoned it as action optional and reported it then: this is the
+			 * kernel's signal for the same error (ras_host_poison). */
+			e->self_reported = false;
+			ras->n.ao_self++;
+			continue;
+		}
 		e->errors++;
+		if (!ar && e->await_access) {
+			/* Poisoned as action required: the guest hears of it at its access. */
+			e->await_access = false;
+			ras->n.ao_held++;
+			continue;
+		}
+		/* await_access stays set until the kernel's own action-optional signal comes: it
+		 * goes to another thread and may arrive after the guest's access did. */
 		e->action_required = this_ar;
 		deliver(ras, this_ar ? vcpu : NULL, &rep);
 	}
@@ -481,7 +553,14 @@ void ras_host_error(struct vm *vm, struct vcpu *vcpu, int code, void *addr, unsi
 		memory_failure_event(ras, "hypervisor", "ignore", ar, false);
 		log_warn_rl("host memory error (action optional) at %p, outside guest RAM: ignored", addr);
 	}
-	pthread_mutex_unlock(&ras->lock);
+}
+
+void ras_host_error(struct vm *vm, struct vcpu *vcpu, int code, void *addr, unsigned lsb,
+		    uint64_t t_ns)
+{
+	pthread_mutex_lock(&vm->ras->lock);
+	host_error_locked(vm, vcpu, code, addr, lsb, t_ns);
+	pthread_mutex_unlock(&vm->ras->lock);
 }
 
 void ras_drain(struct vm *vm, struct vcpu *vcpu)
@@ -492,6 +571,11 @@ void ras_drain(struct vm *vm, struct vcpu *vcpu)
 	while (sigbus_pop(ring, &ev))
 		ras_host_error(vm, ev.code == BUS_MCEERR_AR ? vcpu : NULL, ev.code, ev.addr, ev.lsb,
 			       ev.t_ns);
+	if (!vcpu && vm->ras && vm->ras->ops->ghes_sync_precise) {
+		pthread_mutex_lock(&vm->ras->lock);
+		ghes_sea_expire(vm->ras, now_ns());
+		pthread_mutex_unlock(&vm->ras->lock);
+	}
 	uint64_t lost = atomic_exchange(&ring->overflow, 0);
 	if (lost && vm->ras) {
 		pthread_mutex_lock(&vm->ras->lock);
@@ -547,6 +631,78 @@ void ras_reset(struct vm *vm)
 	pthread_mutex_unlock(&ras->lock);
 }
 
+/* With ras->lock held: is any page of [start, start + span) known bad already? */
+static bool known_bad(struct ras *ras, uint64_t start, uint64_t span)
+{
+	for (uint64_t off = 0; off < span; off += PAGE)
+		if (poison_find(&ras->table, start + off) || mem_is_bad(&ras->vm->mem, start + off, PAGE))
+			return true;
+	return false;
+}
+
+int ras_host_poison_check(struct vm *vm, uint64_t gpa, unsigned lsb)
+{
+	struct ras *ras = vm->ras;
+	int r = sim_check(vm, gpa, lsb);
+
+	if (r)
+		return r;
+	if (!ras->host_hwpoison)
+		return -EOPNOTSUPP;
+	uint64_t span = 1ULL << lsb;
+	pthread_mutex_lock(&ras->lock);
+	r = known_bad(ras, gpa & ~(span - 1), span) ? -EEXIST : 0;
+	pthread_mutex_unlock(&ras->lock);
+	return r;
+}
+
+int ras_host_poison(struct vm *vm, uint64_t gpa, bool ar, unsigned lsb)
+{
+	struct ras *ras = vm->ras;
+	int r = sim_check(vm, gpa, lsb);
+
+	if (r)
+		return r;
+	if (!ras->host_hwpoison)
+		return -EOPNOTSUPP;
+	uint64_t span = 1ULL << lsb, start = gpa & ~(span - 1);
+	uint8_t *hva = mem_gpa_to_hva(&vm->mem, start, span);
+	/* Under the lock: the kernel's signal is handled (ras_drain) only after the pages are in
+	 * the table, so a held-back one is never reported by mistake. */
+	pthread_mutex_lock(&ras->lock);
+	if (known_bad(ras, start, span)) {
+		pthread_mutex_unlock(&ras->lock);
+		return -EEXIST;
+	}
+	/* A page never touched is the shared zero page to the kernel: give each its own page
+	 * first, without changing a byte (an atomic OR of 0 is a write the guest cannot race). */
+	for (uint64_t off = 0; off < span; off += PAGE)
+		__atomic_fetch_or((uint64_t *)(void *)(hva + off), 0, __ATOMIC_SEQ_CST);
+	r = hwpoison_inject(hva, span);
+	if (!r && !ar) {
+		/* Action optional: reported now, not when the kernel's signal comes. SIGBUS is not
+		 * a queued signal: while one is pending for the thread the kernel chose, the next
+		 * is dropped, and a storm of poisonings outruns the handler (seen in the emulated
+		 * host: most of 500 lost). The signal, if it comes, is then a repeat. */
+		uint64_t t = now_ns();
+		/* Page by page, as the kernel's signals come (each names one 4 KiB page): guest RAM
+		 * need not be aligned to the granule in rasvm's address space. */
+		for (uint64_t off = 0; off < span; off += PAGE)
+			host_error_locked(vm, NULL, BUS_MCEERR_AO, hva + off, 12, t);
+	}
+	for (uint64_t off = 0; !r && off < span; off += PAGE) {
+		bool created;
+		struct poison_entry *e = poison_get(&ras->table, start + off, &created);
+		if (!e)
+			continue; /* the signal will find no room either: counted lost then */
+		ras->n.pages += created;
+		e->await_access = ar;
+		e->self_reported = !ar;
+	}
+	pthread_mutex_unlock(&ras->lock);
+	return r;
+}
+
 int ras_inject_host_error(struct vm *vm, uint64_t gpa, bool ar, unsigned lsb, bool *real)
 {
 	int r = sim_check(vm, gpa, lsb);
@@ -554,12 +710,8 @@ int ras_inject_host_error(struct vm *vm, uint64_t gpa, bool ar, unsigned lsb, bo
 	*real = vm->ras->host_hwpoison;
 	if (r)
 		return r;
-	if (*real) {
-		/* The kernel does the rest: BUS_MCEERR_AO now (rasvm asked for early kills), and
-		 * BUS_MCEERR_AR when the guest next touches the page. rasvm itself must not. */
-		uint64_t span = 1ULL << lsb, start = gpa & ~(span - 1);
-		return hwpoison_inject(mem_gpa_to_hva(&vm->mem, start, span), span);
-	}
+	if (*real)
+		return ras_host_poison(vm, gpa, ar, lsb);
 	r = sim_poison(vm, gpa, !ar, lsb);
 	if (r || !ar)
 		return r;
@@ -694,6 +846,15 @@ void ras_summary(struct vm *vm)
 	if (n->escalated)
 		log_info("RAS summary: %llu repeated access(es) after a GHES record told again by machine check",
 			 (unsigned long long)n->escalated);
+	if (n->ao_self)
+		log_info("RAS summary: %llu action-optional signal(s) of the host for pages rasvm poisoned and reported itself",
+			 (unsigned long long)n->ao_self);
+	if (n->ao_held)
+		log_info("RAS summary: %llu action-optional signal(s) of the host held back for pages poisoned as action required",
+			 (unsigned long long)n->ao_held);
+	if (n->sea_refaults || n->sea_rerouted)
+		log_info("RAS summary: %llu fault(s) again at an access whose SEA record waited, %llu SEA record(s) sent async (their access was gone)",
+			 (unsigned long long)n->sea_refaults, (unsigned long long)n->sea_rerouted);
 	if (n->raw_mce || n->raw_mce_dropped || n->raw_ghes)
 		log_info("RAS summary: injected by the control socket: %llu machine check(s) (%llu dropped), %llu GHES block(s)",
 			 (unsigned long long)n->raw_mce, (unsigned long long)n->raw_mce_dropped,

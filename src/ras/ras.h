@@ -88,6 +88,20 @@ struct mce_queue {
 	uint64_t progress_ns;
 };
 
+/* Where a vCPU's record on a precise sync source (ops->ghes_sync_precise) stands. */
+enum ras_sea {
+	SEA_NONE,
+	SEA_QUEUED, /* its record waits for the source's block: the vCPU stalls at its access */
+	SEA_OWED,   /* its record is in the block; the SEA is raised at its faulting access */
+};
+
+/* How long a stalled vCPU waits outside the guest before it re-enters (and faults again):
+ * the guest may need it to run (an IPI) before it can acknowledge the block. */
+#define RAS_SEA_STALL_NS   (50ULL * 1000 * 1000)
+/* A record owed its SEA this long, whose vCPU never faulted at the access again (its task
+ * went away meanwhile), is taken back and sent to the async source instead. */
+#define RAS_SEA_OWED_NS    (2ULL * 1000 * 1000 * 1000)
+
 /* Per vCPU: the queue, and what the last action-required error looked like (repeats). */
 struct ras_vcpu {
 	struct mce_queue q;
@@ -95,6 +109,14 @@ struct ras_vcpu {
 	uint64_t last_gpa, last_rip, last_acks;
 	unsigned repeats;
 	bool last_by_ghes;
+	/* Its last action-required error: the vCPU's run count then (struct vcpu.runs). While
+	 * the count has not moved the vCPU has not re-entered the guest: its pc is at the access. */
+	bool fault_valid;
+	uint64_t fault_runs;
+	/* A precise sync source's record for sea_gpa: enum ras_sea, written under ras->lock,
+	 * read without it by the vCPU's thread (ras_vcpu_stalled). */
+	_Atomic int sea;
+	uint64_t sea_gpa, sea_since_ns;
 };
 
 /* A record waiting for its source's block to be free: a memory error rasvm encodes, or a
@@ -120,6 +142,7 @@ struct ghes_runtime {
 	 * acknowledged, records (entries) those blocks held, records that found the queue full. */
 	uint64_t blocks, notifications, blocks_acked, records_acked, overflowed;
 	uint64_t notified_ns;     /* the last notification, to remind a guest that missed one */
+	uint64_t pace_until_ns;   /* --ras-pace-ms: no block before this (async and polled sources) */
 };
 
 struct ras_counters {
@@ -133,6 +156,10 @@ struct ras_counters {
 	uint64_t dropped[RAS_DROP_COUNT];   /* reports that could not reach the guest, by reason */
 	uint64_t lost;                      /* reports rasvm failed to handle: must stay 0 */
 	uint64_t escalated;                 /* GHES reports of a repeated access sent again by machine check */
+	uint64_t sea_refaults;              /* repeated faults of an access whose SEA record waited (not new reports) */
+	uint64_t ao_self;                   /* the kernel's action-optional signals for pages rasvm poisoned as action optional and reported itself */
+	uint64_t ao_held;                   /* the kernel's action-optional signals for pages poisoned as action required */
+	uint64_t sea_rerouted;              /* SEA records whose vCPU never came back to the access: sent async */
 	uint64_t records_acked;             /* GHES records the guest acknowledged */
 	uint64_t blocks_acked;              /* GHES blocks the guest acknowledged */
 	uint64_t raw_mce, raw_mce_dropped;  /* x-inject-mce machine checks injected, dropped */
@@ -159,17 +186,37 @@ struct ras_timing {
 };
 
 /* The architecture's part: everything that needs KVM, called on the named vCPU's thread
- * (x86: kvm/x86/ras_ops.c). */
+ * (x86: kvm/x86/ras_ops.c, arm64: kvm/arm64/ras_ops.c), and what it tells the core about how
+ * its guests take errors. */
 struct ras_ops {
-	/* Inject a machine check, or say why the guest cannot take one now. */
+	/* Inject a machine check, or say why the guest cannot take one now. arm64 has none: there
+	 * the "machine check" route (--ras mce) is the CPU's own error exception without a
+	 * firmware record, a synchronous external abort (action required) or an SError with an
+	 * ESR (action optional). */
 	enum mce_result (*inject_mce)(struct vcpu *v, const struct mce_record *r);
 	/* Whether the guest turned on local machine checks on this vCPU. */
 	bool (*lmce_enabled)(struct vcpu *v);
+	/* inject-nmi; -ENOTSUP where the machine has no NMI (arm64). */
 	int (*nmi)(struct vcpu *v);
+	/* The synchronous GHES source's notification on this vCPU: x86 an NMI, arm64 the
+	 * synchronous external abort (SEA). */
+	int (*notify_sync)(struct vcpu *v);
 	/* An edge on an interrupt line (from vCPU 0's thread). */
 	int (*irq_pulse)(struct vm *vm, unsigned gsi);
 	/* The guest's instruction pointer now. */
 	int (*rip)(struct vcpu *v, uint64_t *rip);
+	/* Optional: the guest CPU's vendor traits (x86: from CPUID); both false without. */
+	void (*guest_cpu)(struct vm *vm, bool *amd, bool *intel_broadcast);
+	/* The machine has machine checks (x86): x-inject-mce, and the policy's default route
+	 * for action-required errors. Without them (arm64) action required goes to the
+	 * synchronous GHES source by default. */
+	bool machine_checks;
+	/* The guest handles the synchronous source's records synchronously, precisely for the
+	 * access that faulted (arm64 SEA: Linux's is_hest_sync_notify()). Then a repeated access
+	 * after such a record is not escalated (there is nothing to escalate to, and the guest
+	 * did act), the synchronous block holds one vCPU's records at a time, and its
+	 * notification is raised only at that vCPU's faulting access (see ras.c). */
+	bool ghes_sync_precise;
 };
 
 struct ras {
@@ -179,9 +226,11 @@ struct ras {
 	enum ras_policy policy;
 	struct ras_sources sources;
 	uint32_t queue_cap;
+	uint64_t pace_ns;          /* --ras-pace-ms */
 	uint64_t mce_wait_ns;      /* RAS_MCE_WAIT_NS (tests shorten it) */
 	bool host_hwpoison;        /* the host kernel poisons pages for real (MADV_HWPOISON) */
 	bool amd_guest;
+	unsigned guest;            /* RAS_GUEST_* for the policy */
 	bool intel_broadcast;      /* Intel family 6 model >= 14 or later: every vCPU sees a machine check */
 	struct poison_table table;
 	struct ras_vcpu *vcpu;     /* vm->ncpus entries */
@@ -207,8 +256,13 @@ void ras_mark(struct vm *vm, uint64_t t_ns);
 /* Drain the SIGBUS events stashed for this thread (vcpu) or for the process (vcpu NULL). */
 void ras_drain(struct vm *vm, struct vcpu *vcpu);
 
-/* VCPU_REQ_RAS / VCPU_REQ_NMI / VCPU_REQ_IRQ_GED, on the vCPU's own thread. */
+/* VCPU_REQ_RAS / VCPU_REQ_NMI / VCPU_REQ_GHES_SYNC / VCPU_REQ_IRQ_GED, on the vCPU's own
+ * thread. */
 void ras_vcpu_work(struct vcpu *v, unsigned req);
+/* On the vCPU's own thread, before it enters the guest: its access faulted and its SEA record
+ * waits for the block; it should hold (at most RAS_SEA_STALL_NS, still taking requests)
+ * rather than fault again at once. Lock-free. */
+bool ras_vcpu_stalled(struct vcpu *v);
 
 /* GHES register page accesses (trapped as MMIO); true when gpa is in it. */
 bool ghes_mmio(struct vm *vm, struct vcpu *vcpu, uint64_t gpa, bool is_write, uint8_t *data,
@@ -219,16 +273,32 @@ bool ghes_mmio(struct vm *vm, struct vcpu *vcpu, uint64_t gpa, bool is_write, ui
 int ghes_inject_raw(struct ras *ras, unsigned id, const uint8_t *blk, size_t len, char *why,
 		    size_t whylen);
 /* x-inject-host-memory-error: gpa's granule goes bad. Where the host kernel can poison pages
- * (*real set), it does, and its own SIGBUS follows (AO at once, AR when the guest touches the
- * page); elsewhere the simulator does, and action required means vCPU 0 touches it now.
+ * (*real set), it does (ras_host_poison): its own SIGBUS follows, AO at once, or with
+ * action_required AR when the guest touches a page; elsewhere the simulator does, and action
+ * required means vCPU 0 touches it now.
  * 0 or -errno (sim_check's: -EFAULT not RAM, -EBUSY rasvm's GHES pages). */
 int ras_inject_host_error(struct vm *vm, uint64_t gpa, bool action_required, unsigned lsb, bool *real);
+/* The granule of gpa poisoned by the host kernel (MADV_HWPOISON): what ras_inject_host_error
+ * does where the host can. The kernel signals action optional at once (rasvm asks for early
+ * kills); with action_required that signal is held back and the guest learns of the page
+ * when it touches it (the kernel's BUS_MCEERR_AR through KVM), the way a load from a page
+ * that went bad unnoticed is reported. The pages are faulted in first (MADV_HWPOISON on a page
+ * never touched would poison the shared zero page). ras_host_poison_check says what it would
+ * answer: 0, sim_check's -EINVAL/-EFAULT/-EBUSY, -EOPNOTSUPP (the host cannot), -EEXIST (a
+ * page of it is known bad already: rasvm must not touch it). */
+int ras_host_poison_check(struct vm *vm, uint64_t gpa, unsigned lsb);
+int ras_host_poison(struct vm *vm, uint64_t gpa, bool action_required, unsigned lsb);
 /* x-inject-mce: a raw machine check for one vCPU, optionally broadcast; paced like the rest. */
 int ras_inject_mce(struct vm *vm, unsigned cpu, const struct mce_record *r, bool broadcast);
 
 /* ghes.c, with ras->lock held: queue a record for a source and write what fits if the block
  * is free. */
 void ghes_submit(struct ras *ras, unsigned id, const struct ras_report *rep);
+/* With ras->lock held, on a vCPU thread (VCPU_REQ_RAS): write what waited out --ras-pace-ms. */
+void ghes_pump(struct ras *ras);
+/* ghes.c, with ras->lock held (main thread): take back SEA records owed longer than
+ * RAS_SEA_OWED_NS (their vCPU left the access) and send them to the async source. */
+void ghes_sea_expire(struct ras *ras, uint64_t now);
 int ghes_init(struct ras *ras);
 void ghes_exit(struct ras *ras);
 void ghes_reset(struct ras *ras);

@@ -7,7 +7,8 @@
  * access looked like, the requests waiting for each vCPU thread (an NMI or the GED's
  * interrupt not yet raised, machine checks to inject), and per GHES source its read-ack
  * register, the records in its block, its queue (records and clients' blocks waiting for
- * the guest's acknowledgement) and its counters. The blocks' bytes are guest RAM
+ * the guest's acknowledgement) and its counters. Not carried: the precise synchronous
+ * source's per-vCPU SEA state (arm64's; snapshots are x86-only, where it stays empty). The blocks' bytes are guest RAM
  * (state/migrate.c sends those pages under the same lock). Timing figures for make bench
  * are not carried.
  *
@@ -45,7 +46,9 @@ static const size_t counter_off[] = {
 	offsetof(struct ras_counters, dropped[0]), offsetof(struct ras_counters, dropped[1]),
 	offsetof(struct ras_counters, dropped[2]), offsetof(struct ras_counters, dropped[3]),
 	offsetof(struct ras_counters, dropped[4]), offsetof(struct ras_counters, lost),
-	offsetof(struct ras_counters, escalated), offsetof(struct ras_counters, records_acked),
+	offsetof(struct ras_counters, escalated), offsetof(struct ras_counters, sea_refaults),
+	offsetof(struct ras_counters, ao_self), offsetof(struct ras_counters, ao_held),
+	offsetof(struct ras_counters, sea_rerouted), offsetof(struct ras_counters, records_acked),
 	offsetof(struct ras_counters, blocks_acked), offsetof(struct ras_counters, raw_mce),
 	offsetof(struct ras_counters, raw_mce_dropped), offsetof(struct ras_counters, raw_ghes),
 	offsetof(struct ras_counters, broadcasts), offsetof(struct ras_counters, resets),
@@ -135,6 +138,7 @@ void ras_state_save(struct vm *vm, struct state_out *o)
 		out_u64(o, g->records_acked);
 		out_u64(o, g->overflowed);
 		out_u64(o, age(g->notified_ns, now));
+		out_u64(o, g->pace_until_ns > now ? g->pace_until_ns - now : 0); /* --ras-pace-ms left */
 		out_u32(o, g->in_block_count);
 		for (uint32_t i = 0; i < g->in_block_count; i++)
 			out_u64(o, g->in_block[i]);
@@ -257,7 +261,7 @@ static int load_source(struct vm *vm, struct state_in *in, unsigned id, uint64_t
 	struct ras *ras = vm->ras;
 	struct ghes_runtime *g = &ras->ghes[id];
 	uint8_t enabled, raw_flag;
-	uint64_t a;
+	uint64_t a, pace;
 	uint32_t n;
 
 	if (in_u8(in, &enabled))
@@ -269,9 +273,12 @@ static int load_source(struct vm *vm, struct state_in *in, unsigned id, uint64_t
 		return 0;
 	if (in_u64(in, &g->ack) || in_u64(in, &g->blocks) || in_u64(in, &g->notifications) ||
 	    in_u64(in, &g->blocks_acked) || in_u64(in, &g->records_acked) || in_u64(in, &g->overflowed) ||
-	    in_u64(in, &a) || in_u32(in, &n))
+	    in_u64(in, &a) || in_u64(in, &pace) || in_u32(in, &n))
 		return -1;
 	g->notified_ns = since(a, now);
+	if (pace > ras->pace_ns)
+		return in_fail(in, "RASS: GHES source %u: a pause longer than --ras-pace-ms", id);
+	g->pace_until_ns = now + pace;
 	uint32_t cap = (ras->sources.block_length - GESB_SIZE) / (GEDE_SIZE_V3 + MEM_SIZE) + 1;
 	if (g->ack > 1 || n > cap)
 		return in_fail(in, "RASS: GHES source %u: read-ack %llu or %u records in the block (at most %u)",

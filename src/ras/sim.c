@@ -10,9 +10,9 @@
 #include <sys/syscall.h>
 #include <unistd.h>
 
+#include "kvm/arch.h"
 #include "log.h"
 #include "ras/sigbus.h"
-#include "rasvm/layout.h"
 #include "vm.h"
 
 #define PAGE 4096ULL
@@ -22,6 +22,9 @@
 struct sim {
 	pthread_mutex_t lock;
 	struct page_bits bad;
+	/* Pages already reported to rasvm (AO at poisoning, AR at an access): an access that
+	 * cannot be placed (sim_touch_unknown) is put on the pages not reported yet first. */
+	struct page_bits told;
 	uint64_t count;
 };
 
@@ -30,6 +33,11 @@ int sim_init(struct vm *vm)
 	struct sim *s = calloc(1, sizeof(*s));
 
 	if (!s || page_bits_init(&s->bad, vm->mem.size / PAGE)) {
+		free(s);
+		return -ENOMEM;
+	}
+	if (page_bits_init(&s->told, vm->mem.size / PAGE)) {
+		page_bits_free(&s->bad);
 		free(s);
 		return -ENOMEM;
 	}
@@ -60,7 +68,7 @@ int sim_check(struct vm *vm, uint64_t gpa, unsigned lsb)
 	/* The whole granule: all guest RAM in one region (so no wrap-around and no hole), none
 	 * of it rasvm's GHES pages, which rasvm writes while the guest runs (a real host error
 	 * there is repaired by ras.c; the simulator just declines). */
-	if (start < LAYOUT_ERROR_REGION_END && start + span > LAYOUT_ERROR_REGION)
+	if (start < arch_machine.error_region_end && start + span > arch_machine.error_region)
 		return -EBUSY;
 	return mem_gpa_to_hva(&vm->mem, start, span) ? 0 : -EFAULT;
 }
@@ -83,8 +91,10 @@ int sim_poison(struct vm *vm, uint64_t gpa, bool ao, unsigned lsb)
 		}
 	}
 	pthread_mutex_unlock(&s->lock);
-	if (!r && ao)
+	if (!r && ao) {
+		page_bits_set(&s->told, (uint64_t)(hva + ((gpa - start) & ~(PAGE - 1)) - vm->mem.hva) / PAGE);
 		send_sigbus(BUS_MCEERR_AO, hva + ((gpa - start) & ~(PAGE - 1)), lsb);
+	}
 	return r;
 }
 
@@ -103,16 +113,28 @@ bool sim_touch(struct vm *vm, uint64_t gpa)
 
 	if (!s || !hva || !page_bits_test(&s->bad, (uint64_t)(hva - vm->mem.hva) / PAGE))
 		return false;
+	page_bits_set(&s->told, (uint64_t)(hva - vm->mem.hva) / PAGE);
 	touched(hva); /* si_addr: the byte touched, as the kernel reports it */
 	return true;
 }
 
+/* An access KVM could not place (EFAULT without the GPA): the pages never reported yet, as
+ * the guest most likely touched the page it just asked to be poisoned (one at a time keeps
+ * it exact); when every page was reported, all of them (a repeated access). */
 bool sim_touch_unknown(struct vm *vm)
 {
 	struct sim *s = vm->sim;
 	bool any = false;
 
-	for (uint64_t p = s ? page_bits_next(&s->bad, 0) : 0; s && p < s->bad.pages;
+	if (!s)
+		return false;
+	for (uint64_t p = page_bits_next(&s->bad, 0); p < s->bad.pages; p = page_bits_next(&s->bad, p + 1)) {
+		if (page_bits_set(&s->told, p))
+			continue;
+		touched(vm->mem.hva + p * PAGE);
+		any = true;
+	}
+	for (uint64_t p = any ? s->bad.pages : page_bits_next(&s->bad, 0); p < s->bad.pages;
 	     p = page_bits_next(&s->bad, p + 1)) {
 		touched(vm->mem.hva + p * PAGE);
 		any = true;
@@ -138,6 +160,7 @@ void sim_reset(struct vm *vm)
 				(unsigned long long)(p * PAGE), strerror(errno));
 	}
 	page_bits_clear_all(&s->bad);
+	page_bits_clear_all(&s->told);
 	s->count = 0;
 	pthread_mutex_unlock(&s->lock);
 }
@@ -148,6 +171,7 @@ void sim_exit(struct vm *vm)
 	if (!s)
 		return;
 	page_bits_free(&s->bad);
+	page_bits_free(&s->told);
 	pthread_mutex_destroy(&s->lock);
 	free(s);
 	vm->sim = NULL;

@@ -63,6 +63,9 @@ static const int common_calls[] = {
 	/* The vDSO answers these without a system call, but falls back to the real one where the
 	 * host's clock source cannot be read from user space (an emulated host's: seen there). */
 	__NR_gettimeofday,
+	/* glibc's qsort asks sysconf(_SC_PHYS_PAGES) once it sorts more than 1 KiB (the latency
+	 * percentiles of --stats and query-ras past 128 samples): seen on arm64. */
+	__NR_sysinfo,
 #ifdef __NR_time
 	__NR_time,
 #endif

@@ -8,7 +8,9 @@
 #define POLY 0x82f63b78u
 
 static uint32_t table[8][256];
+#if defined(__x86_64__)
 static bool have_sse42;
+#endif
 
 static void init(void)
 {

@@ -20,6 +20,7 @@
 #include "config.h"
 #include "ctl/hmp.h"
 #include "ctl/metrics.h"
+#include "kvm/x86/regs.h"
 
 static void test_qmp_specs(void **state)
 {
@@ -146,7 +147,7 @@ static void test_hmp_parse(void **state)
 
 static void test_regs_text(void **state)
 {
-	struct hmp_regs r = { 0 };
+	struct x86_regs r = { 0 };
 	char out[4096];
 	(void)state;
 	r.regs.rip = 0x103402;
@@ -156,14 +157,14 @@ static void test_regs_text(void **state)
 	r.sregs.cs = (struct kvm_segment){ .selector = 8, .limit = 0xffffffff, .type = 11, .present = 1,
 					   .s = 1, .l = 1, .g = 1 };
 	r.mp.mp_state = KVM_MP_STATE_HALTED;
-	hmp_format_regs(&r, 0, out, sizeof(out));
+	x86_format_regs(&r, 0, out, sizeof(out));
 	assert_non_null(strstr(out, "RIP=0000000000103402 RFL=00000246 [---Z-P-] CPL=0 II=0 A20=1 SMM=0 HLT=1\n"));
 	assert_non_null(strstr(out, "CS =0008 0000000000000000 ffffffff 00a09b00 DPL=0 CS64 [-RA]\n"));
 	assert_non_null(strstr(out, "EFER=0000000000000500\n"));
 	assert_non_null(strstr(out, "XMM14="));
 	r.sregs.efer = 0;
 	r.sregs.cs.l = 0;
-	hmp_format_regs(&r, 0, out, sizeof(out));
+	x86_format_regs(&r, 0, out, sizeof(out));
 	assert_non_null(strstr(out, "EIP=00103402 EFL=00000246"));
 	assert_null(strstr(out, "XMM08="));
 }

@@ -46,12 +46,23 @@ static void test_policy_table(void **state)
 		{ RAS_POLICY_GHES, 0, 0, SYNC, ROUTE_GHES_SYNC },
 		{ RAS_POLICY_OFF, 1, 0, ALL, ROUTE_FATAL },
 		{ RAS_POLICY_OFF, 0, 0, ALL, ROUTE_DROP },
+		/* arm64 (2): AR by the SEA source by default, AO never to it */
+		{ RAS_POLICY_BOTH, 1, 2, ALL, ROUTE_GHES_SYNC },
+		{ RAS_POLICY_BOTH, 1, 2, ASYNC | POLLED, ROUTE_GHES_ASYNC },
+		{ RAS_POLICY_BOTH, 1, 2, POLLED, ROUTE_MCE },   /* a bare SEA */
+		{ RAS_POLICY_BOTH, 0, 2, ALL, ROUTE_GHES_ASYNC },
+		{ RAS_POLICY_BOTH, 0, 2, SYNC | POLLED, ROUTE_GHES_POLLED },
+		{ RAS_POLICY_BOTH, 0, 2, SYNC, ROUTE_MCE },     /* an SError, not an SEA record */
+		{ RAS_POLICY_GHES, 0, 2, SYNC, ROUTE_DROP },
+		{ RAS_POLICY_GHES, 1, 2, ALL, ROUTE_GHES_SYNC },
+		{ RAS_POLICY_MCE, 0, 2, ALL, ROUTE_MCE },
+		{ RAS_POLICY_OFF, 1, 2, ALL, ROUTE_FATAL },
 	};
 	(void)state;
 	for (size_t i = 0; i < sizeof(t) / sizeof(t[0]); i++) {
-		enum ras_route r = ras_route(t[i].p, t[i].ar, t[i].sources, t[i].amd);
+		enum ras_route r = ras_route(t[i].p, t[i].ar, t[i].sources, (unsigned)t[i].amd);
 		if (r != t[i].want)
-			fail_msg("row %zu: %s %s amd=%d sources=%x -> %s, want %s", i,
+			fail_msg("row %zu: %s %s guest=%d sources=%x -> %s, want %s", i,
 				 ras_policy_name(t[i].p), t[i].ar ? "AR" : "AO", t[i].amd, t[i].sources,
 				 ras_route_name(r), ras_route_name(t[i].want));
 	}

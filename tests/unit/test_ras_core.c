@@ -70,10 +70,32 @@ static int fake_nmi(struct vcpu *v) { cpu[v->index].nmis++; return 0; }
 static int fake_irq(struct vm *vm, unsigned gsi) { (void)vm; assert_int_equal(gsi, IRQ_GED); irq_pulses++; return 0; }
 static int fake_rip(struct vcpu *v, uint64_t *rip) { *rip = cpu[v->index].rip; return 0; }
 
+/* x86's: the vendor and family from the VM's CPUID. */
+static void fake_guest_cpu(struct vm *v, bool *amd, bool *broadcast)
+{
+	uint32_t vendor = 0, leaf1 = 0;
+	for (unsigned i = 0; v->cpuid && i < v->cpuid->nent; i++) {
+		if (v->cpuid->entries[i].function == 0)
+			vendor = v->cpuid->entries[i].ebx;
+		if (v->cpuid->entries[i].function == 1)
+			leaf1 = v->cpuid->entries[i].eax;
+	}
+	mce_guest_cpu(vendor, leaf1, amd, broadcast);
+}
+
 static const struct ras_ops fake_ops = {
 	.inject_mce = fake_inject, .lmce_enabled = fake_lmce, .nmi = fake_nmi,
-	.irq_pulse = fake_irq, .rip = fake_rip,
+	.notify_sync = fake_nmi, .irq_pulse = fake_irq, .rip = fake_rip, .machine_checks = true,
+	.guest_cpu = fake_guest_cpu,
 };
+
+/* arm64's: no machine checks, the sync source (SEA) taken precisely by the guest. The "machine
+ * check" route is the CPU's exception without a record (fake_inject counts it the same). */
+static const struct ras_ops fake_arm64_ops = {
+	.inject_mce = fake_inject, .lmce_enabled = fake_lmce, .notify_sync = fake_nmi,
+	.irq_pulse = fake_irq, .rip = fake_rip, .ghes_sync_precise = true,
+};
+static const struct ras_ops *build_ops = &fake_ops;
 
 /* ---- The fake VM ---- */
 static struct config cfg;
@@ -99,7 +121,7 @@ static void build(enum ras_policy policy, uint32_t sources, uint32_t queue)
 	assert_int_equal(sim_init(&vm), 0);
 	assert_int_equal(vcpus_alloc(&vm), 0);
 	assert_int_equal(vm_life_init(&vm), 0);
-	assert_int_equal(ras_init(&vm, &fake_ops), 0);
+	assert_int_equal(ras_init(&vm, build_ops), 0);
 	vm.ras->mce_wait_ns = 2 * 1000 * 1000; /* 2 ms instead of 5 s */
 	assert_true(vm_boot_begin(&vm));
 	memset(cpu, 0, sizeof(cpu));
@@ -333,7 +355,7 @@ static void test_repeat_escalates(void **state)
 	(void)state;
 	build(RAS_POLICY_GHES, RAS_SOURCES_DEFAULT, 1024);
 	host_error(0, true, 0x700000, 12);
-	assert_true(run_vcpu(0) & VCPU_REQ_NMI);
+	assert_true(run_vcpu(0) & VCPU_REQ_GHES_SYNC);
 	assert_int_equal(cpu[0].nmis, 1);
 	assert_int_equal(n()->delivered_ghes[RAS_SOURCE_SYNC], 1);
 	assert_int_equal(guest_ack(RAS_SOURCE_SYNC), 1);
@@ -497,6 +519,156 @@ static void test_random_sequences(void **state)
 	build(RAS_POLICY_BOTH, RAS_SOURCES_DEFAULT, 8); /* for the group's teardown */
 }
 
+/* ---- arm64: the sync source is an SEA the guest takes for the access that faulted ---- */
+
+static void build_arm64(enum ras_policy policy, uint32_t sources)
+{
+	build_ops = &fake_arm64_ops;
+	build(policy, sources, 1024);
+	build_ops = &fake_ops;
+}
+
+/* The default policy sends action required to the SEA source at once: the record is in the
+ * block and the SEA raised on the vCPU that faulted, which is still at its access. */
+static void test_sea_at_the_access(void **state)
+{
+	(void)state;
+	build_arm64(RAS_POLICY_BOTH, RAS_SOURCES_DEFAULT);
+	host_error(1, true, 0x700000, 12);
+	assert_true(run_vcpu(1) & VCPU_REQ_GHES_SYNC);
+	assert_int_equal(cpu[1].nmis, 1);
+	assert_int_equal(cpu[0].nmis + cpu[0].injected + cpu[1].injected, 0);
+	assert_int_equal(n()->delivered_ghes[RAS_SOURCE_SYNC], 1);
+	assert_false(ras_vcpu_stalled(&vm.vcpu[1]));
+	assert_int_equal(guest_ack(RAS_SOURCE_SYNC), 1);
+	/* The same access again after the record: a new access, told the same way (x86 would
+	 * escalate to a machine check, as Linux takes x86 GHES asynchronously). */
+	host_error(1, true, 0x700000, 12);
+	run_vcpu(1);
+	assert_int_equal(cpu[1].nmis, 2);
+	assert_int_equal(n()->escalated, 0);
+	assert_int_equal(n()->delivered_ghes[RAS_SOURCE_SYNC], 2);
+	/* Action optional never goes to the SEA source: async first. */
+	host_error(0, false, 0x900000, 12);
+	assert_int_equal(n()->delivered_ghes[RAS_SOURCE_ASYNC], 1);
+}
+
+/* An error while the guest has not acknowledged the previous SEA record: never fatal. The
+ * record waits, the vCPU stalls at its access; when the block is free the record is written
+ * and its SEA raised there. A vCPU that ran meanwhile gets it when it faults again. */
+static void test_sea_waits_for_the_block(void **state)
+{
+	(void)state;
+	build_arm64(RAS_POLICY_BOTH, RAS_SOURCES_DEFAULT);
+	host_error(0, true, 0x700000, 12);
+	run_vcpu(0);
+	assert_int_equal(cpu[0].nmis, 1);
+	host_error(1, true, 0x701000, 12); /* the block still holds vCPU 0's record */
+	run_vcpu(1);
+	assert_int_equal(cpu[1].nmis, 0);
+	assert_true(ras_vcpu_stalled(&vm.vcpu[1]));
+	assert_int_equal(n()->reports, 2);
+	/* The stalled vCPU faults again meanwhile: the same report, not a new one. */
+	host_error(1, true, 0x701000, 12);
+	run_vcpu(1);
+	assert_int_equal(n()->reports, 2);
+	assert_int_equal(n()->sea_refaults, 1);
+	assert_int_equal(guest_ack(RAS_SOURCE_SYNC), 1); /* on vCPU 0: vCPU 1's record goes out */
+	assert_true(run_vcpu(1) & VCPU_REQ_GHES_SYNC);
+	assert_int_equal(cpu[1].nmis, 1);
+	assert_false(ras_vcpu_stalled(&vm.vcpu[1]));
+	assert_int_equal(guest_ack(RAS_SOURCE_SYNC), 1);
+
+	/* This time vCPU 1 re-enters the guest before the block frees: no SEA at the ack ... */
+	host_error(0, true, 0x702000, 12);
+	run_vcpu(0);
+	host_error(1, true, 0x703000, 12);
+	run_vcpu(1);
+	vm.vcpu[1].runs++; /* it ran (an interrupt, say) */
+	assert_int_equal(guest_ack(RAS_SOURCE_SYNC), 1);
+	run_vcpu(1);
+	assert_int_equal(cpu[1].nmis, 1);
+	assert_int_equal(n()->delivered_ghes[RAS_SOURCE_SYNC], 4);
+	/* ... but when its access faults again, right there. */
+	host_error(1, true, 0x703000, 12);
+	run_vcpu(1);
+	assert_int_equal(cpu[1].nmis, 2);
+	assert_int_equal(n()->reports, 4);
+	assert_int_equal(guest_ack(RAS_SOURCE_SYNC), 1);
+	assert_int_equal(n()->lost, 0);
+}
+
+/* A record owed its SEA whose vCPU never comes back to the access goes to the async source. */
+static void test_sea_owed_expires(void **state)
+{
+	(void)state;
+	build_arm64(RAS_POLICY_BOTH, RAS_SOURCES_DEFAULT);
+	host_error(0, true, 0x700000, 12);
+	run_vcpu(0);
+	host_error(1, true, 0x701000, 12);
+	vm.vcpu[1].runs++;
+	assert_int_equal(guest_ack(RAS_SOURCE_SYNC), 1);
+	run_vcpu(1);
+	assert_int_equal(cpu[1].nmis, 0);
+	pthread_mutex_lock(&vm.ras->lock);
+	ghes_sea_expire(vm.ras, now_ns() + RAS_SEA_OWED_NS + 1);
+	pthread_mutex_unlock(&vm.ras->lock);
+	check_invariant();
+	assert_int_equal(n()->sea_rerouted, 1);
+	assert_int_equal(n()->delivered_ghes[RAS_SOURCE_SYNC], 1);
+	assert_int_equal(n()->delivered_ghes[RAS_SOURCE_ASYNC], 1);
+	assert_true(run_vcpu(0) & VCPU_REQ_IRQ_GED);
+	assert_int_equal(guest_ack(RAS_SOURCE_ASYNC), 1);
+	/* The SEA block is free again. */
+	host_error(0, true, 0x702000, 12);
+	run_vcpu(0);
+	assert_int_equal(cpu[0].nmis, 2);
+}
+
+/* --ras mce on arm64: the CPU's own exceptions, no records. */
+/* --ras-pace-ms: after each acknowledged async block the next waits out the pause (vCPU 0
+ * writes it when it comes back, ghes_pump) and holds at most 8 records, so two blocks fit
+ * Linux's recovery queue of 16. None is lost on the way. */
+static void test_async_paced(void **state)
+{
+	(void)state;
+	build(RAS_POLICY_GHES, RAS_SOURCES_DEFAULT, 1024);
+	vm.ras->pace_ns = 100ULL * 1000 * 1000;
+	host_error(0, false, 0x800000, 18); /* 64 pages */
+	/* The first page found the block free and went alone; 63 wait. */
+	unsigned got = guest_ack(RAS_SOURCE_ASYNC), blocks = 1;
+	assert_int_equal(got, 1);
+	while (got < 64) {
+		/* Acknowledged just now: nothing new before the pause is over. */
+		assert_int_equal(guest_ack(RAS_SOURCE_ASYNC), 0);
+		run_vcpu(0);
+		assert_int_equal(guest_ack(RAS_SOURCE_ASYNC), 0);
+		usleep(110000);
+		assert_true(run_vcpu(0) & VCPU_REQ_RAS); /* asked to come back */
+		run_vcpu(0);
+		unsigned k = guest_ack(RAS_SOURCE_ASYNC);
+		assert_true(k >= 1 && k <= 8);
+		got += k;
+		blocks++;
+	}
+	assert_int_equal(got, 64);
+	assert_int_equal(blocks, 1 + 8); /* 63 = 7 x 8 + 7 */
+	assert_int_equal(n()->delivered_ghes[RAS_SOURCE_ASYNC], 64);
+	assert_int_equal(n()->lost, 0);
+}
+
+static void test_arm64_bare_exceptions(void **state)
+{
+	(void)state;
+	build_arm64(RAS_POLICY_MCE, RAS_SOURCES_DEFAULT);
+	host_error(0, true, 0x700000, 12);
+	run_vcpu(0);
+	assert_int_equal(cpu[0].injected, 1);
+	assert_true(cpu[0].last.status & MCI_STATUS_AR);
+	assert_int_equal(n()->delivered_mce, 1);
+	assert_int_equal(n()->delivered_ghes[RAS_SOURCE_SYNC], 0);
+}
+
 int main(void)
 {
 	const struct CMUnitTest tests[] = {
@@ -510,6 +682,11 @@ int main(void)
 		cmocka_unit_test_teardown(test_raw_trailing_bytes, teardown),
 		cmocka_unit_test_teardown(test_broadcast_and_raw, teardown),
 		cmocka_unit_test_teardown(test_random_sequences, teardown),
+		cmocka_unit_test_teardown(test_sea_at_the_access, teardown),
+		cmocka_unit_test_teardown(test_sea_waits_for_the_block, teardown),
+		cmocka_unit_test_teardown(test_sea_owed_expires, teardown),
+		cmocka_unit_test_teardown(test_arm64_bare_exceptions, teardown),
+		cmocka_unit_test_teardown(test_async_paced, teardown),
 	};
 	return cmocka_run_group_tests(tests, NULL, NULL);
 }

@@ -34,6 +34,22 @@ static const struct {
 	{ KVM_CAP_MCE, "KVM_CAP_MCE (machine-check banks)" },
 };
 
+const struct arch_machine arch_machine = {
+	.name = "x86_64",
+	.acpi_arch = ACPI_ARCH_X86,
+	.error_region = LAYOUT_ERROR_REGION,
+	.error_region_end = LAYOUT_ERROR_REGION_END,
+	.ged_irq = IRQ_GED,
+	.console = "ttyS0",
+};
+
+int arch_mem_layout(const struct config *cfg, struct guest_mem *m, uint8_t *hva)
+{
+	mem_layout(m, hva, cfg->memory);
+	/* The GHES register page traps to rasvm (see ras/ghes.c): not RAM for KVM. */
+	return cfg->ras.mask ? mem_punch(m, LAYOUT_ERROR_REGION, 4096) : 0;
+}
+
 int arch_vm_create(struct vm *vm)
 {
 	for (size_t i = 0; i < sizeof(machine_caps) / sizeof(machine_caps[0]); i++)

@@ -104,10 +104,29 @@ static int rip(struct vcpu *v, uint64_t *out)
 	return 0;
 }
 
+/* CPUID vendor, family and model decide the machine-check encoding and the broadcast. */
+static void guest_cpu(struct vm *vm, bool *amd, bool *broadcast)
+{
+	const struct kvm_cpuid2 *c = vm->cpuid;
+	uint32_t vendor = 0, leaf1 = 0;
+
+	for (unsigned i = 0; c && i < c->nent; i++) {
+		if (c->entries[i].function == 0)
+			vendor = c->entries[i].ebx;
+		if (c->entries[i].function == 1)
+			leaf1 = c->entries[i].eax;
+	}
+	mce_guest_cpu(vendor, leaf1, amd, broadcast);
+}
+
 const struct ras_ops arch_ras_ops = {
 	.inject_mce = inject_mce,
 	.lmce_enabled = lmce_enabled,
 	.nmi = nmi,
+	.notify_sync = nmi, /* the sync source is notified by NMI (HEST type 4) */
 	.irq_pulse = irq_pulse,
 	.rip = rip,
+	.guest_cpu = guest_cpu,
+	.machine_checks = true,
+	.ghes_sync_precise = false, /* Linux handles x86 GHES NMI records asynchronously */
 };
