@@ -19,7 +19,8 @@ static int no_nmi(struct vcpu *v) { (void)v; return -ENOTSUP; }
 static int no_irq(struct vm *vm, unsigned gsi) { (void)vm, (void)gsi; return -ENOTSUP; }
 static int no_rip(struct vcpu *v, uint64_t *rip) { (void)v; *rip = 0; return -ENOTSUP; }
 static const struct ras_ops offline_ops = {
-	.inject_mce = no_mce, .lmce_enabled = no_lmce, .nmi = no_nmi, .irq_pulse = no_irq, .rip = no_rip,
+	.inject_mce = no_mce, .lmce_enabled = no_lmce, .nmi = no_nmi, .notify_sync = no_nmi,
+	.irq_pulse = no_irq, .rip = no_rip, .machine_checks = true, /* an x86 VM's state */
 };
 
 /* The most a snapshot check reserves (address space only: pages cost what the file holds). */

@@ -60,7 +60,9 @@ static bool no(struct vcpu *v) { (void)v; return false; }
 static int ok(struct vcpu *v) { (void)v; return 0; }
 static int irq(struct vm *vm, unsigned g) { (void)vm, (void)g; return 0; }
 static int rip(struct vcpu *v, uint64_t *r) { (void)v; *r = 0; return 0; }
-static const struct ras_ops ops = { busy, no, ok, irq, rip };
+/* An x86 guest's RAS (the snapshot is x86's): machine checks, an NMI for the sync source. */
+static const struct ras_ops ops = { .inject_mce = busy, .lmce_enabled = no, .nmi = ok, .notify_sync = ok,
+				    .irq_pulse = irq, .rip = rip, .machine_checks = true };
 
 static int write_seed(const char *dir, const char *name, unsigned cpus, int errors)
 {

@@ -386,7 +386,7 @@ static int nmi(struct vcpu *v) { (void)v; nmis++; return 0; }
 static int irq(struct vm *vm, unsigned gsi) { (void)vm, (void)gsi; irqs++; return 0; }
 static int rip(struct vcpu *v, uint64_t *r) { *r = 0x401000 + v->index; return 0; }
 static const struct ras_ops ops = { .inject_mce = inject, .lmce_enabled = no_lmce, .nmi = nmi,
-				    .irq_pulse = irq, .rip = rip };
+				    .notify_sync = nmi, .irq_pulse = irq, .rip = rip, .machine_checks = true };
 
 static int setup_vms(void **state)
 {
@@ -618,8 +618,8 @@ static void test_ras_bounds(void **state)
 	out_u32(&o, d->ras->queue_cap);
 	out_u8(&o, 0);
 	out_u8(&o, 1);
-	out_u32(&o, 26);
-	for (unsigned i = 0; i < 26; i++)
+	out_u32(&o, (uint32_t)(sizeof(struct ras_counters) / 8)); /* every counter */
+	for (unsigned i = 0; i < sizeof(struct ras_counters) / 8; i++)
 		out_u64(&o, 0);
 	out_u32(&o, 0xffffffffu); /* four billion poisoned pages */
 	out_end(&o);
