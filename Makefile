@@ -140,6 +140,7 @@ VMM_OBJS := \
 	src/state/header.o \
 	src/state/stream.o \
 	src/stats.o \
+	src/text.o \
 	src/vm.o \
 	$(ARCH_OBJS)
 

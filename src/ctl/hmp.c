@@ -22,47 +22,11 @@
 #include "kvm/arch.h"
 #include "kvm/vcpu.h"
 #include "ras/ras.h"
+#include "text.h"
 #include "vm.h"
 
 /* ---- output ---- */
 
-struct text {
-	char *p;
-	size_t len, cap;
-	bool oom;
-};
-
-static void __attribute__((format(printf, 2, 3))) put(struct text *t, const char *fmt, ...)
-{
-	va_list ap;
-	char small[512];
-
-	va_start(ap, fmt);
-	int n = vsnprintf(small, sizeof(small), fmt, ap);
-	va_end(ap);
-	if (n < 0 || t->oom)
-		return;
-	if (t->len + (size_t)n + 1 > t->cap) {
-		size_t cap = t->cap ? t->cap : 1024;
-		while (cap < t->len + (size_t)n + 1)
-			cap *= 2;
-		char *p = realloc(t->p, cap);
-		if (!p) {
-			t->oom = true;
-			return;
-		}
-		t->p = p;
-		t->cap = cap;
-	}
-	if ((size_t)n < sizeof(small)) {
-		memcpy(t->p + t->len, small, (size_t)n + 1);
-	} else {
-		va_start(ap, fmt);
-		vsnprintf(t->p + t->len, (size_t)n + 1, fmt, ap);
-		va_end(ap);
-	}
-	t->len += (size_t)n;
-}
 
 /* ---- the command tables ---- */
 
@@ -397,13 +361,13 @@ static void qmp_as_hmp(struct vm *vm, const char *name, struct text *out)
 	char desc[256] = "";
 	json_t *r = c ? c->run(vm, NULL, &cls, desc, sizeof(desc)) : NULL;
 	if (!r)
-		put(out, "Error: %s\n", desc);
+		text_printf(out, "Error: %s\n", desc);
 	json_decref(r);
 }
 
 static void help_line(const struct hmp_cmd *c, const char *prefix, struct text *out)
 {
-	put(out, "%s%s %s -- %s\n", prefix, c->name, c->params, c->help);
+	text_printf(out, "%s%s %s -- %s\n", prefix, c->name, c->params, c->help);
 }
 
 static void cmd_help(struct vm *vm, const struct hmp_parsed *p, unsigned cpu, struct text *out)
@@ -421,7 +385,7 @@ static void cmd_help(struct vm *vm, const struct hmp_parsed *p, unsigned cpu, st
 		const char *item = w + n + strspn(w + n, " \t");
 		const struct hmp_cmd *s = *item ? lookup(c->sub, item, strcspn(item, " \t")) : NULL;
 		if (*item && !s) {
-			put(out, "unknown command: '%s'\n", w);
+			text_printf(out, "unknown command: '%s'\n", w);
 			return;
 		}
 		for (s = s ? s : c->sub; s->name; s++) {
@@ -434,7 +398,7 @@ static void cmd_help(struct vm *vm, const struct hmp_parsed *p, unsigned cpu, st
 	if (c)
 		help_line(c, "", out);
 	else
-		put(out, "unknown command: '%s'\n", w);
+		text_printf(out, "unknown command: '%s'\n", w);
 }
 
 static void cmd_info(struct vm *vm, const struct hmp_parsed *p, unsigned cpu, struct text *out)
@@ -479,7 +443,7 @@ static void cmd_cpu(struct vm *vm, const struct hmp_parsed *p, unsigned cpu, str
 {
 	(void)cpu;
 	if (p->num[0] >= vm->ncpus)
-		put(out, "invalid CPU index\n");
+		text_printf(out, "invalid CPU index\n");
 }
 
 /* QEMU's hmp_mce and cpu_x86_inject_mce checks, in its words; a missing CPU is silently
@@ -494,23 +458,23 @@ static void cmd_mce(struct vm *vm, const struct hmp_parsed *p, unsigned cpu, str
 	if (p->num[0] >= vm->ncpus)
 		return;
 	if (!cap) {
-		put(out, "MCE injection not supported\n");
+		text_printf(out, "MCE injection not supported\n");
 		return;
 	}
 	if (p->num[1] >= banks) {
-		put(out, "Invalid MCE bank number\n");
+		text_printf(out, "Invalid MCE bank number\n");
 		return;
 	}
 	if (!(r.status & MCI_STATUS_VAL)) {
-		put(out, "Invalid MCE status code\n");
+		text_printf(out, "Invalid MCE status code\n");
 		return;
 	}
 	if (p->flag && !vm->ras->intel_broadcast) {
-		put(out, "Guest CPU does not support MCA broadcast\n");
+		text_printf(out, "Guest CPU does not support MCA broadcast\n");
 		return;
 	}
 	if (ras_inject_mce(vm, (unsigned)p->num[0], &r, p->flag))
-		put(out, "CPU %u: too many machine checks already wait\n", (unsigned)p->num[0]);
+		text_printf(out, "CPU %u: too many machine checks already wait\n", (unsigned)p->num[0]);
 }
 
 static void info_status(struct vm *vm, const struct hmp_parsed *p, unsigned cpu, struct text *out)
@@ -520,10 +484,10 @@ static void info_status(struct vm *vm, const struct hmp_parsed *p, unsigned cpu,
 
 	(void)p, (void)cpu;
 	/* hmp_info_status: the RunState in brackets unless it is plain running or paused. */
-	put(out, "VM status: %s", running ? "running" : "paused");
+	text_printf(out, "VM status: %s", running ? "running" : "paused");
 	if (!running && strcmp(s, "paused"))
-		put(out, " (%s)", s);
-	put(out, "\n");
+		text_printf(out, " (%s)", s);
+	text_printf(out, "\n");
 }
 
 static void info_version(struct vm *vm, const struct hmp_parsed *p, unsigned cpu, struct text *out)
@@ -532,7 +496,7 @@ static void info_version(struct vm *vm, const struct hmp_parsed *p, unsigned cpu
 	json_t *q = json_object_get(v, "qemu");
 
 	(void)vm, (void)p, (void)cpu;
-	put(out, "%lld.%lld.%lld (%s)\n", (long long)json_integer_value(json_object_get(q, "major")),
+	text_printf(out, "%lld.%lld.%lld (%s)\n", (long long)json_integer_value(json_object_get(q, "major")),
 	    (long long)json_integer_value(json_object_get(q, "minor")),
 	    (long long)json_integer_value(json_object_get(q, "micro")),
 	    json_string_value(json_object_get(v, "package")));
@@ -543,19 +507,19 @@ static void info_name(struct vm *vm, const struct hmp_parsed *p, unsigned cpu, s
 {
 	(void)p, (void)cpu;
 	if (vm->cfg && vm->cfg->name)
-		put(out, "%s\n", vm->cfg->name);
+		text_printf(out, "%s\n", vm->cfg->name);
 }
 
 static void info_kvm(struct vm *vm, const struct hmp_parsed *p, unsigned cpu, struct text *out)
 {
 	(void)vm, (void)p, (void)cpu;
-	put(out, "kvm support: enabled\n");
+	text_printf(out, "kvm support: enabled\n");
 }
 
 static void info_memory(struct vm *vm, const struct hmp_parsed *p, unsigned cpu, struct text *out)
 {
 	(void)p, (void)cpu;
-	put(out, "base memory: %llu\nplugged memory: 0\n",
+	text_printf(out, "base memory: %llu\nplugged memory: 0\n",
 	    (unsigned long long)(vm->cfg ? vm->cfg->memory : vm->mem.size));
 }
 
@@ -575,7 +539,7 @@ static void info_cpus(struct vm *vm, const struct hmp_parsed *p, unsigned cpu, s
 {
 	(void)p;
 	for (unsigned i = 0; i < vm->ncpus; i++)
-		put(out, "%c CPU #%u: thread_id=%d\n", i == cpu ? '*' : ' ', i, hmp_vcpu_tid(vm, i));
+		text_printf(out, "%c CPU #%u: thread_id=%d\n", i == cpu ? '*' : ' ', i, hmp_vcpu_tid(vm, i));
 }
 
 static int regs_fn(struct vcpu *v, void *arg)
@@ -590,13 +554,13 @@ static void regs_of(struct vm *vm, unsigned i, struct text *out)
 	struct hmp_regs *slot = qmp_regs_slot(vm, i);
 	int r = slot ? vcpu_call(&vm->vcpu[i], regs_fn, slot, 1000) : -ENOMEM;
 
-	put(out, "\nCPU#%u\n", i);
+	text_printf(out, "\nCPU#%u\n", i);
 	if (r) {
-		put(out, "registers not available: %s\n",
+		text_printf(out, "registers not available: %s\n",
 		    r == -EAGAIN ? "the vCPU is between boots" : strerror(-r));
 		return;
 	}
-	put(out, "%s", slot->text);
+	text_printf(out, "%s", slot->text);
 }
 
 static void info_registers(struct vm *vm, const struct hmp_parsed *p, unsigned cpu, struct text *out)
@@ -608,7 +572,7 @@ static void info_registers(struct vm *vm, const struct hmp_parsed *p, unsigned c
 	}
 	if (p->nums) {
 		if (p->num[0] >= vm->ncpus) {
-			put(out, "CPU#%u not available\n", (unsigned)p->num[0]);
+			text_printf(out, "CPU#%u not available\n", (unsigned)p->num[0]);
 			return;
 		}
 		cpu = (unsigned)p->num[0];
@@ -627,12 +591,12 @@ static void info_ras(struct vm *vm, const struct hmp_parsed *p, unsigned cpu, st
 
 	(void)p, (void)cpu;
 	if (!r) {
-		put(out, "Error: %s\n", desc);
+		text_printf(out, "Error: %s\n", desc);
 		return;
 	}
-	put(out, "policy: %s\n", json_string_value(json_object_get(r, "policy")));
+	text_printf(out, "policy: %s\n", json_string_value(json_object_get(r, "policy")));
 	json_array_foreach(json_object_get(r, "sources"), i, v) {
-		put(out, "source %lld (%s, %s): block 0x%llx %s, %lld queued of %lld, %lld records, %lld acknowledged, %lld overflowed\n",
+		text_printf(out, "source %lld (%s, %s): block 0x%llx %s, %lld queued of %lld, %lld records, %lld acknowledged, %lld overflowed\n",
 		    (long long)json_integer_value(json_object_get(v, "id")),
 		    json_string_value(json_object_get(v, "name")),
 		    json_string_value(json_object_get(v, "notification")),
@@ -645,27 +609,27 @@ static void info_ras(struct vm *vm, const struct hmp_parsed *p, unsigned cpu, st
 		    (long long)json_integer_value(json_object_get(v, "overflowed")));
 	}
 	json_t *pages = json_object_get(r, "poisoned-pages");
-	put(out, "poisoned pages: %zu\n", json_array_size(pages));
+	text_printf(out, "poisoned pages: %zu\n", json_array_size(pages));
 	json_array_foreach(pages, i, v) {
 		if (i == 32) {
-			put(out, "  ... (query-ras lists all)\n");
+			text_printf(out, "  ... (query-ras lists all)\n");
 			break;
 		}
-		put(out, "  0x%llx %s%s, %lld error(s), %lld report(s)\n",
+		text_printf(out, "  0x%llx %s%s, %lld error(s), %lld report(s)\n",
 		    (long long)json_integer_value(json_object_get(v, "gpa")),
 		    json_string_value(json_object_get(v, "state")),
 		    json_is_true(json_object_get(v, "action-required")) ? " action-required" : "",
 		    (long long)json_integer_value(json_object_get(v, "errors")),
 		    (long long)json_integer_value(json_object_get(v, "reports")));
 	}
-	put(out, "counters:");
+	text_printf(out, "counters:");
 	json_object_foreach(json_object_get(r, "counters"), key, v) {
 		if (json_is_integer(v))
-			put(out, " %s=%lld", key, (long long)json_integer_value(v));
+			text_printf(out, " %s=%lld", key, (long long)json_integer_value(v));
 		else if (json_is_boolean(v))
-			put(out, " %s=%s", key, json_is_true(v) ? "yes" : "no");
+			text_printf(out, " %s=%s", key, json_is_true(v) ? "yes" : "no");
 	}
-	put(out, "\n");
+	text_printf(out, "\n");
 	json_decref(r);
 }
 
@@ -678,7 +642,7 @@ char *hmp_run(struct vm *vm, const char *line, unsigned cpu_index)
 	char msg[512];
 
 	if (hmp_parse(line, &p, msg, sizeof(msg)))
-		put(&t, "%s", msg);
+		text_printf(&t, "%s", msg);
 	else
 		p.cmd->run(vm, &p, cpu_index, &t);
 	if (t.oom) {

@@ -12,6 +12,7 @@
 #include <unistd.h>
 
 #include "ctl/qmp.h"
+#include "text.h"
 #include "vm.h"
 
 #ifndef RASVM_VERSION
@@ -19,47 +20,19 @@
 #endif
 
 struct out {
-	char *p;
-	size_t len, cap;
-	bool oom;
+	struct text t;
 	const char *vm;
 };
 
-static void __attribute__((format(printf, 2, 3))) emit(struct out *o, const char *fmt, ...)
-{
-	va_list ap;
-	va_start(ap, fmt);
-	int n = vsnprintf(NULL, 0, fmt, ap);
-	va_end(ap);
-	if (n < 0 || o->oom)
-		return;
-	if (o->len + (size_t)n + 1 > o->cap) {
-		size_t cap = o->cap ? o->cap : 8192;
-		while (cap < o->len + (size_t)n + 1)
-			cap *= 2;
-		char *p = realloc(o->p, cap);
-		if (!p) {
-			o->oom = true;
-			return;
-		}
-		o->p = p;
-		o->cap = cap;
-	}
-	va_start(ap, fmt);
-	vsnprintf(o->p + o->len, (size_t)n + 1, fmt, ap);
-	va_end(ap);
-	o->len += (size_t)n;
-}
-
 static void head(struct out *o, const char *name, const char *type, const char *help)
 {
-	emit(o, "# HELP %s %s\n# TYPE %s %s\n", name, help, name, type);
+	text_printf(&o->t, "# HELP %s %s\n# TYPE %s %s\n", name, help, name, type);
 }
 
 /* One sample: name{vm="...",labels} value. labels is "" or `key="v",...` without braces. */
 static void sample(struct out *o, const char *name, const char *labels, uint64_t v)
 {
-	emit(o, "%s{vm=\"%s\"%s%s} %llu\n", name, o->vm, *labels ? "," : "", labels, (unsigned long long)v);
+	text_printf(&o->t, "%s{vm=\"%s\"%s%s} %llu\n", name, o->vm, *labels ? "," : "", labels, (unsigned long long)v);
 }
 
 static void one(struct out *o, const char *name, const char *type, const char *help, uint64_t v)
@@ -80,10 +53,10 @@ char *metrics_format(const struct metrics_snapshot *s)
 	snprintf(l, sizeof(l), "version=\"%s\"", s->version);
 	sample(&o, "rasvm_info", l, 1);
 	head(&o, "rasvm_start_time_seconds", "gauge", "When rasvm started, in seconds since the epoch.");
-	emit(&o, "rasvm_start_time_seconds{vm=\"%s\"} %.3f\n", s->vm, s->start_time);
+	text_printf(&o.t, "rasvm_start_time_seconds{vm=\"%s\"} %.3f\n", s->vm, s->start_time);
 	head(&o, "rasvm_metrics_timestamp_seconds", "gauge",
 	     "When these figures were taken, in seconds since the epoch: a file that stops moving is a rasvm that stopped.");
-	emit(&o, "rasvm_metrics_timestamp_seconds{vm=\"%s\"} %.3f\n", s->vm, s->now);
+	text_printf(&o.t, "rasvm_metrics_timestamp_seconds{vm=\"%s\"} %.3f\n", s->vm, s->now);
 	one(&o, "rasvm_guest_running", "gauge", "1 while the guest runs: not paused, not stopped, not ended.",
 	    !strcmp(s->status, "running"));
 	head(&o, "rasvm_guest_status", "gauge", "The guest's run state (QEMU's RunState names): 1 for the current one.");
@@ -181,11 +154,11 @@ char *metrics_format(const struct metrics_snapshot *s)
 		}
 	}
 done:
-	if (o.oom) {
-		free(o.p);
+	if (o.t.oom) {
+		free(o.t.p);
 		return NULL;
 	}
-	return o.p;
+	return o.t.p;
 }
 
 int metrics_write_file(const char *path, const char *text)

@@ -14,45 +14,9 @@
 #include <sys/ioctl.h>
 
 #include "kvm/arch.h"
+#include "text.h"
 #include "vm.h"
 
-struct text {
-	char *p;
-	size_t len, cap;
-	bool oom;
-};
-
-static void __attribute__((format(printf, 2, 3))) put(struct text *t, const char *fmt, ...)
-{
-	va_list ap;
-	char small[512];
-
-	va_start(ap, fmt);
-	int n = vsnprintf(small, sizeof(small), fmt, ap);
-	va_end(ap);
-	if (n < 0 || t->oom)
-		return;
-	if (t->len + (size_t)n + 1 > t->cap) {
-		size_t cap = t->cap ? t->cap : 1024;
-		while (cap < t->len + (size_t)n + 1)
-			cap *= 2;
-		char *p = realloc(t->p, cap);
-		if (!p) {
-			t->oom = true;
-			return;
-		}
-		t->p = p;
-		t->cap = cap;
-	}
-	if ((size_t)n < sizeof(small)) {
-		memcpy(t->p + t->len, small, (size_t)n + 1);
-	} else {
-		va_start(ap, fmt);
-		vsnprintf(t->p + t->len, (size_t)n + 1, fmt, ap);
-		va_end(ap);
-	}
-	t->len += (size_t)n;
-}
 
 /* The descriptor's high dword, as QEMU keeps a segment's flags. */
 static uint32_t seg_flags(const struct kvm_segment *s)
@@ -75,26 +39,26 @@ static void seg(struct text *t, const char *name, const struct kvm_segment *s, b
 	uint32_t f = seg_flags(s);
 
 	if (cs64)
-		put(t, "%-3s=%04x %016llx %08x %08x", name, s->selector, (unsigned long long)s->base,
+		text_printf(t, "%-3s=%04x %016llx %08x %08x", name, s->selector, (unsigned long long)s->base,
 		    s->limit, f & 0x00ffff00);
 	else
-		put(t, "%-3s=%04x %08x %08x %08x", name, s->selector, (uint32_t)s->base, s->limit,
+		text_printf(t, "%-3s=%04x %08x %08x %08x", name, s->selector, (uint32_t)s->base, s->limit,
 		    f & 0x00ffff00);
 	if (pe && s->present) {
-		put(t, " DPL=%d ", s->dpl);
+		text_printf(t, " DPL=%d ", s->dpl);
 		if (s->s) {
 			if (s->type & 8) /* code */
-				put(t, "%s [%c%c", s->l ? "CS64" : s->db ? "CS32" : "CS16",
+				text_printf(t, "%s [%c%c", s->l ? "CS64" : s->db ? "CS32" : "CS16",
 				    s->type & 4 ? 'C' : '-', s->type & 2 ? 'R' : '-');
 			else
-				put(t, "%s [%c%c", s->db || lma ? "DS  " : "DS16", s->type & 4 ? 'E' : '-',
+				text_printf(t, "%s [%c%c", s->db || lma ? "DS  " : "DS16", s->type & 4 ? 'E' : '-',
 				    s->type & 2 ? 'W' : '-');
-			put(t, "%c]", s->type & 1 ? 'A' : '-');
+			text_printf(t, "%c]", s->type & 1 ? 'A' : '-');
 		} else {
-			put(t, "%s", sys[lma][s->type & 15]);
+			text_printf(t, "%s", sys[lma][s->type & 15]);
 		}
 	}
-	put(t, "\n");
+	text_printf(t, "\n");
 }
 
 size_t x86_format_regs(const struct x86_regs *r, unsigned cpu, char *out, size_t outlen)
@@ -112,18 +76,18 @@ size_t x86_format_regs(const struct x86_regs *r, unsigned cpu, char *out, size_t
 
 	(void)cpu;
 	if (cs64) {
-		put(&t, "RAX=%016llx RBX=%016llx RCX=%016llx RDX=%016llx\n", g->rax, g->rbx, g->rcx, g->rdx);
-		put(&t, "RSI=%016llx RDI=%016llx RBP=%016llx RSP=%016llx\n", g->rsi, g->rdi, g->rbp, g->rsp);
-		put(&t, "R8 =%016llx R9 =%016llx R10=%016llx R11=%016llx\n", g->r8, g->r9, g->r10, g->r11);
-		put(&t, "R12=%016llx R13=%016llx R14=%016llx R15=%016llx\n", g->r12, g->r13, g->r14, g->r15);
-		put(&t, "RIP=%016llx RFL=%08x [%s] CPL=%d II=%d A20=1 SMM=%d HLT=%d\n", g->rip, fl, flags,
+		text_printf(&t, "RAX=%016llx RBX=%016llx RCX=%016llx RDX=%016llx\n", g->rax, g->rbx, g->rcx, g->rdx);
+		text_printf(&t, "RSI=%016llx RDI=%016llx RBP=%016llx RSP=%016llx\n", g->rsi, g->rdi, g->rbp, g->rsp);
+		text_printf(&t, "R8 =%016llx R9 =%016llx R10=%016llx R11=%016llx\n", g->r8, g->r9, g->r10, g->r11);
+		text_printf(&t, "R12=%016llx R13=%016llx R14=%016llx R15=%016llx\n", g->r12, g->r13, g->r14, g->r15);
+		text_printf(&t, "RIP=%016llx RFL=%08x [%s] CPL=%d II=%d A20=1 SMM=%d HLT=%d\n", g->rip, fl, flags,
 		    cpl, ii, smm, hlt);
 	} else {
-		put(&t, "EAX=%08x EBX=%08x ECX=%08x EDX=%08x\n", (uint32_t)g->rax, (uint32_t)g->rbx,
+		text_printf(&t, "EAX=%08x EBX=%08x ECX=%08x EDX=%08x\n", (uint32_t)g->rax, (uint32_t)g->rbx,
 		    (uint32_t)g->rcx, (uint32_t)g->rdx);
-		put(&t, "ESI=%08x EDI=%08x EBP=%08x ESP=%08x\n", (uint32_t)g->rsi, (uint32_t)g->rdi,
+		text_printf(&t, "ESI=%08x EDI=%08x EBP=%08x ESP=%08x\n", (uint32_t)g->rsi, (uint32_t)g->rdi,
 		    (uint32_t)g->rbp, (uint32_t)g->rsp);
-		put(&t, "EIP=%08x EFL=%08x [%s] CPL=%d II=%d A20=1 SMM=%d HLT=%d\n", (uint32_t)g->rip, fl,
+		text_printf(&t, "EIP=%08x EFL=%08x [%s] CPL=%d II=%d A20=1 SMM=%d HLT=%d\n", (uint32_t)g->rip, fl,
 		    flags, cpl, ii, smm, hlt);
 	}
 	seg(&t, "ES", &s->es, cs64, lma, pe);
@@ -135,28 +99,28 @@ size_t x86_format_regs(const struct x86_regs *r, unsigned cpu, char *out, size_t
 	seg(&t, "LDT", &s->ldt, cs64, lma, pe);
 	seg(&t, "TR", &s->tr, cs64, lma, pe);
 	if (lma) {
-		put(&t, "GDT=     %016llx %08x\n", s->gdt.base, s->gdt.limit);
-		put(&t, "IDT=     %016llx %08x\n", s->idt.base, s->idt.limit);
-		put(&t, "CR0=%08x CR2=%016llx CR3=%016llx CR4=%08x\n", (uint32_t)s->cr0, s->cr2, s->cr3,
+		text_printf(&t, "GDT=     %016llx %08x\n", s->gdt.base, s->gdt.limit);
+		text_printf(&t, "IDT=     %016llx %08x\n", s->idt.base, s->idt.limit);
+		text_printf(&t, "CR0=%08x CR2=%016llx CR3=%016llx CR4=%08x\n", (uint32_t)s->cr0, s->cr2, s->cr3,
 		    (uint32_t)s->cr4);
 	} else {
-		put(&t, "GDT=     %08x %08x\n", (uint32_t)s->gdt.base, s->gdt.limit);
-		put(&t, "IDT=     %08x %08x\n", (uint32_t)s->idt.base, s->idt.limit);
-		put(&t, "CR0=%08x CR2=%08x CR3=%08x CR4=%08x\n", (uint32_t)s->cr0, (uint32_t)s->cr2,
+		text_printf(&t, "GDT=     %08x %08x\n", (uint32_t)s->gdt.base, s->gdt.limit);
+		text_printf(&t, "IDT=     %08x %08x\n", (uint32_t)s->idt.base, s->idt.limit);
+		text_printf(&t, "CR0=%08x CR2=%08x CR3=%08x CR4=%08x\n", (uint32_t)s->cr0, (uint32_t)s->cr2,
 		    (uint32_t)s->cr3, (uint32_t)s->cr4);
 	}
 	for (int i = 0; i < 4; i++)
-		put(&t, "DR%d=%016llx ", i, r->dregs.db[i]);
-	put(&t, "\nDR6=%016llx DR7=%016llx\n", r->dregs.dr6, r->dregs.dr7);
-	put(&t, "EFER=%016llx\n", s->efer);
+		text_printf(&t, "DR%d=%016llx ", i, r->dregs.db[i]);
+	text_printf(&t, "\nDR6=%016llx DR7=%016llx\n", r->dregs.dr6, r->dregs.dr7);
+	text_printf(&t, "EFER=%016llx\n", s->efer);
 	const struct kvm_fpu *f = &r->fpu;
-	put(&t, "FCW=%04x FSW=%04x [ST=%d] FTW=%02x MXCSR=%08x\n", f->fcw, f->fsw, (f->fsw >> 11) & 7,
+	text_printf(&t, "FCW=%04x FSW=%04x [ST=%d] FTW=%02x MXCSR=%08x\n", f->fcw, f->fsw, (f->fsw >> 11) & 7,
 	    f->ftwx, f->mxcsr);
 	for (int i = 0; i < 8; i++) {
 		uint64_t lo = 0;
 		for (int b = 7; b >= 0; b--)
 			lo = lo << 8 | f->fpr[i][b];
-		put(&t, "FPR%d=%016llx %04x%s", i, (unsigned long long)lo,
+		text_printf(&t, "FPR%d=%016llx %04x%s", i, (unsigned long long)lo,
 		    (unsigned)(f->fpr[i][8] | f->fpr[i][9] << 8), i & 1 ? "\n" : " ");
 	}
 	for (int i = 0; i < (cs64 ? 16 : 8); i++) {
@@ -164,7 +128,7 @@ size_t x86_format_regs(const struct x86_regs *r, unsigned cpu, char *out, size_t
 		for (int h = 0; h < 2; h++)
 			for (int b = 7; b >= 0; b--)
 				q[h] = q[h] << 8 | f->xmm[i][h * 8 + b];
-		put(&t, "XMM%02d=%016llx %016llx%s", i, (unsigned long long)q[1], (unsigned long long)q[0],
+		text_printf(&t, "XMM%02d=%016llx %016llx%s", i, (unsigned long long)q[1], (unsigned long long)q[0],
 		    i & 1 ? "\n" : " ");
 	}
 	size_t n = t.len;
