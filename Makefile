@@ -117,6 +117,7 @@ VMM_OBJS := \
 	src/guest_image.o \
 	src/kvm/kvm.o \
 	src/kvm/mem.o \
+	src/kvm/probe.o \
 	src/kvm/vcpu.o \
 	src/loader/arm64_image.o \
 	src/loader/decompress.o \

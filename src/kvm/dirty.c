@@ -9,6 +9,7 @@
 #include <sys/mman.h>
 #include <unistd.h>
 
+#include "kvm/probe.h"
 #include "vm.h"
 
 int kvm_dirty_log_enable(struct vm *vm, bool on)
@@ -43,46 +44,34 @@ static const uint8_t probe_code[] = {
 
 int kvm_dirty_log_probe(int kvm_fd, char *why, size_t len)
 {
-	const size_t size = 0x10000;
-	int vm = -1, vcpu = -1, result = -1;
-	uint8_t *ram = MAP_FAILED;
-	struct kvm_run *run = MAP_FAILED;
-	int run_size = ioctl(kvm_fd, KVM_GET_VCPU_MMAP_SIZE, 0);
+	struct probe_vm p;
+	int result = -1;
 	uint64_t bitmap[1] = { 0 };
 
 	snprintf(why, len, "could not run the probe");
-	vm = ioctl(kvm_fd, KVM_CREATE_VM, 0);
-	ram = mmap(NULL, size, PROT_READ | PROT_WRITE, MAP_PRIVATE | MAP_ANONYMOUS, -1, 0);
-	if (vm < 0 || ram == MAP_FAILED || run_size <= 0)
-		goto out;
-	struct kvm_userspace_memory_region r = { .flags = KVM_MEM_LOG_DIRTY_PAGES, .memory_size = size,
-						 .userspace_addr = (uintptr_t)ram };
-	if (ioctl(vm, KVM_SET_USER_MEMORY_REGION, &r) < 0) {
-		snprintf(why, len, "KVM_MEM_LOG_DIRTY_PAGES refused: %s", strerror(errno));
-		result = 0;
-		goto out;
+	if (probe_vm_create(kvm_fd, &p, 0, KVM_MEM_LOG_DIRTY_PAGES) < 0) {
+		if (p.failed && !strcmp(p.failed, "KVM_SET_USER_MEMORY_REGION")) {
+			snprintf(why, len, "KVM_MEM_LOG_DIRTY_PAGES refused: %s", strerror(errno));
+			return 0;
+		}
+		return -1;
 	}
-	if (ioctl(vm, KVM_SET_TSS_ADDR, (unsigned long)0xfffbd000) < 0 ||
-	    (vcpu = ioctl(vm, KVM_CREATE_VCPU, 0)) < 0)
-		goto out;
-	run = mmap(NULL, (size_t)run_size, PROT_READ | PROT_WRITE, MAP_SHARED, vcpu, 0);
-	if (run == MAP_FAILED)
-		goto out;
-	memcpy(ram + 0x1000, probe_code, sizeof(probe_code));
+	memcpy(p.ram + 0x1000, probe_code, sizeof(probe_code));
 	struct kvm_sregs s;
 	struct kvm_regs regs = { .rip = 0x1000, .rflags = 2 };
-	if (ioctl(vcpu, KVM_GET_SREGS, &s) < 0)
+	if (ioctl(p.vm, KVM_SET_TSS_ADDR, (unsigned long)0xfffbd000) < 0 ||
+	    ioctl(p.vcpu, KVM_GET_SREGS, &s) < 0)
 		goto out;
 	s.cs.base = 0;
 	s.cs.selector = 0;
 	struct kvm_dirty_log d = { .slot = 0, .dirty_bitmap = bitmap };
-	if (ioctl(vcpu, KVM_SET_SREGS, &s) < 0 || ioctl(vcpu, KVM_SET_REGS, &regs) < 0 ||
-	    ioctl(vm, KVM_GET_DIRTY_LOG, &d) < 0) /* clears what the set-up did */
+	if (ioctl(p.vcpu, KVM_SET_SREGS, &s) < 0 || ioctl(p.vcpu, KVM_SET_REGS, &regs) < 0 ||
+	    ioctl(p.vm, KVM_GET_DIRTY_LOG, &d) < 0) /* clears what the set-up did */
 		goto out;
 	bitmap[0] = 0;
-	if (ioctl(vcpu, KVM_RUN, 0) < 0 || run->exit_reason != KVM_EXIT_HLT)
+	if (ioctl(p.vcpu, KVM_RUN, 0) < 0 || p.run->exit_reason != KVM_EXIT_HLT)
 		goto out;
-	if (ioctl(vm, KVM_GET_DIRTY_LOG, &d) < 0) {
+	if (ioctl(p.vm, KVM_GET_DIRTY_LOG, &d) < 0) {
 		snprintf(why, len, "KVM_GET_DIRTY_LOG failed: %s", strerror(errno));
 		result = 0;
 		goto out;
@@ -95,13 +84,6 @@ int kvm_dirty_log_probe(int kvm_fd, char *why, size_t len)
 		snprintf(why, len, "KVM_GET_DIRTY_LOG missed pages the guest wrote (log 0x%llx)",
 			 (unsigned long long)bitmap[0]);
 out:
-	if (run != MAP_FAILED)
-		munmap(run, (size_t)run_size);
-	if (vcpu >= 0)
-		close(vcpu);
-	if (vm >= 0)
-		close(vm);
-	if (ram != MAP_FAILED)
-		munmap(ram, size);
+	probe_vm_destroy(&p);
 	return result;
 }

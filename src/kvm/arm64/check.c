@@ -19,12 +19,12 @@
 
 #include "exitcode.h"
 #include "kvm/arm64/arm64.h"
+#include "kvm/probe.h"
 #include "kvm/kvm.h"
 #include "log.h"
 #include "ras/hwpoison.h"
 
 #define PROBE_RAM      0x40000000ULL /* where the probe VM's 64 KiB of RAM sit */
-#define PROBE_RAM_SIZE 0x10000
 #define PROBE_MMIO     0x1000ULL     /* no memory there: a store exits to us */
 /* Guest code faster than this many million loop iterations per second counts as hardware. */
 #define HW_SPEED_MLOOPS 200.0
@@ -40,56 +40,19 @@ struct report {
 	char speed_why[96];          /* why not */
 };
 
-struct probe_vm {
-	int vm, vcpu;
-	uint8_t *ram;
-	struct kvm_run *run;
-	size_t run_size;
-};
-
-static void probe_destroy(struct probe_vm *p)
-{
-	if (p->run)
-		munmap(p->run, p->run_size);
-	if (p->vcpu >= 0)
-		close(p->vcpu);
-	if (p->vm >= 0)
-		close(p->vm);
-	if (p->ram)
-		munmap(p->ram, PROBE_RAM_SIZE);
-}
-
+/* The probe VM (kvm/probe.c) with RAM where rasvm's guests have it, its vCPU initialised as
+ * KVM prefers. */
 static int probe_create(int kvm, struct probe_vm *p)
 {
 	struct kvm_vcpu_init init;
+	int r = probe_vm_create(kvm, p, PROBE_RAM, 0);
 
-	*p = (struct probe_vm){ .vm = -1, .vcpu = -1 };
-	p->vm = ioctl(kvm, KVM_CREATE_VM, 0);
-	p->ram = mmap(NULL, PROBE_RAM_SIZE, PROT_READ | PROT_WRITE, MAP_PRIVATE | MAP_ANONYMOUS, -1, 0);
-	if (p->vm < 0 || p->ram == MAP_FAILED) {
-		p->ram = NULL;
-		goto fail;
+	if (!r && (ioctl(p->vm, KVM_ARM_PREFERRED_TARGET, &init) < 0 ||
+		   ioctl(p->vcpu, KVM_ARM_VCPU_INIT, &init) < 0)) {
+		r = -errno;
+		probe_vm_destroy(p);
 	}
-	struct kvm_userspace_memory_region r = { .guest_phys_addr = PROBE_RAM,
-						 .memory_size = PROBE_RAM_SIZE,
-						 .userspace_addr = (uintptr_t)p->ram };
-	int size = ioctl(kvm, KVM_GET_VCPU_MMAP_SIZE, 0);
-	if (ioctl(p->vm, KVM_SET_USER_MEMORY_REGION, &r) < 0 || size <= 0 ||
-	    ioctl(p->vm, KVM_ARM_PREFERRED_TARGET, &init) < 0)
-		goto fail;
-	p->vcpu = ioctl(p->vm, KVM_CREATE_VCPU, 0);
-	if (p->vcpu < 0 || ioctl(p->vcpu, KVM_ARM_VCPU_INIT, &init) < 0)
-		goto fail;
-	p->run_size = (size_t)size;
-	p->run = mmap(NULL, p->run_size, PROT_READ | PROT_WRITE, MAP_SHARED, p->vcpu, 0);
-	if (p->run == MAP_FAILED) {
-		p->run = NULL;
-		goto fail;
-	}
-	return 0;
-fail:
-	probe_destroy(p);
-	return -1;
+	return r;
 }
 
 static double elapsed_s(const struct timespec *a, const struct timespec *b)
@@ -239,7 +202,7 @@ int host_check(bool json)
 			r.ras = (int)((pfr0 >> PFR0_RAS_SHIFT) & 0xf);
 		r.mloops = probe_speed(&p, r.speed_why, sizeof(r.speed_why));
 		probe_events(&p, &r);
-		probe_destroy(&p);
+		probe_vm_destroy(&p);
 	} else {
 		log_warn("could not create a probe VM: %s", strerror(errno));
 	}

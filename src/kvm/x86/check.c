@@ -13,6 +13,7 @@
 
 #include "exitcode.h"
 #include "kvm/dirty.h"
+#include "kvm/probe.h"
 #include "kvm/kvm.h"
 #include "kvm/x86/cpu.h"
 #include "log.h"
@@ -25,7 +26,6 @@
 /* Machine-check status for the injection probe: valid, corrected (no UC), so KVM only
  * records it in the bank and injects nothing (Intel SDM Vol. 3B 16.3.2.2). */
 #define MCI_STATUS_VAL (1ULL << 63)
-#define PROBE_RAM_SIZE 0x10000
 #define PROBE_CODE     0x1000
 /* Guest speed above this many million instructions per second counts as hardware speed. */
 #define HW_SPEED_MIPS  200.0
@@ -46,54 +46,17 @@ struct report {
 	int dirty_ring;                           /* KVM_CAP_DIRTY_LOG_RING: the largest ring, bytes */
 };
 
-/* A throwaway VM with one vCPU and 64 KiB of RAM at 0, for probes that must run code. */
-struct probe_vm {
-	int vm, vcpu;
-	uint8_t *ram;
-	struct kvm_run *run;
-	size_t run_size;
-};
-
-static void probe_vm_destroy(struct probe_vm *p)
+/* The probe VM (kvm/probe.c) with RAM at 0, and the TSS address Intel's KVM wants before a
+ * vCPU runs (rasvm's own VMs set the same, kvm/x86/machine.c). */
+static int x86_probe_vm(int kvm, struct probe_vm *p)
 {
-	if (p->run)
-		munmap(p->run, p->run_size);
-	if (p->vcpu >= 0)
-		close(p->vcpu);
-	if (p->vm >= 0)
-		close(p->vm);
-	if (p->ram)
-		munmap(p->ram, PROBE_RAM_SIZE);
-}
+	int r = probe_vm_create(kvm, p, 0, 0);
 
-static int probe_vm_create(int kvm, struct probe_vm *p)
-{
-	*p = (struct probe_vm){ .vm = -1, .vcpu = -1 };
-	p->vm = ioctl(kvm, KVM_CREATE_VM, 0);
-	p->ram = mmap(NULL, PROBE_RAM_SIZE, PROT_READ | PROT_WRITE, MAP_PRIVATE | MAP_ANONYMOUS, -1, 0);
-	if (p->vm < 0 || p->ram == MAP_FAILED) {
-		p->ram = NULL;
-		goto fail;
+	if (!r && ioctl(p->vm, KVM_SET_TSS_ADDR, (unsigned long)0xfffbd000) < 0) {
+		r = -errno;
+		probe_vm_destroy(p);
 	}
-	struct kvm_userspace_memory_region r = {
-		.memory_size = PROBE_RAM_SIZE, .userspace_addr = (uintptr_t)p->ram };
-	if (ioctl(p->vm, KVM_SET_TSS_ADDR, (unsigned long)0xfffbd000) < 0 ||
-	    ioctl(p->vm, KVM_SET_USER_MEMORY_REGION, &r) < 0)
-		goto fail;
-	p->vcpu = ioctl(p->vm, KVM_CREATE_VCPU, 0);
-	int size = ioctl(kvm, KVM_GET_VCPU_MMAP_SIZE, 0);
-	if (p->vcpu < 0 || size <= 0)
-		goto fail;
-	p->run_size = (size_t)size;
-	p->run = mmap(NULL, p->run_size, PROT_READ | PROT_WRITE, MAP_SHARED, p->vcpu, 0);
-	if (p->run == MAP_FAILED) {
-		p->run = NULL;
-		goto fail;
-	}
-	return 0;
-fail:
-	probe_vm_destroy(p);
-	return -1;
+	return r;
 }
 
 /* KVM must refuse kvm_valid_regs / kvm_dirty_regs bits it does not define (the rule the
@@ -271,7 +234,7 @@ int host_check(bool json)
 	r.hwpoison = probe_hwpoison();
 	r.dirty_log = kvm_dirty_log_probe(kvm, r.dirty_why, sizeof(r.dirty_why));
 	r.dirty_ring = kvm_check_extension(kvm, KVM_CAP_DIRTY_LOG_RING);
-	if (probe_vm_create(kvm, &p) == 0) {
+	if (x86_probe_vm(kvm, &p) == 0) {
 		if (r.sync_regs > 0) {
 			r.valid_regs_einval = probe_sync_regs(&p, r.sync_regs, 0);
 			r.dirty_regs_einval = probe_sync_regs(&p, r.sync_regs, 1);
