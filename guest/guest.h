@@ -37,9 +37,7 @@
 #include "rasvm/layout.h"
 
 #ifndef __ASSEMBLER__
-#include <stdarg.h>
-#include <stddef.h>
-#include <stdint.h>
+#include "lib/common.h"
 
 /* lib/io.c */
 static inline void outb(uint16_t port, uint8_t v) { __asm__ volatile("outb %0, %1" ::"a"(v), "Nd"(port)); }
@@ -75,32 +73,8 @@ static inline void cpuid(uint32_t leaf, uint32_t *a, uint32_t *b, uint32_t *c, u
 }
 static inline void cpu_relax(void) { __asm__ volatile("pause" ::: "memory"); }
 
-void *memset(void *d, int c, size_t n);
-void *memcpy(void *d, const void *s, size_t n);
-int memcmp(const void *a, const void *b, size_t n);
-size_t strlen(const char *s);
-int strcmp(const char *a, const char *b);
-int strncmp(const char *a, const char *b, size_t n);
-uint64_t get_le(const void *p, unsigned width);
-
-/* lib/print.c: output to COM1 (polled; one line at a time is serialised between vCPUs) */
+/* lib/print.c: COM1 */
 void serial_init(void);
-int vsnprintf(char *buf, size_t size, const char *fmt, va_list ap);
-int snprintf(char *buf, size_t size, const char *fmt, ...) __attribute__((format(printf, 3, 4)));
-void printf(const char *fmt, ...) __attribute__((format(printf, 1, 2)));
-
-/* lib/ucall.c: the test port and the power-off port */
-void ucall_sync(uint64_t stage, const char *label);
-void ucall_done(void);
-/* With rasvm --guest-poison: the simulator poisons the page; 0 or -errno. */
-int64_t ucall_poison(uint64_t gpa, int action_optional);
-void ucall_assert(const char *file, unsigned line, const char *msg) __attribute__((noreturn));
-void power_off(uint8_t code) __attribute__((noreturn));
-#define GUEST_ASSERT(cond)                                                   \
-	do {                                                                 \
-		if (!(cond))                                                 \
-			ucall_assert(__FILE__, __LINE__, "assert: " #cond); \
-	} while (0)
 
 /* lib/cpu.c: descriptor tables and trap dispatch */
 struct trap_frame {
@@ -130,22 +104,8 @@ int acpi_walk(int verbose);
 /* The table with this signature from the XSDT, checksum verified, or 0. */
 const uint8_t *acpi_find(const char *sig);
 
-/* lib/hest.c: the GHESv2 sources of the HEST, checked as Linux checks them */
-#define GHES_MAX 8
-/* Notifications an x86 guest takes: polled, SCI, NMI (ACPI 6.5 Table 18.14) */
+/* lib/hest.c: which notifications an x86 guest takes: polled, SCI, NMI (ACPI 6.5 Table 18.14) */
 #define GUEST_NOTIFY_OK(n) ((n) == 0 || (n) == 3 || (n) == 4)
-struct ghes_source {
-	uint16_t id;
-	uint8_t notify;       /* 0 polled, 3 SCI, 4 NMI */
-	uint32_t poll_ms;
-	uint32_t vector;      /* external, GSIV: the interrupt */
-	uint32_t block_length;
-	uint64_t address_reg; /* holds the status block's address */
-	uint64_t ack_reg;
-	uint64_t ack_preserve, ack_write;
-};
-/* Sources found (0 when there is no HEST), or -1 with *why set. */
-int hest_read(struct ghes_source *src, int max, const char **why);
 
 /* start.S: a kernel read that a machine check on *p turns into ~0 (with ras.kernel_fixup) */
 uint64_t checked_read(const volatile uint64_t *p);

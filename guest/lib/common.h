@@ -1,0 +1,57 @@
+/* SPDX-License-Identifier: MIT */
+/*
+ * What guest/lib/ gives both test guests (x86: guest/guest.h, arm64: guest/arm64/guest.h, each
+ * of which includes this), in portable C.
+ */
+#ifndef GUEST_LIB_COMMON_H
+#define GUEST_LIB_COMMON_H
+
+#include <stdarg.h>
+#include <stddef.h>
+#include <stdint.h>
+
+/* lib/string.c */
+void *memset(void *d, int c, size_t n);
+void *memcpy(void *d, const void *s, size_t n);
+int memcmp(const void *a, const void *b, size_t n);
+size_t strlen(const char *s);
+int strcmp(const char *a, const char *b);
+int strncmp(const char *a, const char *b, size_t n);
+uint64_t get_le(const void *p, unsigned width);
+
+/* lib/format.c, lib/print.c: output to the console (polled; one line at a time is serialised
+ * between vCPUs) */
+int vsnprintf(char *buf, size_t size, const char *fmt, va_list ap);
+int snprintf(char *buf, size_t size, const char *fmt, ...) __attribute__((format(printf, 3, 4)));
+void printf(const char *fmt, ...) __attribute__((format(printf, 1, 2)));
+
+/* lib/ucall.c: the test port and the power-off port (on arm64, registers of the device page) */
+void ucall_sync(uint64_t stage, const char *label);
+void ucall_done(void);
+/* With rasvm --guest-poison: the simulator poisons the page; 0 or -errno. */
+int64_t ucall_poison(uint64_t gpa, int action_optional);
+void ucall_assert(const char *file, unsigned line, const char *msg) __attribute__((noreturn));
+void power_off(uint8_t code) __attribute__((noreturn));
+#define GUEST_ASSERT(cond)                                                   \
+	do {                                                                 \
+		if (!(cond))                                                 \
+			ucall_assert(__FILE__, __LINE__, "assert: " #cond); \
+	} while (0)
+
+/* lib/hest.c: the GHESv2 sources of the HEST, checked as Linux checks them (which
+ * notifications the guest takes: its guest.h's GUEST_NOTIFY_OK) */
+#define GHES_MAX 8
+struct ghes_source {
+	uint16_t id;
+	uint8_t notify;       /* ACPI 6.5 Table 18.14: 0 polled, 3 SCI, 4 NMI, 8 SEA, 10 GSIV */
+	uint32_t poll_ms;
+	uint32_t vector;      /* external, GSIV: the interrupt */
+	uint32_t block_length;
+	uint64_t address_reg; /* holds the status block's address */
+	uint64_t ack_reg;
+	uint64_t ack_preserve, ack_write;
+};
+/* Sources found (0 when there is no HEST), or -1 with *why set. */
+int hest_read(struct ghes_source *src, int max, const char **why);
+
+#endif
