@@ -146,7 +146,7 @@ VMM_OBJS := \
 
 # The freestanding test guest (guest/), linked at 1 MiB and embedded into rasvm; on arm64
 # guest/arm64/, an arm64 Image linked where rasvm loads one (layout_arm64.h), sharing the CPER
-# reader, HEST walker, string and format code of guest/lib/.
+# reader, HEST walker, string, format, print and ucall code of guest/lib/.
 X86_GUEST_OBJS := \
 	guest/start.o \
 	guest/main.o \
@@ -171,7 +171,9 @@ ARM64_GUEST_OBJS := \
 	guest/lib/cper.o \
 	guest/lib/format.o \
 	guest/lib/hest.o \
-	guest/lib/string.o
+	guest/lib/print.o \
+	guest/lib/string.o \
+	guest/lib/ucall.o
 GUEST_COMMON_CFLAGS := -std=c11 -O2 -g $(WARN) -ffreestanding -fno-builtin -nostdinc -fno-pic \
 	-fno-pie -mgeneral-regs-only -fno-stack-protector -fno-asynchronous-unwind-tables \
 	-isystem $(shell $(GUEST_CC) -print-file-name=include) -Iinclude -MMD -MP

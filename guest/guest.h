@@ -73,8 +73,11 @@ static inline void cpuid(uint32_t leaf, uint32_t *a, uint32_t *b, uint32_t *c, u
 }
 static inline void cpu_relax(void) { __asm__ volatile("pause" ::: "memory"); }
 
-/* lib/print.c: COM1 */
-void serial_init(void);
+/* lib/print.c: output to COM1 */
+static inline void serial_init(void)
+{
+	outb(PORT_COM1 + 3, 0x03); /* LCR: 8 data bits, no parity, 1 stop bit */
+}
 
 /* lib/cpu.c: descriptor tables and trap dispatch */
 struct trap_frame {
@@ -147,6 +150,20 @@ static inline unsigned ras_cpu(void)
 	cpuid(1, &a, &b, &c, &d);
 	return b >> 24;
 }
+
+/* What guest/lib/ asks of the architecture (lib/common.h): COM1, the ports, cli; hlt */
+#define UART_LSR 5
+#define LSR_THRE 0x20
+static inline void cpu_stop(void) { __asm__ volatile("cli; hlt"); }
+static inline unsigned console_cpu(void) { return ras_cpu(); } /* the APIC id */
+static inline void console_putc(uint8_t c)
+{
+	while (!(inb(PORT_COM1 + UART_LSR) & LSR_THRE))
+		cpu_relax();
+	outb(PORT_COM1, c);
+}
+static inline void test_port_write(uint64_t gpa) { outl(PORT_TEST, (uint32_t)gpa); }
+static inline void power_port_write(uint8_t code) { outb(PORT_POWER, code); }
 
 /* hostile.c: the test guest as an attacker of rasvm (ram_size from the boot info) */
 void scenario_hostile_testport(uint64_t cpu, uint64_t ram_size);

@@ -67,7 +67,24 @@ static inline uint32_t mmio_read32(uint64_t a)
 static inline void mmio_write32(uint64_t a, uint32_t v) { __asm__ volatile("str %w0, [%1]" ::"r"(v), "r"(a) : "memory"); }
 static inline void mmio_write8(uint64_t a, uint8_t v) { __asm__ volatile("strb %w0, [%1]" ::"r"(v), "r"(a) : "memory"); }
 
-/* lib.c: the device page (the test protocol, power-off, timestamps) and PSCI */
+/* What guest/lib/ asks of the architecture (lib/common.h): the PL011 (ARM DDI 0183), the
+ * device page's registers, wfi */
+#define UART_DR   (LAYOUT_ARM64_UART + 0x00)
+#define UART_FR   (LAYOUT_ARM64_UART + 0x18)
+#define FR_TXFF   (1u << 5)
+unsigned cpu_index(void);
+static inline void cpu_stop(void) { __asm__ volatile("msr daifset, #0xf; wfi"); }
+static inline unsigned console_cpu(void) { return cpu_index(); } /* the vCPU index */
+static inline void console_putc(uint8_t c)
+{
+	while (mmio_read32(UART_FR) & FR_TXFF)
+		cpu_relax();
+	mmio_write32(UART_DR, c);
+}
+static inline void test_port_write(uint64_t gpa) { mmio_write64(ARM64_DEV_TEST, gpa); }
+static inline void power_port_write(uint8_t code) { mmio_write8(ARM64_DEV_POWER, code); }
+
+/* lib.c: the device page (timestamps) and PSCI */
 void psci_reset(void) __attribute__((noreturn));
 int64_t psci_cpu_on(uint64_t mpidr, uint64_t entry, uint64_t context);
 static inline void mark(void) { mmio_write8(ARM64_DEV_MARK, 1); }
@@ -98,7 +115,6 @@ void mmu_enable(void);
 void gic_init_dist(void);
 void gic_init_cpu(unsigned cpu);
 void gic_route_spi(unsigned intid, int edge, void (*handler)(struct trap_frame *f));
-unsigned cpu_index(void);
 void trap_dispatch(struct trap_frame *f);
 int task_run(void);
 void task_end(struct trap_frame *f, uint64_t status);

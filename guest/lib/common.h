@@ -1,7 +1,14 @@
 /* SPDX-License-Identifier: MIT */
 /*
  * What guest/lib/ gives both test guests (x86: guest/guest.h, arm64: guest/arm64/guest.h, each
- * of which includes this), in portable C.
+ * of which includes this). The code here is portable C; what differs per architecture it asks
+ * of the guest's own guest.h, as static inline functions:
+ *   void cpu_relax(void);                 spin-wait hint
+ *   void cpu_stop(void);                  interrupts off, halt (power_off's last resort)
+ *   unsigned console_cpu(void);           this CPU's number, for the console lock
+ *   void console_putc(uint8_t c);         one byte to the console UART, polled
+ *   void test_port_write(uint64_t gpa);   hand rasvm a ucall block (layout.h UCALL_*)
+ *   void power_port_write(uint8_t code);  power off with this exit code (0-63)
  */
 #ifndef GUEST_LIB_COMMON_H
 #define GUEST_LIB_COMMON_H
