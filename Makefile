@@ -146,12 +146,13 @@ VMM_OBJS := \
 
 # The freestanding test guest (guest/), linked at 1 MiB and embedded into rasvm; on arm64
 # guest/arm64/, an arm64 Image linked where rasvm loads one (layout_arm64.h), sharing the CPER
-# reader, HEST walker, string, format, print and ucall code of guest/lib/.
+# reader, HEST walker, ACPI checksum, string, format, print and ucall code of guest/lib/.
 X86_GUEST_OBJS := \
 	guest/start.o \
 	guest/main.o \
 	guest/hostile.o \
 	guest/lib/acpi.o \
+	guest/lib/acpi_table.o \
 	guest/lib/cper.o \
 	guest/lib/cpu.o \
 	guest/lib/hest.o \
@@ -168,6 +169,7 @@ ARM64_GUEST_OBJS := \
 	guest/arm64/hostile.o \
 	guest/arm64/lib.o \
 	guest/arm64/ras.o \
+	guest/lib/acpi_table.o \
 	guest/lib/cper.o \
 	guest/lib/format.o \
 	guest/lib/hest.o \

@@ -161,14 +161,6 @@ int firmware_read(const void *dtb, const char **why)
 	return 0;
 }
 
-static uint8_t sum(const uint8_t *p, uint64_t n)
-{
-	uint8_t s = 0;
-	while (n--)
-		s = (uint8_t)(s + *p++);
-	return s;
-}
-
 /* The RSDP through the EFI system table's ACPI 2.0 configuration table (UEFI 2.10 4.3, 4.6). */
 static const uint8_t *find_rsdp(void)
 {
@@ -183,7 +175,7 @@ static const uint8_t *find_rsdp(void)
 		const uint8_t *e = (const uint8_t *)(uintptr_t)(tables + i * 24);
 		if (!memcmp(e, acpi20, 16)) {
 			const uint8_t *rsdp = (const uint8_t *)(uintptr_t)get_le(e + 16, 8);
-			if (!memcmp(rsdp, "RSD PTR ", 8) && sum(rsdp, 20) == 0 && sum(rsdp, 36) == 0)
+			if (!memcmp(rsdp, "RSD PTR ", 8) && acpi_sum(rsdp, 20) == 0 && acpi_sum(rsdp, 36) == 0)
 				return rsdp;
 		}
 	}
@@ -199,11 +191,7 @@ static int table_ok(uint64_t addr, int verbose)
 	uint32_t len = (uint32_t)get_le(t + 4, 4);
 	if (len < 36 || addr + len > bi.ram_end)
 		return 0;
-	int ok = sum(t, len) == 0;
-	if (verbose || !ok)
-		printf("ACPI: %c%c%c%c 0x%08lx %06x (v%02u) checksum %s\n", t[0], t[1], t[2], t[3], addr,
-		       len, t[8], ok ? "ok" : "BAD");
-	return ok;
+	return acpi_table_sum_ok(t, addr, len, verbose);
 }
 
 const uint8_t *acpi_find(const char *sig)

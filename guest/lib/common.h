@@ -45,6 +45,11 @@ void power_off(uint8_t code) __attribute__((noreturn));
 			ucall_assert(__FILE__, __LINE__, "assert: " #cond); \
 	} while (0)
 
+/* lib/acpi_table.c: the byte sum of n bytes (0 for a good ACPI table); a table's checksum
+ * verdict, printed as Linux prints it when verbose or bad (1: good) */
+uint8_t acpi_sum(const void *p, uint64_t n);
+int acpi_table_sum_ok(const uint8_t *t, uint64_t addr, uint32_t len, int verbose);
+
 /* lib/hest.c: the GHESv2 sources of the HEST, checked as Linux checks them (which
  * notifications the guest takes: its guest.h's GUEST_NOTIFY_OK) */
 #define GHES_MAX 8
