@@ -146,7 +146,8 @@ VMM_OBJS := \
 
 # The freestanding test guest (guest/), linked at 1 MiB and embedded into rasvm; on arm64
 # guest/arm64/, an arm64 Image linked where rasvm loads one (layout_arm64.h), sharing the CPER
-# reader, HEST walker, ACPI checksum, string, format, print and ucall code of guest/lib/.
+# reader, HEST walker, GHES reader, ACPI checksum, string, format, print and ucall code of
+# guest/lib/.
 X86_GUEST_OBJS := \
 	guest/start.o \
 	guest/main.o \
@@ -157,6 +158,7 @@ X86_GUEST_OBJS := \
 	guest/lib/cpu.o \
 	guest/lib/hest.o \
 	guest/lib/format.o \
+	guest/lib/ghes.o \
 	guest/lib/multiboot.o \
 	guest/lib/print.o \
 	guest/lib/ras.o \
@@ -172,6 +174,7 @@ ARM64_GUEST_OBJS := \
 	guest/lib/acpi_table.o \
 	guest/lib/cper.o \
 	guest/lib/format.o \
+	guest/lib/ghes.o \
 	guest/lib/hest.o \
 	guest/lib/print.o \
 	guest/lib/string.o \

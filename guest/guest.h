@@ -141,8 +141,6 @@ extern struct guest_ras ras;
 /* At boot, before CR4.MCE is set: the machine-check handler (the HEST is read later). */
 void ras_early(void);
 void ras_setup(void);
-int ghes_process(const struct ghes_source *src, struct trap_frame *f);
-const struct ghes_source *ras_source(unsigned notify);
 int page_is_offline(uint64_t pfn);
 static inline unsigned ras_cpu(void)
 {
@@ -164,6 +162,8 @@ static inline void console_putc(uint8_t c)
 }
 static inline void test_port_write(uint64_t gpa) { outl(PORT_TEST, (uint32_t)gpa); }
 static inline void power_port_write(uint8_t code) { outb(PORT_POWER, code); }
+static inline uint64_t reg_read64(uint64_t a) { return *(volatile uint64_t *)(uintptr_t)a; }
+static inline void reg_write64(uint64_t a, uint64_t v) { *(volatile uint64_t *)(uintptr_t)a = v; }
 
 /* hostile.c: the test guest as an attacker of rasvm (ram_size from the boot info) */
 void scenario_hostile_testport(uint64_t cpu, uint64_t ram_size);

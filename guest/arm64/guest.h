@@ -83,6 +83,8 @@ static inline void console_putc(uint8_t c)
 }
 static inline void test_port_write(uint64_t gpa) { mmio_write64(ARM64_DEV_TEST, gpa); }
 static inline void power_port_write(uint8_t code) { mmio_write8(ARM64_DEV_POWER, code); }
+static inline uint64_t reg_read64(uint64_t a) { return mmio_read64(a); }
+static inline void reg_write64(uint64_t a, uint64_t v) { mmio_write64(a, v); }
 
 /* lib.c: the device page (timestamps) and PSCI */
 void psci_reset(void) __attribute__((noreturn));
@@ -147,8 +149,6 @@ extern struct guest_ras ras;
 void ras_setup(void);
 void ras_sea(struct trap_frame *f);
 void ras_serror(struct trap_frame *f);
-int ghes_process(const struct ghes_source *src, struct trap_frame *f, int sync);
-const struct ghes_source *ras_source(unsigned notify);
 int page_is_offline(uint64_t pa);
 
 /* hostile.c */

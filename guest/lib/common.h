@@ -9,6 +9,8 @@
  *   void console_putc(uint8_t c);         one byte to the console UART, polled
  *   void test_port_write(uint64_t gpa);   hand rasvm a ucall block (layout.h UCALL_*)
  *   void power_port_write(uint8_t code);  power off with this exit code (0-63)
+ *   uint64_t reg_read64(uint64_t a);      a GHES register (ACPI GAS, system memory)
+ *   void reg_write64(uint64_t a, uint64_t v);
  */
 #ifndef GUEST_LIB_COMMON_H
 #define GUEST_LIB_COMMON_H
@@ -65,5 +67,22 @@ struct ghes_source {
 };
 /* Sources found (0 when there is no HEST), or -1 with *why set. */
 int hest_read(struct ghes_source *src, int max, const char **why);
+
+/* lib/ghes.c: read one source's status block as Linux's ghes_proc() does (sync: it came with
+ * the access that faulted, arm64's SEA; never on x86): 1 when it held a record, 0 when empty.
+ * f is the interrupted context, 0 when polling. */
+struct trap_frame;
+struct gcper_result;
+int ghes_process(const struct ghes_source *src, struct trap_frame *f, int sync);
+const struct ghes_source *ras_source(unsigned notify);
+void kill_task(struct trap_frame *f); /* the EL0/user task that touched the page: SIGBUS */
+/* ... and what it asks of the guest's ras.c: */
+/* Why the status block at block cannot be read (outside where the firmware keeps it), or 0. */
+const char *ras_block_bad(uint64_t block, uint32_t len);
+/* memory_failure() for an address the record names; 1 when the interrupted context is the
+ * task using the page (ghes_process ends it). */
+int ras_memory_failure(uint64_t pa, struct trap_frame *f, int sync);
+/* The record's sections besides the memory errors (b: the block, rp: gcper_read's result). */
+void ras_record_sections(const uint8_t *b, const struct gcper_result *rp, struct trap_frame *f);
 
 #endif
