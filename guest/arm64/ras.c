@@ -144,12 +144,7 @@ static void ged_interrupt(struct trap_frame *f)
 
 void ras_setup(void)
 {
-	const char *why = "";
-	int n = hest_read(ras.sources, GHES_MAX, &why);
-
-	if (n < 0)
-		ucall_assert(__FILE__, __LINE__, why);
-	ras.nsources = n;
+	ghes_read_sources();
 	const struct ghes_source *g = ras_source(NOTIFY_TYPE_GSIV);
 	if (g) {
 		GUEST_ASSERT(g->vector == IRQ_ARM64_GED);

@@ -68,14 +68,16 @@ struct ghes_source {
 /* Sources found (0 when there is no HEST), or -1 with *why set. */
 int hest_read(struct ghes_source *src, int max, const char **why);
 
-/* lib/ghes.c: read one source's status block as Linux's ghes_proc() does (sync: it came with
- * the access that faulted, arm64's SEA; never on x86): 1 when it held a record, 0 when empty.
- * f is the interrupted context, 0 when polling. */
+/* lib/ghes.c: the GHES sources, read as Linux's drivers/acpi/apei/ghes.c reads them */
 struct trap_frame;
 struct gcper_result;
+void ghes_read_sources(void); /* the HEST's sources into ras.sources; a bad HEST asserts */
+/* One source's status block, as ghes_proc() reads it (sync: it came with the access that
+ * faulted, arm64's SEA; never on x86): 1 when it held a record, 0 when empty. f is the
+ * interrupted context, 0 when polling. */
 int ghes_process(const struct ghes_source *src, struct trap_frame *f, int sync);
 const struct ghes_source *ras_source(unsigned notify);
-void kill_task(struct trap_frame *f); /* the EL0/user task that touched the page: SIGBUS */
+void kill_task(struct trap_frame *f); /* the task that touched the page: SIGBUS, it ends */
 /* ... and what it asks of the guest's ras.c: */
 /* Why the status block at block cannot be read (outside where the firmware keeps it), or 0. */
 const char *ras_block_bad(uint64_t block, uint32_t len);

@@ -98,6 +98,16 @@ int ghes_process(const struct ghes_source *src, struct trap_frame *f, int sync)
 	return 1;
 }
 
+void ghes_read_sources(void)
+{
+	const char *why = "";
+	int n = hest_read(ras.sources, GHES_MAX, &why);
+
+	if (n < 0)
+		ucall_assert(__FILE__, __LINE__, why);
+	ras.nsources = n;
+}
+
 const struct ghes_source *ras_source(unsigned notify)
 {
 	for (int i = 0; i < ras.nsources; i++)

@@ -190,12 +190,7 @@ void ras_early(void)
 
 void ras_setup(void)
 {
-	const char *why = "";
-	int n = hest_read(ras.sources, GHES_MAX, &why);
-
-	if (n < 0)
-		ucall_assert(__FILE__, __LINE__, why);
-	ras.nsources = n;
+	ghes_read_sources();
 	trap_set_handler(GUEST_VECTOR_MC, machine_check);
 	trap_set_handler(GUEST_VECTOR_NMI, nmi);
 	if (ras_source(NOTIFY_TYPE_SCI))
