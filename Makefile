@@ -148,16 +148,19 @@ VMM_OBJS := \
 
 # The freestanding test guest (guest/), linked at 1 MiB and embedded into rasvm; on arm64
 # guest/arm64/, an arm64 Image linked where rasvm loads one (layout_arm64.h), sharing the CPER
-# reader, HEST walker, string and format code of guest/lib/.
+# reader, HEST walker, GHES reader, ACPI checksum, string, format, print and ucall code of
+# guest/lib/.
 X86_GUEST_OBJS := \
 	guest/start.o \
 	guest/main.o \
 	guest/hostile.o \
 	guest/lib/acpi.o \
+	guest/lib/acpi_table.o \
 	guest/lib/cper.o \
 	guest/lib/cpu.o \
 	guest/lib/hest.o \
 	guest/lib/format.o \
+	guest/lib/ghes.o \
 	guest/lib/multiboot.o \
 	guest/lib/print.o \
 	guest/lib/ras.o \
@@ -170,10 +173,14 @@ ARM64_GUEST_OBJS := \
 	guest/arm64/hostile.o \
 	guest/arm64/lib.o \
 	guest/arm64/ras.o \
+	guest/lib/acpi_table.o \
 	guest/lib/cper.o \
 	guest/lib/format.o \
+	guest/lib/ghes.o \
 	guest/lib/hest.o \
-	guest/lib/string.o
+	guest/lib/print.o \
+	guest/lib/string.o \
+	guest/lib/ucall.o
 GUEST_COMMON_CFLAGS := -std=c11 -O2 -g $(WARN) -ffreestanding -fno-builtin -nostdinc -fno-pic \
 	-fno-pie -mgeneral-regs-only -fno-stack-protector -fno-asynchronous-unwind-tables \
 	-isystem $(shell $(GUEST_CC) -print-file-name=include) -Iinclude -MMD -MP

@@ -37,9 +37,7 @@
 #include "rasvm/layout.h"
 
 #ifndef __ASSEMBLER__
-#include <stdarg.h>
-#include <stddef.h>
-#include <stdint.h>
+#include "lib/common.h"
 
 /* lib/io.c */
 static inline void outb(uint16_t port, uint8_t v) { __asm__ volatile("outb %0, %1" ::"a"(v), "Nd"(port)); }
@@ -75,32 +73,11 @@ static inline void cpuid(uint32_t leaf, uint32_t *a, uint32_t *b, uint32_t *c, u
 }
 static inline void cpu_relax(void) { __asm__ volatile("pause" ::: "memory"); }
 
-void *memset(void *d, int c, size_t n);
-void *memcpy(void *d, const void *s, size_t n);
-int memcmp(const void *a, const void *b, size_t n);
-size_t strlen(const char *s);
-int strcmp(const char *a, const char *b);
-int strncmp(const char *a, const char *b, size_t n);
-uint64_t get_le(const void *p, unsigned width);
-
-/* lib/print.c: output to COM1 (polled; one line at a time is serialised between vCPUs) */
-void serial_init(void);
-int vsnprintf(char *buf, size_t size, const char *fmt, va_list ap);
-int snprintf(char *buf, size_t size, const char *fmt, ...) __attribute__((format(printf, 3, 4)));
-void printf(const char *fmt, ...) __attribute__((format(printf, 1, 2)));
-
-/* lib/ucall.c: the test port and the power-off port */
-void ucall_sync(uint64_t stage, const char *label);
-void ucall_done(void);
-/* With rasvm --guest-poison: the simulator poisons the page; 0 or -errno. */
-int64_t ucall_poison(uint64_t gpa, int action_optional);
-void ucall_assert(const char *file, unsigned line, const char *msg) __attribute__((noreturn));
-void power_off(uint8_t code) __attribute__((noreturn));
-#define GUEST_ASSERT(cond)                                                   \
-	do {                                                                 \
-		if (!(cond))                                                 \
-			ucall_assert(__FILE__, __LINE__, "assert: " #cond); \
-	} while (0)
+/* lib/print.c: output to COM1 */
+static inline void serial_init(void)
+{
+	outb(PORT_COM1 + 3, 0x03); /* LCR: 8 data bits, no parity, 1 stop bit */
+}
 
 /* lib/cpu.c: descriptor tables and trap dispatch */
 struct trap_frame {
@@ -130,22 +107,8 @@ int acpi_walk(int verbose);
 /* The table with this signature from the XSDT, checksum verified, or 0. */
 const uint8_t *acpi_find(const char *sig);
 
-/* lib/hest.c: the GHESv2 sources of the HEST, checked as Linux checks them */
-#define GHES_MAX 8
-/* Notifications an x86 guest takes: polled, SCI, NMI (ACPI 6.5 Table 18.14) */
+/* lib/hest.c: which notifications an x86 guest takes: polled, SCI, NMI (ACPI 6.5 Table 18.14) */
 #define GUEST_NOTIFY_OK(n) ((n) == 0 || (n) == 3 || (n) == 4)
-struct ghes_source {
-	uint16_t id;
-	uint8_t notify;       /* 0 polled, 3 SCI, 4 NMI */
-	uint32_t poll_ms;
-	uint32_t vector;      /* external, GSIV: the interrupt */
-	uint32_t block_length;
-	uint64_t address_reg; /* holds the status block's address */
-	uint64_t ack_reg;
-	uint64_t ack_preserve, ack_write;
-};
-/* Sources found (0 when there is no HEST), or -1 with *why set. */
-int hest_read(struct ghes_source *src, int max, const char **why);
 
 /* start.S: a kernel read that a machine check on *p turns into ~0 (with ras.kernel_fixup) */
 uint64_t checked_read(const volatile uint64_t *p);
@@ -178,8 +141,6 @@ extern struct guest_ras ras;
 /* At boot, before CR4.MCE is set: the machine-check handler (the HEST is read later). */
 void ras_early(void);
 void ras_setup(void);
-int ghes_process(const struct ghes_source *src, struct trap_frame *f);
-const struct ghes_source *ras_source(unsigned notify);
 int page_is_offline(uint64_t pfn);
 static inline unsigned ras_cpu(void)
 {
@@ -187,6 +148,22 @@ static inline unsigned ras_cpu(void)
 	cpuid(1, &a, &b, &c, &d);
 	return b >> 24;
 }
+
+/* What guest/lib/ asks of the architecture (lib/common.h): COM1, the ports, cli; hlt */
+#define UART_LSR 5
+#define LSR_THRE 0x20
+static inline void cpu_stop(void) { __asm__ volatile("cli; hlt"); }
+static inline unsigned console_cpu(void) { return ras_cpu(); } /* the APIC id */
+static inline void console_putc(uint8_t c)
+{
+	while (!(inb(PORT_COM1 + UART_LSR) & LSR_THRE))
+		cpu_relax();
+	outb(PORT_COM1, c);
+}
+static inline void test_port_write(uint64_t gpa) { outl(PORT_TEST, (uint32_t)gpa); }
+static inline void power_port_write(uint8_t code) { outb(PORT_POWER, code); }
+static inline uint64_t reg_read64(uint64_t a) { return *(volatile uint64_t *)(uintptr_t)a; }
+static inline void reg_write64(uint64_t a, uint64_t v) { *(volatile uint64_t *)(uintptr_t)a = v; }
 
 /* hostile.c: the test guest as an attacker of rasvm (ram_size from the boot info) */
 void scenario_hostile_testport(uint64_t cpu, uint64_t ram_size);

@@ -297,7 +297,7 @@ static void scenario_ghes_polled(uint64_t cpu)
 	ras_setup();
 	GUEST_ASSERT((s = ras_source(NOTIFY_TYPE_POLLED)) != 0);
 	GUEST_ASSERT(ucall_poison(AO_PAGE, 1) == 0);
-	while (!ghes_process(s, 0))
+	while (!ghes_process(s, 0, 0))
 		polls++, cpu_relax();
 	GUEST_ASSERT(ras.last_addr == AO_PAGE && page_is_offline(AO_PAGE >> 12));
 	printf("polled source %u: record found after %lu polls, page 0x%lx recovered\n", s->id, polls,
@@ -521,7 +521,7 @@ static void ghes_catch_up(void)
 	for (int more = 1; more;) {
 		more = 0;
 		for (int i = 0; i < ras.nsources; i++)
-			more |= ghes_process(&ras.sources[i], 0);
+			more |= ghes_process(&ras.sources[i], 0, 0);
 	}
 	__asm__ volatile("sti" ::: "memory");
 }

@@ -43,9 +43,7 @@
 #define FSC_SEA           0x10 /* synchronous external abort, not on a table walk */
 
 #ifndef __ASSEMBLER__
-#include <stdarg.h>
-#include <stddef.h>
-#include <stdint.h>
+#include "lib/common.h"
 
 static inline void cpu_relax(void) { __asm__ volatile("yield" ::: "memory"); }
 static inline void irq_off(void) { __asm__ volatile("msr daifset, #2" ::: "memory"); }
@@ -69,31 +67,29 @@ static inline uint32_t mmio_read32(uint64_t a)
 static inline void mmio_write32(uint64_t a, uint32_t v) { __asm__ volatile("str %w0, [%1]" ::"r"(v), "r"(a) : "memory"); }
 static inline void mmio_write8(uint64_t a, uint8_t v) { __asm__ volatile("strb %w0, [%1]" ::"r"(v), "r"(a) : "memory"); }
 
-void *memset(void *d, int c, size_t n);
-void *memcpy(void *d, const void *s, size_t n);
-int memcmp(const void *a, const void *b, size_t n);
-size_t strlen(const char *s);
-int strcmp(const char *a, const char *b);
-int strncmp(const char *a, const char *b, size_t n);
-uint64_t get_le(const void *p, unsigned width);
-int vsnprintf(char *buf, size_t size, const char *fmt, va_list ap);
-int snprintf(char *buf, size_t size, const char *fmt, ...) __attribute__((format(printf, 3, 4)));
-void printf(const char *fmt, ...) __attribute__((format(printf, 1, 2)));
+/* What guest/lib/ asks of the architecture (lib/common.h): the PL011 (ARM DDI 0183), the
+ * device page's registers, wfi */
+#define UART_DR   (LAYOUT_ARM64_UART + 0x00)
+#define UART_FR   (LAYOUT_ARM64_UART + 0x18)
+#define FR_TXFF   (1u << 5)
+unsigned cpu_index(void);
+static inline void cpu_stop(void) { __asm__ volatile("msr daifset, #0xf; wfi"); }
+static inline unsigned console_cpu(void) { return cpu_index(); } /* the vCPU index */
+static inline void console_putc(uint8_t c)
+{
+	while (mmio_read32(UART_FR) & FR_TXFF)
+		cpu_relax();
+	mmio_write32(UART_DR, c);
+}
+static inline void test_port_write(uint64_t gpa) { mmio_write64(ARM64_DEV_TEST, gpa); }
+static inline void power_port_write(uint8_t code) { mmio_write8(ARM64_DEV_POWER, code); }
+static inline uint64_t reg_read64(uint64_t a) { return mmio_read64(a); }
+static inline void reg_write64(uint64_t a, uint64_t v) { mmio_write64(a, v); }
 
-/* lib.c: the device page (the test protocol, power-off, timestamps) and PSCI */
-void ucall_sync(uint64_t stage, const char *label);
-void ucall_done(void);
-int64_t ucall_poison(uint64_t gpa, int action_optional);
-void ucall_assert(const char *file, unsigned line, const char *msg) __attribute__((noreturn));
-void power_off(uint8_t code) __attribute__((noreturn));
+/* lib.c: the device page (timestamps) and PSCI */
 void psci_reset(void) __attribute__((noreturn));
 int64_t psci_cpu_on(uint64_t mpidr, uint64_t entry, uint64_t context);
 static inline void mark(void) { mmio_write8(ARM64_DEV_MARK, 1); }
-#define GUEST_ASSERT(cond)                                                   \
-	do {                                                                 \
-		if (!(cond))                                                 \
-			ucall_assert(__FILE__, __LINE__, "assert: " #cond); \
-	} while (0)
 
 /* What the firmware says (lib.c): /chosen, the EFI memory map, the MADT. */
 struct boot_info {
@@ -121,7 +117,6 @@ void mmu_enable(void);
 void gic_init_dist(void);
 void gic_init_cpu(unsigned cpu);
 void gic_route_spi(unsigned intid, int edge, void (*handler)(struct trap_frame *f));
-unsigned cpu_index(void);
 void trap_dispatch(struct trap_frame *f);
 int task_run(void);
 void task_end(struct trap_frame *f, uint64_t status);
@@ -130,23 +125,11 @@ uint64_t checked_read(const volatile uint64_t *p);
 extern const char checked_read_fault[];
 
 /* lib/hest.c, shared with the x86 guest */
-#define GHES_MAX 8
 #define NOTIFY_TYPE_POLLED 0
 #define NOTIFY_TYPE_SEA    8
 #define NOTIFY_TYPE_GSIV   10
 /* Notifications an arm64 guest takes: polled, SEA, GSIV (ACPI 6.5 Table 18.14) */
 #define GUEST_NOTIFY_OK(n) ((n) == NOTIFY_TYPE_POLLED || (n) == NOTIFY_TYPE_SEA || (n) == NOTIFY_TYPE_GSIV)
-struct ghes_source {
-	uint16_t id;
-	uint8_t notify;
-	uint32_t poll_ms;
-	uint32_t vector;      /* GSIV: the interrupt */
-	uint32_t block_length;
-	uint64_t address_reg;
-	uint64_t ack_reg;
-	uint64_t ack_preserve, ack_write;
-};
-int hest_read(struct ghes_source *src, int max, const char **why);
 
 /* ras.c: what arm64 Linux does with SEA, GSIV and polled sources */
 struct guest_ras {
@@ -166,8 +149,6 @@ extern struct guest_ras ras;
 void ras_setup(void);
 void ras_sea(struct trap_frame *f);
 void ras_serror(struct trap_frame *f);
-int ghes_process(const struct ghes_source *src, struct trap_frame *f, int sync);
-const struct ghes_source *ras_source(unsigned notify);
 int page_is_offline(uint64_t pa);
 
 /* hostile.c */

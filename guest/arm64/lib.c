@@ -1,102 +1,14 @@
 // SPDX-License-Identifier: MIT
 /*
- * The arm64 test guest's machine: console (PL011), rasvm's device page, PSCI, what the
- * firmware hands over (the device tree's /chosen, the EFI system table and memory map, the
- * ACPI tables), the MMU, the GICv3, exceptions and the EL0 task. Written from the Arm ARM,
+ * The arm64 test guest's machine: PSCI, what the firmware hands over (the device tree's
+ * /chosen, the EFI system table and memory map, the ACPI tables), the MMU, the GICv3,
+ * exceptions and the EL0 task; the console (PL011) and rasvm's device page are guest.h's
+ * helpers for guest/lib/print.c and ucall.c. Written from the Arm ARM,
  * the GICv3 architecture, booting.rst, UEFI and ACPI, independently of rasvm's builders.
  */
 #include "guest.h"
 
 struct boot_info bi;
-
-/* ---- console: the PL011 (ARM DDI 0183), polled ---- */
-
-#define UART_DR   (LAYOUT_ARM64_UART + 0x00)
-#define UART_FR   (LAYOUT_ARM64_UART + 0x18)
-#define FR_TXFF   (1u << 5)
-
-/* Holder's vCPU index + 1, or 0. An exception that interrupts a print on the same vCPU prints
- * at once instead of waiting for itself. */
-static volatile int print_lock;
-
-static void put_raw(const char *s, size_t n)
-{
-	int me = (int)cpu_index() + 1, free = 0;
-	int nested = __atomic_load_n(&print_lock, __ATOMIC_ACQUIRE) == me;
-
-	while (!nested && !__atomic_compare_exchange_n(&print_lock, &free, me, 0, __ATOMIC_ACQUIRE,
-						       __ATOMIC_RELAXED)) {
-		free = 0;
-		cpu_relax();
-	}
-	for (size_t i = 0; i < n; i++) {
-		while (mmio_read32(UART_FR) & FR_TXFF)
-			cpu_relax();
-		mmio_write32(UART_DR, (uint8_t)s[i]);
-	}
-	if (!nested)
-		__atomic_store_n(&print_lock, 0, __ATOMIC_RELEASE);
-}
-
-void printf(const char *fmt, ...)
-{
-	char line[256];
-	va_list ap;
-
-	va_start(ap, fmt);
-	int n = vsnprintf(line, sizeof(line), fmt, ap);
-	va_end(ap);
-	if (n < 0)
-		return;
-	put_raw(line, (size_t)n < sizeof(line) ? (size_t)n : sizeof(line) - 1);
-}
-
-/* ---- rasvm's device page: the test protocol (layout.h UCALL_*), power-off ---- */
-
-struct ucall {
-	uint32_t cmd, zero;
-	uint64_t arg0, arg1, arg2;
-};
-_Static_assert(sizeof(struct ucall) == UCALL_SIZE, "layout.h UCALL_SIZE");
-
-/* The block lives on the caller's stack (identity-mapped: its address is its GPA). */
-static void ucall(uint32_t cmd, uint64_t a0, uint64_t a1, uint64_t a2)
-{
-	volatile struct ucall u = { .cmd = cmd, .arg0 = a0, .arg1 = a1, .arg2 = a2 };
-	mmio_write64(ARM64_DEV_TEST, (uint64_t)(uintptr_t)&u);
-}
-
-void ucall_sync(uint64_t stage, const char *label)
-{
-	ucall(UCALL_SYNC, stage, (uintptr_t)label, 0);
-}
-
-int64_t ucall_poison(uint64_t gpa, int action_optional)
-{
-	volatile struct ucall u = { .cmd = UCALL_POISON, .arg0 = gpa, .arg1 = (uint64_t)action_optional,
-				    .arg2 = (uint64_t)-1 };
-	mmio_write64(ARM64_DEV_TEST, (uint64_t)(uintptr_t)&u);
-	return (int64_t)u.arg2;
-}
-
-void ucall_done(void)
-{
-	ucall(UCALL_DONE, 0, 0, 0);
-}
-
-void power_off(uint8_t code)
-{
-	mmio_write8(ARM64_DEV_POWER, code);
-	for (;;)
-		__asm__ volatile("msr daifset, #0xf; wfi");
-}
-
-void ucall_assert(const char *file, unsigned line, const char *msg)
-{
-	printf("ASSERT %s:%u: %s\n", file, line, msg);
-	ucall(UCALL_ASSERT, (uintptr_t)file, line, (uintptr_t)msg);
-	power_off(1); /* only reached if the host ignored the assertion */
-}
 
 /* ---- PSCI 0.2 over HVC (DEN0022): KVM answers ---- */
 
@@ -249,14 +161,6 @@ int firmware_read(const void *dtb, const char **why)
 	return 0;
 }
 
-static uint8_t sum(const uint8_t *p, uint64_t n)
-{
-	uint8_t s = 0;
-	while (n--)
-		s = (uint8_t)(s + *p++);
-	return s;
-}
-
 /* The RSDP through the EFI system table's ACPI 2.0 configuration table (UEFI 2.10 4.3, 4.6). */
 static const uint8_t *find_rsdp(void)
 {
@@ -271,7 +175,7 @@ static const uint8_t *find_rsdp(void)
 		const uint8_t *e = (const uint8_t *)(uintptr_t)(tables + i * 24);
 		if (!memcmp(e, acpi20, 16)) {
 			const uint8_t *rsdp = (const uint8_t *)(uintptr_t)get_le(e + 16, 8);
-			if (!memcmp(rsdp, "RSD PTR ", 8) && sum(rsdp, 20) == 0 && sum(rsdp, 36) == 0)
+			if (!memcmp(rsdp, "RSD PTR ", 8) && acpi_sum(rsdp, 20) == 0 && acpi_sum(rsdp, 36) == 0)
 				return rsdp;
 		}
 	}
@@ -287,11 +191,7 @@ static int table_ok(uint64_t addr, int verbose)
 	uint32_t len = (uint32_t)get_le(t + 4, 4);
 	if (len < 36 || addr + len > bi.ram_end)
 		return 0;
-	int ok = sum(t, len) == 0;
-	if (verbose || !ok)
-		printf("ACPI: %c%c%c%c 0x%08lx %06x (v%02u) checksum %s\n", t[0], t[1], t[2], t[3], addr,
-		       len, t[8], ok ? "ok" : "BAD");
-	return ok;
+	return acpi_table_sum_ok(t, addr, len, verbose);
 }
 
 const uint8_t *acpi_find(const char *sig)

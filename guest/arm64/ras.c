@@ -18,26 +18,9 @@
 #include "lib/cper.h"
 
 #define OFFLINE_PAGES (1u << 18) /* a bit per 4 KiB page of the first 1 GiB of RAM */
-#define CPER_SEV_FATAL 1
 
 struct guest_ras ras;
 static uint8_t offline[OFFLINE_PAGES / 8];
-/* One lock and one record buffer per source, as Linux keeps per-source state: an SEA can
- * interrupt the GED's interrupt handler on the same vCPU, so the SEA path takes only its
- * own source's lock. */
-static volatile int source_lock[GHES_MAX];
-static struct gcper_result rec[GHES_MAX];
-
-static void lock(int i)
-{
-	while (__atomic_exchange_n(&source_lock[i], 1, __ATOMIC_ACQUIRE))
-		cpu_relax();
-}
-
-static void unlock(int i)
-{
-	__atomic_store_n(&source_lock[i], 0, __ATOMIC_RELEASE);
-}
 
 int page_is_offline(uint64_t pa)
 {
@@ -67,76 +50,25 @@ static int memory_failure(uint64_t pa, struct trap_frame *f, int sync)
 	return kill;
 }
 
-static void kill_task(struct trap_frame *f)
+/* lib/ghes.c's questions: the block must lie in the ACPI NVS range the EFI memory map gives;
+ * no other sections than memory errors are acted on. */
+const char *ras_block_bad(uint64_t block, uint32_t len)
 {
-	ras.task_running = 0;
-	ras.tasks_killed++;
-	task_end(f, TASK_KILLED);
-}
-
-static void print_line(void *ctx, const char *line)
-{
-	(void)ctx;
-	printf("%s\n", line);
-}
-
-int ghes_process(const struct ghes_source *src, struct trap_frame *f, int sync)
-{
-	const char *why = "";
-	int kill = 0, i = (int)(src - ras.sources);
-	struct gcper_result *rp = &rec[i];
-
-	lock(i);
-	uint64_t block = mmio_read64(src->address_reg);
-	const uint8_t *b = (const uint8_t *)(uintptr_t)block;
-	if (block < bi.nvs_base || block + src->block_length > bi.nvs_end) {
-		unlock(i);
-		ucall_assert(__FILE__, __LINE__, "the block address register points outside the ACPI NVS range");
-	}
-	if (get_le(b, 4) == 0) {
-		unlock(i);
-		return 0; /* nothing recorded: not ours */
-	}
-	unsigned seq = (unsigned)__atomic_add_fetch(&ras.ghes_events, 1, __ATOMIC_ACQ_REL);
-	int r = gcper_read(b, src->block_length, rp, &why);
-	if (r < 0) {
-		printf("{%u}[Hardware Error]: GHES source %u: invalid error status block: %s\n", seq,
-		       src->id, why);
-		ras.ghes_invalid++;
-	} else {
-		if (!ras.quiet)
-			gcper_print(b, rp, seq, src->id, print_line, 0);
-		if (rp->severity == CPER_SEV_FATAL) {
-			printf("Kernel panic - not syncing: Fatal hardware error!\n");
-			power_off(GUEST_EXIT_GHES_PANIC);
-		}
-		uint32_t n = rp->mem_count < GCPER_MAX_MEM ? rp->mem_count : GCPER_MAX_MEM;
-		for (uint32_t k = 0; k < n; k++) {
-			if (ras.on_record)
-				ras.on_record(rp->mem_addr[k]);
-			ras.ghes_records++;
-			ras.last_addr = rp->mem_addr[k];
-			kill |= memory_failure(rp->mem_addr[k], f, sync);
-		}
-	}
-	/* As Linux (ghes_clear_estatus, ghes_ack_error): block_status 0, then read the ack
-	 * register, AND preserve, OR write, write it back. */
-	*(volatile uint32_t *)(uintptr_t)block = 0;
-	uint64_t ack = mmio_read64(src->ack_reg);
-	mmio_write64(src->ack_reg, (ack & src->ack_preserve) | src->ack_write);
-	__atomic_add_fetch(&ras.acks, 1, __ATOMIC_ACQ_REL);
-	unlock(i);
-	if (kill)
-		kill_task(f);
-	return 1;
-}
-
-const struct ghes_source *ras_source(unsigned notify)
-{
-	for (int i = 0; i < ras.nsources; i++)
-		if (ras.sources[i].notify == notify)
-			return &ras.sources[i];
+	if (block < bi.nvs_base || block + len > bi.nvs_end)
+		return "the block address register points outside the ACPI NVS range";
 	return 0;
+}
+
+int ras_memory_failure(uint64_t pa, struct trap_frame *f, int sync)
+{
+	return memory_failure(pa, f, sync);
+}
+
+void ras_record_sections(const uint8_t *b, const struct gcper_result *rp, struct trap_frame *f)
+{
+	(void)b;
+	(void)rp;
+	(void)f;
 }
 
 /* The fixup is checked_read's alone: an abort anywhere else does not resume there (its
@@ -212,12 +144,7 @@ static void ged_interrupt(struct trap_frame *f)
 
 void ras_setup(void)
 {
-	const char *why = "";
-	int n = hest_read(ras.sources, GHES_MAX, &why);
-
-	if (n < 0)
-		ucall_assert(__FILE__, __LINE__, why);
-	ras.nsources = n;
+	ghes_read_sources();
 	const struct ghes_source *g = ras_source(NOTIFY_TYPE_GSIV);
 	if (g) {
 		GUEST_ASSERT(g->vector == IRQ_ARM64_GED);

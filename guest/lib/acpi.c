@@ -16,19 +16,11 @@
 #define MAPPED_END 0x100000000ULL /* what the page tables map */
 #define TABLE_MAX  0x100000       /* a table longer than 1 MiB is not believed */
 
-static uint8_t sum(const uint8_t *p, uint64_t n)
-{
-	uint8_t s = 0;
-	while (n--)
-		s = (uint8_t)(s + *p++);
-	return s;
-}
-
 static const uint8_t *find_rsdp(void)
 {
 	for (uintptr_t a = SCAN_START; a < SCAN_END; a += 16) {
 		const uint8_t *p = (const uint8_t *)a;
-		if (memcmp(p, "RSD PTR ", 8) == 0 && sum(p, 20) == 0)
+		if (memcmp(p, "RSD PTR ", 8) == 0 && acpi_sum(p, 20) == 0)
 			return p;
 	}
 	return 0;
@@ -52,11 +44,7 @@ static const uint8_t *check_table(uint64_t addr, const char *expect, int verbose
 		printf("ACPI: expected %s at 0x%lx\n", expect, addr);
 		return 0;
 	}
-	int ok = sum(t, len) == 0;
-	if (verbose || !ok)
-		printf("ACPI: %c%c%c%c 0x%08lx %06x (v%02u) checksum %s\n", t[0], t[1], t[2], t[3], addr,
-		       len, t[8], ok ? "ok" : "BAD");
-	return ok ? t : 0;
+	return acpi_table_sum_ok(t, addr, len, verbose) ? t : 0;
 }
 
 /* The root table (XSDT, or RSDT for an ACPI 1.0 RSDP) and its entry width. */
@@ -98,7 +86,7 @@ int acpi_walk(int verbose)
 	}
 	uint8_t rev = rsdp[15];
 	uint32_t rlen = rev >= 2 ? (uint32_t)get_le(rsdp + 20, 4) : RSDP_V1_LEN;
-	if ((rev >= 2 && rlen < RSDP_LEN) || sum(rsdp, rev >= 2 ? RSDP_LEN : RSDP_V1_LEN) != 0) {
+	if ((rev >= 2 && rlen < RSDP_LEN) || acpi_sum(rsdp, rev >= 2 ? RSDP_LEN : RSDP_V1_LEN) != 0) {
 		printf("ACPI: RSDP revision %u length %u: checksum BAD\n", rev, rlen);
 		return -1;
 	}

@@ -20,30 +20,11 @@
 #define MCI_VAL   (1ULL << 63)
 #define MCI_UC    (1ULL << 61)
 #define MCI_ADDRV (1ULL << 58)
-#define OFFLINE_PAGES (1u << 20)
+#define OFFLINE_PAGES (1u << 20) /* a bit per 4 KiB page of the first 4 GiB */
 #define CPER_SEV_RECOVERABLE 0 /* UEFI N.2.1 Error Severity */
-#define CPER_SEV_FATAL 1 /* a bit per 4 KiB page of the first 4 GiB */
 
 struct guest_ras ras;
 static uint8_t offline[OFFLINE_PAGES / 8];
-/*
- * One lock and one record buffer per source, as Linux keeps per-source state: a machine
- * check or an NMI can interrupt the SCI handler on the same CPU, and a handler that waited
- * for a lock its own CPU holds would wait for ever. The #MC handler takes no lock at all.
- */
-static volatile int source_lock[GHES_MAX];
-static struct gcper_result rec[GHES_MAX]; /* large: static, used under source_lock */
-
-static void lock(int i)
-{
-	while (__atomic_exchange_n(&source_lock[i], 1, __ATOMIC_ACQUIRE))
-		cpu_relax();
-}
-
-static void unlock(int i)
-{
-	__atomic_store_n(&source_lock[i], 0, __ATOMIC_RELEASE);
-}
 
 int page_is_offline(uint64_t pfn)
 {
@@ -69,13 +50,6 @@ static int memory_failure(uint64_t pfn, struct trap_frame *f, int quiet, int act
 		printf("Memory failure: 0x%lx: recovery action for %s: Recovered\n", pfn,
 		       dirty ? "dirty LRU page" : "free buddy page");
 	return kill;
-}
-
-static void kill_task(struct trap_frame *f)
-{
-	ras.task_running = 0;
-	ras.tasks_killed++;
-	task_end(f, TASK_KILLED);
 }
 
 /* #MC (vector 18), installed at boot as Linux's is: the banks say where. An error tied to the
@@ -124,12 +98,6 @@ static void machine_check(struct trap_frame *f)
 	}
 }
 
-static void print_line(void *ctx, const char *line)
-{
-	(void)ctx;
-	printf("%s\n", line);
-}
-
 /* arm64 Linux's ghes_handle_arm_hw_error() for a recoverable ARM section: a cache error with
  * a physical address loses that page (memory_failure); every other error info is reported as
  * unhandled. An ARM record counts as a GHES record here once per section. */
@@ -164,69 +132,34 @@ static void arm_hw_error(const uint8_t *b, uint32_t sev, struct trap_frame *f)
 	}
 }
 
-int ghes_process(const struct ghes_source *src, struct trap_frame *f)
+/* lib/ghes.c's questions. The error region is identity-mapped RAM the guest trusts. */
+const char *ras_block_bad(uint64_t block, uint32_t len)
 {
-	const char *why = "";
-	int kill = 0, i = (int)(src - ras.sources);
-	struct gcper_result *rp = &rec[i];
-
-	lock(i);
-	uint64_t block = *(volatile uint64_t *)(uintptr_t)src->address_reg;
-	const uint8_t *b = (const uint8_t *)(uintptr_t)block;
-	if (get_le(b, 4) == 0) {
-		unlock(i);
-		return 0; /* nothing recorded: not ours */
-	}
-	unsigned seq = (unsigned)__atomic_add_fetch(&ras.ghes_events, 1, __ATOMIC_ACQ_REL);
-	int r = gcper_read(b, src->block_length, rp, &why);
-	if (r < 0) {
-		printf("{%u}[Hardware Error]: GHES source %u: invalid error status block: %s\n", seq,
-		       src->id, why);
-		ras.ghes_invalid++;
-	} else {
-		if (!ras.quiet)
-			gcper_print(b, rp, seq, src->id, print_line, 0);
-		/* ghes_proc(): a fatal record panics the kernel once it is printed. */
-		if (rp->severity == CPER_SEV_FATAL) {
-			printf("Kernel panic - not syncing: Fatal hardware error!\n");
-			power_off(GUEST_EXIT_GHES_PANIC);
-		}
-		uint32_t n = rp->mem_count < GCPER_MAX_MEM ? rp->mem_count : GCPER_MAX_MEM;
-		for (uint32_t i = 0; i < n; i++) {
-			if (ras.on_record)
-				ras.on_record(rp->mem_addr[i]);
-			ras.ghes_records++;
-			ras.last_addr = rp->mem_addr[i];
-			kill |= memory_failure(rp->mem_addr[i] >> 12, f, ras.quiet, 0);
-		}
-		for (uint32_t i = 0; i < rp->sections && i < GCPER_MAX_SECTIONS; i++)
-			if (rp->sec[i].kind == GSEC_ARM)
-				arm_hw_error(b + rp->sec[i].entry + rp->sec[i].header, rp->sec[i].severity, f);
-	}
-	/* As Linux: clear block_status, then acknowledge (read, AND preserve, OR write). */
-	*(volatile uint32_t *)(uintptr_t)block = 0;
-	uint64_t ack = *(volatile uint64_t *)(uintptr_t)src->ack_reg;
-	*(volatile uint64_t *)(uintptr_t)src->ack_reg = (ack & src->ack_preserve) | src->ack_write;
-	__atomic_add_fetch(&ras.acks, 1, __ATOMIC_ACQ_REL);
-	unlock(i);
-	if (kill)
-		kill_task(f);
-	return 1;
+	(void)block;
+	(void)len;
+	return 0;
 }
 
-const struct ghes_source *ras_source(unsigned notify)
+/* A GHES record never kills a task here (see the top): never action required. */
+int ras_memory_failure(uint64_t pa, struct trap_frame *f, int sync)
 {
-	for (int i = 0; i < ras.nsources; i++)
-		if (ras.sources[i].notify == notify)
-			return &ras.sources[i];
-	return 0;
+	(void)sync;
+	return memory_failure(pa >> 12, f, ras.quiet, 0);
+}
+
+/* ARM processor error sections: arm_hw_error() each. */
+void ras_record_sections(const uint8_t *b, const struct gcper_result *rp, struct trap_frame *f)
+{
+	for (uint32_t i = 0; i < rp->sections && i < GCPER_MAX_SECTIONS; i++)
+		if (rp->sec[i].kind == GSEC_ARM)
+			arm_hw_error(b + rp->sec[i].entry + rp->sec[i].header, rp->sec[i].severity, f);
 }
 
 static void nmi(struct trap_frame *f)
 {
 	const struct ghes_source *s = ras_source(NOTIFY_TYPE_NMI);
 	ras.nmis++;
-	if (s && !ras.no_ack && ghes_process(s, f))
+	if (s && !ras.no_ack && ghes_process(s, f, 0))
 		return;
 	if (ras.on_bare_nmi) {
 		ras.on_bare_nmi();
@@ -245,7 +178,7 @@ static void ged_interrupt(struct trap_frame *f)
 	const struct ghes_source *s = ras_source(NOTIFY_TYPE_SCI);
 	ras.scis++;
 	/* An edge may stand for several blocks: read until the source is empty. */
-	while (s && !ras.no_ack && ghes_process(s, f))
+	while (s && !ras.no_ack && ghes_process(s, f, 0))
 		;
 	lapic_eoi();
 }
@@ -257,12 +190,7 @@ void ras_early(void)
 
 void ras_setup(void)
 {
-	const char *why = "";
-	int n = hest_read(ras.sources, GHES_MAX, &why);
-
-	if (n < 0)
-		ucall_assert(__FILE__, __LINE__, why);
-	ras.nsources = n;
+	ghes_read_sources();
 	trap_set_handler(GUEST_VECTOR_MC, machine_check);
 	trap_set_handler(GUEST_VECTOR_NMI, nmi);
 	if (ras_source(NOTIFY_TYPE_SCI))

@@ -1,5 +1,7 @@
 // SPDX-License-Identifier: MIT
-/* Guest side of the test port (PORT_TEST) and the power-off port (PORT_POWER). */
+/* Guest side of the test port and the power-off port (x86: PORT_TEST and PORT_POWER; arm64:
+ * ARM64_DEV_TEST and ARM64_DEV_POWER of the device page), reached through guest.h's
+ * test_port_write() and power_port_write(). */
 #include "guest.h"
 #include "rasvm/layout.h"
 
@@ -14,7 +16,7 @@ _Static_assert(sizeof(struct ucall) == UCALL_SIZE, "layout.h UCALL_SIZE");
 static void ucall(uint32_t cmd, uint64_t a0, uint64_t a1, uint64_t a2)
 {
 	volatile struct ucall u = { .cmd = cmd, .arg0 = a0, .arg1 = a1, .arg2 = a2 };
-	outl(PORT_TEST, (uint32_t)(uintptr_t)&u);
+	test_port_write((uint64_t)(uintptr_t)&u);
 }
 
 void ucall_sync(uint64_t stage, const char *label)
@@ -26,7 +28,7 @@ int64_t ucall_poison(uint64_t gpa, int action_optional)
 {
 	volatile struct ucall u = { .cmd = UCALL_POISON, .arg0 = gpa, .arg1 = (uint64_t)action_optional,
 				    .arg2 = (uint64_t)-1 };
-	outl(PORT_TEST, (uint32_t)(uintptr_t)&u);
+	test_port_write((uint64_t)(uintptr_t)&u);
 	return (int64_t)u.arg2;
 }
 
@@ -37,9 +39,9 @@ void ucall_done(void)
 
 void power_off(uint8_t code)
 {
-	outb(PORT_POWER, code);
+	power_port_write(code);
 	for (;;)
-		__asm__ volatile("cli; hlt");
+		cpu_stop();
 }
 
 void ucall_assert(const char *file, unsigned line, const char *msg)
