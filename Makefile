@@ -45,7 +45,9 @@ VMM_OBJS := \
 	src/kvm/mem.o \
 	src/kvm/vcpu.o \
 	src/kvm/x86/cpu.o \
+	src/kvm/x86/insn.o \
 	src/kvm/x86/machine.o \
+	src/kvm/x86/probe.o \
 	src/kvm/x86/ras_ops.o \
 	src/loader/decompress.o \
 	src/loader/elf.o \

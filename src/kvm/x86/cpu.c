@@ -10,6 +10,7 @@
 #include <sys/ioctl.h>
 
 #include "kvm/kvm.h"
+#include "kvm/x86/probe.h"
 #include "le.h"
 #include "log.h"
 #include "rasvm/layout.h"
@@ -80,6 +81,39 @@ void x86_write_boot_tables(struct guest_mem *mem)
 	}
 }
 
+/* Run the CPL0 probe on the guest's CPUID table and say what it changed (-v). */
+static void cpu_probe_log(int kvm_fd, struct kvm_cpuid2 *c, bool smp)
+{
+	struct cpu_probe p;
+	char what[1024];
+	int r = cpu_probe_run(kvm_fd, c, smp, &p);
+
+	if (r) {
+		log_warn("cannot probe what KVM runs at guest CPL0 (%s): the guest gets every CPUID feature KVM offers",
+			 strerror(-r));
+		return;
+	}
+	log_debug("CPU: %u probed feature(s) run at guest CPL0 here (probe %.1f ms)", p.kept, p.ms);
+	if (p.hidden) {
+		cpu_probe_describe(&p, PROBE_HIDDEN, what, sizeof(what));
+		log_debug("CPU: hidden from the guest, as KVM here cannot run them at CPL0: %s", what);
+	}
+	if (p.cut) {
+		cpu_probe_describe(&p, PROBE_LEAF_CUT, what, sizeof(what));
+		log_debug("CPU: highest basic CPUID leaf 0x%x instead of 0x%x, as KVM here shows the host's bits of higher leaves whatever rasvm sets, and cannot run: %s",
+			  p.max_leaf, p.max_leaf_was, what);
+	}
+	if (p.completed) {
+		cpu_probe_describe(&p, PROBE_COMPLETED, what, sizeof(what));
+		log_debug("CPU: completed by rasvm when KVM stops on them at CPL0: %s", what);
+	}
+	if (p.exposed) {
+		cpu_probe_describe(&p, PROBE_EXPOSED, what, sizeof(what));
+		log_warn("CPU: the guest sees these and KVM here cannot run them at CPL0 (nor can rasvm hide them): a guest kernel using them stops: %s",
+			 what);
+	}
+}
+
 int arch_init(struct vm *vm)
 {
 	struct kvm_cpuid2 *c = calloc(1, sizeof(*c) + CPUID_MAX_ENTRIES * sizeof(c->entries[0]));
@@ -94,6 +128,10 @@ int arch_init(struct vm *vm)
 		return -err;
 	}
 	vm->cpuid = c;
+	/* What this host's KVM cannot run at guest CPL0 is not offered (kvm/x86/probe.h). The
+	 * embedded test guest uses none of it, so only other kernels pay for the probe. */
+	if (vm->cfg->kernel)
+		cpu_probe_log(vm->kvm_fd, c, vm->ncpus > 1);
 
 	uint64_t supported = 0;
 	if (ioctl(vm->kvm_fd, KVM_X86_GET_MCE_CAP_SUPPORTED, &supported) < 0) {
@@ -114,6 +152,7 @@ int arch_init(struct vm *vm)
 
 void arch_exit(struct vm *vm)
 {
+	x86_insn_report();
 	free(vm->cpuid);
 	vm->cpuid = NULL;
 }

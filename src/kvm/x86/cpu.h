@@ -38,5 +38,7 @@ void x86_vm_exit(struct vm *vm);
 /* Program one vCPU: CPUID, MCE banks, LAPIC, and the entry registers vm->boot describes
  * (a Linux guest's vCPUs other than 0 are left waiting for INIT/SIPI). */
 int x86_vcpu_init(struct vm *vm, struct vcpu *vcpu);
+/* -v: how many instructions rasvm completed for the guest (machine.c), once at the end. */
+void x86_insn_report(void);
 
 #endif
