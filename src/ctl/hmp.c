@@ -87,6 +87,7 @@ static void cmd_info(struct vm *, const struct hmp_parsed *, unsigned, struct te
 static void cmd_cont(struct vm *, const struct hmp_parsed *, unsigned, struct text *);
 static void cmd_stop(struct vm *, const struct hmp_parsed *, unsigned, struct text *);
 static void cmd_cpu(struct vm *, const struct hmp_parsed *, unsigned, struct text *);
+static void cmd_gva2gpa(struct vm *, const struct hmp_parsed *, unsigned, struct text *);
 static void cmd_mce(struct vm *, const struct hmp_parsed *, unsigned, struct text *);
 static void cmd_nmi(struct vm *, const struct hmp_parsed *, unsigned, struct text *);
 static void cmd_quit(struct vm *, const struct hmp_parsed *, unsigned, struct text *);
@@ -120,6 +121,8 @@ static const struct hmp_cmd info_cmds[] = {
 static const struct hmp_cmd cmds[] = {
 	{ "cont|c", "", 0, "", "resume emulation", cmd_cont, NULL },
 	{ "cpu", "i", 0, "index", "set the default CPU", cmd_cpu, NULL },
+	{ "gva2gpa", "l", 0, "addr",
+	  "print the guest physical address corresponding to a guest virtual address", cmd_gva2gpa, NULL },
 	{ "help|?", "W", 0, "[cmd]", "show the help", cmd_help, NULL },
 	{ "info", "w", 0, "[subcommand]", "show various information about the system state", cmd_info,
 	  info_cmds },
@@ -479,6 +482,31 @@ static void cmd_cpu(struct vm *vm, const struct hmp_parsed *p, unsigned cpu, str
 	(void)cpu;
 	if (p->num[0] >= vm->ncpus)
 		put(out, "invalid CPU index\n");
+}
+
+static int translate_fn(struct vcpu *v, void *arg)
+{
+	struct hmp_regs *r = arg;
+	return ioctl(v->fd, KVM_TRANSLATE, &r->translation) < 0 ? -errno : 0;
+}
+
+/* QEMU's hmp_gva2gpa: the page's translation on the current CPU, through its page tables
+ * now (KVM_TRANSLATE on the vCPU's thread), plus the offset in the page. */
+static void cmd_gva2gpa(struct vm *vm, const struct hmp_parsed *p, unsigned cpu, struct text *out)
+{
+	struct hmp_regs *slot = qmp_regs_slot(vm, cpu);
+	uint64_t addr = p->num[0];
+
+	if (!slot) {
+		put(out, "No cpu\n");
+		return;
+	}
+	slot->translation = (struct kvm_translation){ .linear_address = addr & ~0xfffULL };
+	int r = vcpu_call(&vm->vcpu[cpu], translate_fn, slot, 1000);
+	if (r || !slot->translation.valid)
+		put(out, "Unmapped\n");
+	else
+		put(out, "gpa: %#llx\n", (unsigned long long)(slot->translation.physical_address + (addr & 0xfff)));
 }
 
 /* QEMU's hmp_mce and cpu_x86_inject_mce checks, in its words; a missing CPU is silently

@@ -52,6 +52,7 @@ struct hmp_regs {
 	struct kvm_fpu fpu;
 	struct kvm_vcpu_events events;
 	struct kvm_mp_state mp;
+	struct kvm_translation translation; /* gva2gpa */
 };
 
 /* QEMU's "info registers" text for one vCPU (x86_cpu_dump_state with the FPU), appended to
