@@ -367,12 +367,30 @@ static enum ras_route repeated_access(struct ras *ras, struct vcpu *v, uint64_t 
 	return route;
 }
 
+/* A hint for this page (x-inject-host-memory-error's source), consumed: the route, or -1. */
+static int hinted_route(struct ras *ras, uint64_t gpa)
+{
+	for (unsigned i = 0; i < RAS_HINTS; i++) {
+		struct ras_hint *h = &ras->hint[i];
+		if (h->end && gpa >= h->start && gpa < h->end) {
+			int route = ROUTE_GHES_SYNC + (int)(h->source - RAS_SOURCE_SYNC);
+			if (gpa + PAGE >= h->end)
+				h->end = 0; /* the granule's last page: done */
+			return route;
+		}
+	}
+	return -1;
+}
+
 static void deliver(struct ras *ras, struct vcpu *vcpu, const struct ras_report *rep)
 {
 	struct vm *vm = ras->vm;
 	enum ras_route route = ras_route(ras->policy, rep->action_required, ras->sources.mask, ras->amd_guest);
 	bool livelock = false;
+	int hinted = rep->action_required ? -1 : hinted_route(ras, rep->gpa);
 
+	if (hinted >= 0)
+		route = (enum ras_route)hinted;
 	ras->n.reports++;
 	if (rep->action_required && vcpu)
 		route = repeated_access(ras, vcpu, rep->gpa, route, &livelock);
@@ -544,13 +562,24 @@ void ras_reset(struct vm *vm)
 	pthread_mutex_unlock(&ras->lock);
 }
 
-int ras_inject_host_error(struct vm *vm, uint64_t gpa, bool ar, unsigned lsb, bool *real)
+int ras_inject_host_error_ex(struct vm *vm, uint64_t gpa, bool ar, unsigned lsb, int source,
+			     bool on_access, bool *real)
 {
+	struct ras *ras = vm->ras;
 	int r = sim_check(vm, gpa, lsb);
 
-	*real = vm->ras->host_hwpoison;
+	*real = ras->host_hwpoison;
 	if (r)
 		return r;
+	if (source >= 0) {
+		if (source >= RAS_SOURCES_MAX || !(ras->sources.mask & (1u << source)))
+			return -ENOENT;
+		uint64_t span = 1ULL << lsb, start = gpa & ~(span - 1);
+		pthread_mutex_lock(&ras->lock);
+		ras->hint[ras->next_hint++ % RAS_HINTS] =
+			(struct ras_hint){ .start = start, .end = start + span, .source = (unsigned)source };
+		pthread_mutex_unlock(&ras->lock);
+	}
 	if (*real) {
 		/* The kernel does the rest: BUS_MCEERR_AO now (rasvm asked for early kills), and
 		 * BUS_MCEERR_AR when the guest next touches the page. rasvm itself must not. */
@@ -558,11 +587,16 @@ int ras_inject_host_error(struct vm *vm, uint64_t gpa, bool ar, unsigned lsb, bo
 		return hwpoison_inject(mem_gpa_to_hva(&vm->mem, start, span), span);
 	}
 	r = sim_poison(vm, gpa, !ar, lsb);
-	if (r || !ar)
+	if (r || !ar || on_access)
 		return r;
 	atomic_store(&vm->vcpu[0].touch_gpa, gpa);
 	vcpu_request(&vm->vcpu[0], VCPU_REQ_SIM_TOUCH);
 	return 0;
+}
+
+int ras_inject_host_error(struct vm *vm, uint64_t gpa, bool ar, unsigned lsb, bool *real)
+{
+	return ras_inject_host_error_ex(vm, gpa, ar, lsb, -1, false, real);
 }
 
 int ras_inject_mce(struct vm *vm, unsigned cpu, const struct mce_record *r, bool broadcast)
