@@ -25,6 +25,7 @@
 /* CPUID.01H:EDX feature bits (Intel SDM Vol. 2A, Table 3-11) */
 #define CPUID_1_EDX_MCE    (1u << 7)
 #define CPUID_1_EDX_MCA    (1u << 14)
+#define CPUID_1_EDX_HTT    (1u << 28) /* EBX[23:16] is valid */
 #define CPUID_1_ECX_HYPERVISOR (1u << 31)
 
 struct vm;
