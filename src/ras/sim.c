@@ -22,7 +22,11 @@
 struct sim {
 	pthread_mutex_t lock;
 	struct page_bits bad;
-	uint64_t count;
+	/* Of those, the ones lost "for action required": the guest's own next access is what
+	 * reports them (--poison GPA, x-inject-host-memory-error on-access). A native access
+	 * whose page KVM does not name is one of these, when there are any (sim_touch_unknown). */
+	struct page_bits armed;
+	uint64_t count, armed_count;
 };
 
 int sim_init(struct vm *vm)
@@ -30,6 +34,11 @@ int sim_init(struct vm *vm)
 	struct sim *s = calloc(1, sizeof(*s));
 
 	if (!s || page_bits_init(&s->bad, vm->mem.size / PAGE)) {
+		free(s);
+		return -ENOMEM;
+	}
+	if (page_bits_init(&s->armed, vm->mem.size / PAGE)) {
+		page_bits_free(&s->bad);
 		free(s);
 		return -ENOMEM;
 	}
@@ -80,6 +89,8 @@ int sim_poison(struct vm *vm, uint64_t gpa, bool ao, unsigned lsb)
 		for (uint64_t i = 0; i < span / PAGE; i++) {
 			s->count += !page_bits_set(&s->bad, first + i);
 			page_bits_set(&vm->mem.bad, first + i);
+			if (!ao)
+				s->armed_count += !page_bits_set(&s->armed, first + i);
 		}
 	}
 	pthread_mutex_unlock(&s->lock);
@@ -112,8 +123,14 @@ bool sim_touch_unknown(struct vm *vm)
 	struct sim *s = vm->sim;
 	bool any = false;
 
-	for (uint64_t p = s ? page_bits_next(&s->bad, 0) : 0; s && p < s->bad.pages;
-	     p = page_bits_next(&s->bad, p + 1)) {
+	if (!s)
+		return false;
+	/* The pages waiting for the guest's access first: an action-optional page the guest
+	 * was told of is one it has stopped using (Linux offlined it), and reporting it again
+	 * as action required made Linux take a second machine check for a page it never
+	 * touched, while handling the first (a reset). */
+	const struct page_bits *set = s->armed_count ? &s->armed : &s->bad;
+	for (uint64_t p = page_bits_next(set, 0); p < set->pages; p = page_bits_next(set, p + 1)) {
 		touched(vm->mem.hva + p * PAGE);
 		any = true;
 	}
@@ -138,7 +155,8 @@ void sim_reset(struct vm *vm)
 				(unsigned long long)(p * PAGE), strerror(errno));
 	}
 	page_bits_clear_all(&s->bad);
-	s->count = 0;
+	page_bits_clear_all(&s->armed);
+	s->count = s->armed_count = 0;
 	pthread_mutex_unlock(&s->lock);
 }
 
@@ -148,6 +166,7 @@ void sim_exit(struct vm *vm)
 	if (!s)
 		return;
 	page_bits_free(&s->bad);
+	page_bits_free(&s->armed);
 	pthread_mutex_destroy(&s->lock);
 	free(s);
 	vm->sim = NULL;
