@@ -204,7 +204,10 @@ static int set_cpuid(struct vm *vm, struct vcpu *vcpu)
 			 * it spans in EBX[23:16] (a power of two), HTT in EDX[28]. MCE and MCA stay
 			 * as KVM reports them. */
 			e->ebx = (e->ebx & 0x0000ffffu) | (vcpu->index << 24) | (pow2(vm->ncpus) << 16);
-			e->edx |= CPUID_1_EDX_HTT;
+			if (vm->ncpus > 1)
+				e->edx |= CPUID_1_EDX_HTT; /* with 1, Linux says "Hyper-Threading is disabled" */
+			else
+				e->edx &= ~CPUID_1_EDX_HTT;
 			e->ecx |= CPUID_1_ECX_HYPERVISOR;
 			break;
 		case 4:
