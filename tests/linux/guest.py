@@ -14,6 +14,7 @@ import os
 import re
 import socket
 import subprocess
+import tempfile
 import threading
 import time
 
@@ -25,8 +26,12 @@ class Timeout(Exception):
 class Guest:
     def __init__(self, rasvm, kernel, initrd=None, cmdline="console=ttyS0", cpus=1,
                  memory="256M", extra=(), workdir="/tmp", name="linux", watchdog=900,
-                 verbose=True, argv=None):
-        self.sock = os.path.join(workdir, name + ".qmp")
+                 verbose=True, argv=None, sockdir=None):
+        # The QMP socket lives in a fresh directory under $TMPDIR unless told otherwise: a
+        # workdir may be on a file system that cannot hold a socket (the emulated host's 9p
+        # share: bind() fails with ENXIO) or too deep for sun_path's 108 bytes.
+        self.own_sockdir = None if sockdir else tempfile.mkdtemp(prefix="rasvm-qmp.")
+        self.sock = os.path.join(sockdir or self.own_sockdir, name + ".qmp")
         self.out_path = os.path.join(workdir, name + ".console")
         self.err_path = os.path.join(workdir, name + ".err")
         args = [rasvm, "run", "--kernel", kernel, "--cmdline", cmdline, "--cpus", str(cpus),
@@ -131,6 +136,12 @@ class Guest:
             if self.qmp_sock:
                 self.qmp_sock.close()
                 self.qmp_sock = None
+            try:
+                os.unlink(self.sock)
+                if self.own_sockdir:
+                    os.rmdir(self.own_sockdir)
+            except OSError:
+                pass
 
     # ---- the console ----
     def wait(self, text, timeout, start=0, regex=False, stream="out"):
