@@ -93,6 +93,43 @@ def wait(run, text, timeout, start=0, name=None, regex=False, stream="out"):
         return None
 
 
+def probe_lines(g, start=0):
+    """init-probe's lines from the console at index >= start, put back together: its write()
+    and the kernel's printk share the serial port, so a kernel line can land inside one of
+    init-probe's ("init-probe: SIGB[    3.93] {1}[Hardware Error]: ..." then "US code=4 ...")."""
+    out, carry = [], ""
+    with g.cond:
+        lines = [l for _, l in g.lines[start:]]
+    for l in lines:
+        k = re.search(r"\[\s*\d+\.\d+\] ", l)
+        if k:
+            carry += l[:k.start()]
+            continue
+        out.append(carry + l)
+        carry = ""
+    if carry:
+        out.append(carry)
+    return out
+
+
+def wait_probe(run, pattern, timeout, start=0, name=None):
+    """wait() for one of init-probe's lines (a regex), as probe_lines() rebuilds them;
+    returns (None, line) or None."""
+    pat = re.compile(pattern)
+    deadline = time.monotonic() + timeout
+    while True:
+        hit = [l for l in probe_lines(run.g, start) if pat.search(l)]
+        if hit:
+            ok("%s: %s" % (run.name, name or ("'%s'" % pattern)))
+            return None, hit[0]
+        if time.monotonic() > deadline or not run.g.alive():
+            why = "no %r within %d s" % (pattern, timeout) if run.g.alive() else \
+                "rasvm ended (exit %s) before %r" % (run.g.proc.returncode, pattern)
+            not_ok("%s: %s" % (run.name, name or ("'%s'" % pattern)), [why] + run.tail(12) + run.tail(6, "err"))
+            return None
+        time.sleep(0.5)
+
+
 # ---- a. the boot ------------------------------------------------------------------------
 
 BAD = [("ACPI Error", r"ACPI Error"), ("ACPI BIOS Error", r"ACPI BIOS Error"),
@@ -396,15 +433,15 @@ def scenario_probe(args):
     if start(run, args.cpus) is None:
         finish(run)
         return
-    ready = wait(run, r"init-probe: ready page=(0x[0-9a-f]+) pfn=(0x[0-9a-f]+)", 120, regex=True,
-                 name="init-probe reports its page")
+    ready = wait_probe(run, r"init-probe: ready page=(0x[0-9a-f]+) pfn=(0x[0-9a-f]+)", 120,
+                       name="init-probe reports its page")
     if not ready:
         finish(run)
         return
-    ghes = [l for _, l in g.lines if "init-probe: ghes" in l]
+    ghes = [l for l in probe_lines(g) if "init-probe: ghes" in l]
     check(ghes and all("GHES.%d" % i in ghes[0] for i in range(3)),
           "%s: a. Linux registered every GHES source (sysfs)" % run.name, ghes)
-    online = [l for _, l in g.lines if "init-probe: cpus online" in l]
+    online = [l for l in probe_lines(g) if "init-probe: cpus online" in l]
     want_online = "0" if args.cpus == 1 else "0-%d" % (args.cpus - 1)
     check(online and online[0].endswith(" " + want_online), "%s: a. cpus online %s" % (run.name, want_online), online)
     va, pfn = (int(x, 16) for x in re.search(r"page=(0x[0-9a-f]+) pfn=(0x[0-9a-f]+)", ready[1]).groups())
@@ -412,14 +449,14 @@ def scenario_probe(args):
     m = g.mark()
     r = g.qmp("x-inject-host-memory-error", gpa=pfn * PAGE, **{"action-required": True, "on-access": True})
     check(r.get("poisoned") == "host", "%s: b. the emulated host poisons the page itself (%s)" % (run.name, r))
-    got = wait(run, r"init-probe: SIGBUS code=4 addr=(0x[0-9a-f]+) lsb=12 HardwareCorrupted:\s+(\d+) kB", 120, m,
-               regex=True, name="b. init gets SIGBUS BUS_MCEERR_AR")
+    got = wait_probe(run, r"init-probe: SIGBUS code=4 addr=(0x[0-9a-f]+) lsb=12 HardwareCorrupted:\s+(\d+) kB", 120, m,
+                     name="b. init gets SIGBUS BUS_MCEERR_AR")
     if got:
         a, kb = re.search(r"addr=(0x[0-9a-f]+) .*HardwareCorrupted:\s+(\d+)", got[1]).groups()
         check(int(a, 16) // PAGE == va // PAGE, "%s: b. at its own address (%s in page %#x)" % (run.name, a, va))
         check(int(kb) >= 4, "%s: b. HardwareCorrupted %s kB" % (run.name, kb))
     wait(run, "Memory failure: %#x: recovery action for dirty LRU page: Recovered" % pfn, 60, m)
-    rep = wait(run, r"init-probe: replaced page=(0x[0-9a-f]+) pfn=(0x[0-9a-f]+)", 60, m, regex=True,
+    rep = wait_probe(run, r"init-probe: replaced page=(0x[0-9a-f]+) pfn=(0x[0-9a-f]+)", 60, m,
                name="init maps a fresh page")
     # c. action optional through each source, on free pages high in RAM.
     for i, sid in enumerate((1, 2, 0)):
@@ -430,7 +467,7 @@ def scenario_probe(args):
         pfn2 = int(re.search(r"pfn=(0x[0-9a-f]+)", rep[1]).group(1), 16)
         m = g.mark()
         g.qmp("x-inject-host-memory-error", gpa=pfn2 * PAGE)
-        wait(run, r"init-probe: SIGBUS code=5 ", 120, m, regex=True, name="c. init gets SIGBUS BUS_MCEERR_AO for its page")
+        wait_probe(run, r"init-probe: SIGBUS code=5 ", 120, m, name="c. init gets SIGBUS BUS_MCEERR_AO for its page")
         wait(run, "Memory failure: %#x: " % pfn2, 60, m)
         time.sleep(CPER_GAP)
     raw_record(run, 1, [0x7040000, 0x7050000], args.workdir)
@@ -443,7 +480,7 @@ def scenario_probe(args):
     g.qmp("system_reset")
     again = wait(run, "Linux version", args.boot_timeout, m, name="f. Linux boots again after system_reset")
     if again:
-        ready2 = wait(run, "init-probe: ready", args.boot_timeout, again[0], name="f. init-probe runs again")
+        ready2 = wait_probe(run, "init-probe: ready", args.boot_timeout, again[0], name="f. init-probe runs again")
         if ready2:
             errs = [l for _, l in g.lines[again[0]:] if re.search(r"Hardware Error|Memory failure|mce:|SIGBUS", l)]
             check(not errs, "%s: f. the second boot sees no memory error" % run.name, errs[:5])
