@@ -269,6 +269,9 @@ static json_t *cmd_inject_host_error(struct vm *vm, json_t *a, const char **cls,
 		return FAIL("0x%llx is not guest RAM", (unsigned long long)gpa);
 	if (r == -EBUSY)
 		return FAIL("0x%llx is in rasvm's GHES status blocks", (unsigned long long)gpa);
+	if (r == -EIO)
+		return FAIL("the host kernel would not poison 0x%llx (memory_failure() refused it, e.g. a huge page it could not split)",
+			    (unsigned long long)gpa);
 	if (r)
 		return FAIL("%s", strerror(-r));
 	/* Which it was: the kernel's own memory failure, or rasvm's simulator. */

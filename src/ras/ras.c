@@ -584,7 +584,8 @@ int ras_inject_host_error_ex(struct vm *vm, uint64_t gpa, bool ar, unsigned lsb,
 		/* The kernel does the rest: BUS_MCEERR_AO now (rasvm asked for early kills), and
 		 * BUS_MCEERR_AR when the guest next touches the page. rasvm itself must not. */
 		uint64_t span = 1ULL << lsb, start = gpa & ~(span - 1);
-		return hwpoison_inject(mem_gpa_to_hva(&vm->mem, start, span), span);
+		r = hwpoison_inject(mem_gpa_to_hva(&vm->mem, start, span), span);
+		return r == -EBUSY ? -EIO : r; /* EBUSY means a firmware page to the caller */
 	}
 	r = sim_poison(vm, gpa, !ar, lsb);
 	if (r || !ar || on_access)
