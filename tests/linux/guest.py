@@ -30,6 +30,7 @@ class Guest:
         # The QMP socket lives in a fresh directory under $TMPDIR unless told otherwise: a
         # workdir may be on a file system that cannot hold a socket (the emulated host's 9p
         # share: bind() fails with ENXIO) or too deep for sun_path's 108 bytes.
+        self.name = name
         self.own_sockdir = None if sockdir else tempfile.mkdtemp(prefix="rasvm-qmp.")
         self.sock = os.path.join(sockdir or self.own_sockdir, name + ".qmp")
         self.out_path = os.path.join(workdir, name + ".console")
