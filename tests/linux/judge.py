@@ -139,11 +139,34 @@ BAD = [("ACPI Error", r"ACPI Error"), ("ACPI BIOS Error", r"ACPI BIOS Error"),
        ("a panic", r"Kernel panic")]
 
 
+def emulator_artifacts(run, lines):
+    """The console without what the emulated x86 host itself causes, each said in a note.
+    There QEMU's TCG runs the nested guest's XSETBV without the SVM intercept (its
+    helper_xsetbv never checks one), so the host's KVM never learns the guest's XCR0 and
+    answers CPUID 0xD's EBX for XCR0 = x87|SSE: Linux warns 'XSAVE consistency problem:
+    size 2696 != kernel_size 576' (arch/x86/kernel/fpu/xstate.c) and the test cannot blame
+    rasvm, which passes KVM's leaf 0xD through untouched."""
+    if not os.environ.get("EMUHOST_ARCH") or not any("XSAVE consistency problem" in l for l in lines):
+        return lines
+    out, skip = [], False
+    for i, l in enumerate(lines):
+        if "[ cut here ]" in l and any("XSAVE consistency problem" in x for x in lines[i + 1:i + 3]):
+            skip = True
+        if not skip:
+            out.append(l)
+        if skip and "---[ end trace" in l:
+            skip = False
+    print("# %s: not counted: Linux's 'XSAVE consistency problem' warning, an artifact of the "
+          "emulated host (TCG does not intercept the nested guest's XSETBV)" % run.name, flush=True)
+    return out
+
+
 def boot_checks(run, cpus, start, end):
     """What Linux printed from its first line (start) to its init (end)."""
     g = run.g
     lines = [l for _, l in g.lines[start:end + 1]]
     text = "\n".join(lines)
+    lines = emulator_artifacts(run, lines)
     for what, pat in BAD:
         hits = [l for l in lines if re.search(pat, l) and "Failed to create genetlink" not in l]
         check(not hits, "%s: no %s" % (run.name, what), hits[:5])
@@ -467,7 +490,14 @@ def scenario_probe(args):
         pfn2 = int(re.search(r"pfn=(0x[0-9a-f]+)", rep[1]).group(1), 16)
         m = g.mark()
         g.qmp("x-inject-host-memory-error", gpa=pfn2 * PAGE)
-        wait_probe(run, r"init-probe: SIGBUS code=5 ", 120, m, name="c. init gets SIGBUS BUS_MCEERR_AO for its page")
+        # init reads this page all the time, so its access (BUS_MCEERR_AR, code 4) usually
+        # comes before Linux has handled the record (BUS_MCEERR_AO, code 5: init asked for
+        # early kills); the record then finds the page "already hardware poisoned".
+        got = wait_probe(run, r"init-probe: SIGBUS code=[45] addr=%#x " % va, 120, m,
+                         name="c. init gets SIGBUS for its page (code 5 BUS_MCEERR_AO, or 4 BUS_MCEERR_AR "
+                         "when its own access came first)")
+        if got:
+            print("# %s: %s" % (run.name, got[1]), flush=True)
         wait(run, "Memory failure: %#x: " % pfn2, 60, m)
         time.sleep(CPER_GAP)
     raw_record(run, 1, [0x7040000, 0x7050000], args.workdir)
