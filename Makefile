@@ -68,7 +68,9 @@ X86_OBJS := \
 	src/kvm/x86/check.o \
 	src/kvm/x86/cpu.o \
 	src/kvm/x86/cpu_state.o \
+	src/kvm/x86/insn.o \
 	src/kvm/x86/machine.o \
+	src/kvm/x86/probe.o \
 	src/kvm/x86/ras_ops.o \
 	src/kvm/x86/regs.o \
 	src/state/cli.o \

@@ -144,6 +144,9 @@ static int load_guest(struct vm *vm, const struct image *img)
 		return r == -ENOMEM ? EXIT_OS : EXIT_INTERNAL;
 	}
 	log_debug("loaded %s, entry 0x%llx", vm->boot.format, (unsigned long long)vm->boot.entry);
+	if (img->mapped)
+		loader_release_file(img->data, img->len);
+	loader_release_file(img->initrd, img->initrd_len);
 	return 0;
 }
 

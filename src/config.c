@@ -59,6 +59,9 @@ static const char usage_run[] =
 	"                      (default sync,async,polled; ids 0, 1, 2 whatever is chosen)\n"
 	"  --ras-block-size SIZE  bytes per error status block, 1K to 64K (default 4K)\n"
 	"  --ras-poll-ms N     poll interval of the polled source (default 1000)\n"
+	"  --ras-block-records N  memory-error records per status block (default 1, as\n"
+	"                      firmware writes: Linux queues at most 16 per CPU; more than one\n"
+	"                      only for guests that take them)\n"
 	"  --ras POLICY        how host memory errors reach the guest: both (default: action\n"
 	"                      required by machine check, action optional by GHES), mce, ghes,\n"
 	"                      off (an error the guest touches then stops the VM)\n"
@@ -165,6 +168,7 @@ static const char usage_snapshot[] =
 static const char usage_acpi_dump[] =
 	"usage: rasvm acpi dump DIR [--arch x86|arm64] [--cpus N] [--memory SIZE]\n"
 	"                           [--ras-sources LIST] [--ras-block-size SIZE] [--ras-poll-ms N]\n"
+	"                           [--ras-block-records N]\n"
 	"\n"
 	"Write every ACPI table a VM with these options gets as DIR/SIG.dat (RSDP.dat too),\n"
 	"and DIR/error-region.txt describing the GHES error region: per source its\n"
@@ -352,6 +356,11 @@ static int parse_machine_option(int argc, char *const argv[], int *i, struct con
 			return fail(err, errlen, "--ras-block-size '%s' is not a size; use e.g. 4K",
 				    missing ? "" : v);
 		c->ras.block_length = (uint32_t)n;
+	} else if (take(argc, argv, i, "--ras-block-records", &v, &missing)) {
+		if (missing || parse_u64(v, &n) || n == 0 || n > UINT32_MAX)
+			return fail(err, errlen, "--ras-block-records '%s' is not a number of records",
+				    missing ? "" : v);
+		c->ras.records_max = (uint32_t)n;
 	} else if (take(argc, argv, i, "--ras-poll-ms", &v, &missing)) {
 		if (missing || parse_u64(v, &n) || n > UINT32_MAX)
 			return fail(err, errlen, "--ras-poll-ms '%s' is not a number of milliseconds",
@@ -724,8 +733,8 @@ static int validate_machine(const struct config *c, char *err, size_t errlen)
 			    "--cpus %u: rasvm describes vCPUs with 8-bit xAPIC ids, so at most %u",
 			    c->cpus, MADT_MAX_XAPIC_ID);
 	if (ras_sources_check(&c->ras, &why))
-		return fail(err, errlen, "--ras-block-size %u / --ras-poll-ms %u: %s", c->ras.block_length,
-			    c->ras.poll_ms, why);
+		return fail(err, errlen, "--ras-block-size %u / --ras-poll-ms %u / --ras-block-records %u: %s",
+			    c->ras.block_length, c->ras.poll_ms, c->ras.records_max, why);
 	if (LAYOUT_ERROR_REGION + ghes_region_size(&c->ras) > LAYOUT_ERROR_REGION_END)
 		return fail(err, errlen, "--ras-block-size %u: the error region would not fit its %llu KiB",
 			    c->ras.block_length,
@@ -744,8 +753,8 @@ static int validate_arm64(const struct config *c, char *err, size_t errlen)
 		return fail(err, errlen, "--memory: the arm64 machine needs at least %llu MiB, a multiple of 64 KiB",
 			    (unsigned long long)(LAYOUT_ARM64_RAM_MIN >> 20));
 	if (ras_sources_check(&c->ras, &why))
-		return fail(err, errlen, "--ras-block-size %u / --ras-poll-ms %u: %s", c->ras.block_length,
-			    c->ras.poll_ms, why);
+		return fail(err, errlen, "--ras-block-size %u / --ras-poll-ms %u / --ras-block-records %u: %s",
+			    c->ras.block_length, c->ras.poll_ms, c->ras.records_max, why);
 	if (LAYOUT_ARM64_ERROR_REGION + ghes_region_size(&c->ras) > LAYOUT_ARM64_ERROR_REGION_END)
 		return fail(err, errlen, "--ras-block-size %u: the error region would not fit its %llu KiB",
 			    c->ras.block_length,
@@ -781,7 +790,7 @@ int config_parse(int argc, char *const argv[], struct config *c, char *err, size
 		.serial = SERIAL_STDIO,
 		.scenario = CONFIG_DEFAULT_SCENARIO,
 		.ras = { .mask = RAS_SOURCES_DEFAULT, .block_length = GHES_BLOCK_DEFAULT,
-			 .poll_ms = GHES_POLL_DEFAULT_MS },
+			 .poll_ms = GHES_POLL_DEFAULT_MS, .records_max = GHES_RECORDS_DEFAULT },
 		.ras_queue = RAS_QUEUE_DEFAULT_RECORDS,
 		.sandbox = CONFIG_SANDBOX_DEFAULT,
 		.cper_type = 3, /* multi-bit ECC: what a lost page usually is */

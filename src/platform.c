@@ -18,6 +18,9 @@ void platform_describe(const struct config *cfg, struct acpi_platform *p)
 		.ged_gsi = IRQ_GED,
 		.reset_port = PORT_RESET,
 		.reset_value = RESET_VALUE,
+		.sleep_control_port = PORT_SLEEP_CONTROL,
+		.sleep_status_port = PORT_SLEEP_STATUS,
+		.s5_type = S5_SLEEP_TYPE,
 	};
 }
 

@@ -44,8 +44,12 @@ static int memory_failure(uint64_t pfn, struct trap_frame *f, int quiet, int act
 		if (!(__atomic_fetch_or(&offline[pfn / 8], bit, __ATOMIC_ACQ_REL) & bit))
 			__atomic_add_fetch(&ras.offlined, 1, __ATOMIC_ACQ_REL);
 	}
+	/* Linux (6.1, judged by tests/kvm/linux_ras.sh): kill_me_maybe() says where the task
+	 * consumed the page, then memory_failure() kills it. */
 	if (kill && !quiet)
-		printf("Memory failure: 0x%lx: Sending SIGBUS to task:1 due to hardware memory corruption\n", pfn);
+		printf("mce: Uncorrected hardware memory error in user-access at %lx\n"
+		       "Memory failure: 0x%lx: Sending SIGBUS to task:1 due to hardware memory corruption\n",
+		       pfn << 12, pfn);
 	if (!quiet)
 		printf("Memory failure: 0x%lx: recovery action for %s: Recovered\n", pfn,
 		       dirty ? "dirty LRU page" : "free buddy page");

@@ -43,8 +43,11 @@
 #define PORT_TEST                 0x0530 /* test port: 32-bit OUT of the GPA of a 32-byte ucall block (not 0x510-0x51b: QEMU fw_cfg) */
 #define PORT_POWER                0x0534 /* power-off port: 8-bit OUT of the guest's exit code (0-63) */
 #define PORT_RESET                0x0535 /* reset port, the FADT's RESET_REG: 8-bit OUT of RESET_VALUE resets the guest */
+#define PORT_SLEEP_CONTROL        0x0536 /* the FADT's SLEEP_CONTROL_REG: 8-bit OUT of SLP_EN with SLP_TYP S5_SLEEP_TYPE powers off (exit code 0) */
+#define PORT_SLEEP_STATUS         0x0537 /* the FADT's SLEEP_STATUS_REG: reads 0 (no wake event), writes ignored */
 #define PORT_MARK                 0x00e9 /* timestamp port: any 8-bit OUT records the time (latency benchmarks); below 0x100 so a handler can reach it with an immediate */
 #define RESET_VALUE               0x06 /* what the guest writes to PORT_RESET (FADT RESET_VALUE) */
+#define S5_SLEEP_TYPE             0x05 /* SLP_TYP of the DSDT's \_S5, for PORT_SLEEP_CONTROL */
 
 /* ---- Interrupts ---- */
 #define IRQ_COM1                  4 /* ISA IRQ of COM1 (IOAPIC pin 4) */

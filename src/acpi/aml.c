@@ -17,6 +17,7 @@
 #define AML_QWORD_PREFIX  0x0e
 #define AML_SCOPE_OP      0x10
 #define AML_BUFFER_OP     0x11
+#define AML_PACKAGE_OP    0x12
 #define AML_METHOD_OP     0x14
 #define AML_DUAL_NAME     0x2e
 #define AML_MULTI_NAME    0x2f
@@ -187,6 +188,18 @@ void aml_name_int(struct acpi_buf *b, const char *name, uint64_t value)
 	acpi_put8(b, AML_NAME_OP);
 	put_name(b, name);
 	put_int(b, value);
+}
+
+void aml_name_package(struct acpi_buf *b, const char *name, const uint64_t *v, unsigned n)
+{
+	acpi_put8(b, AML_NAME_OP);
+	put_name(b, name);
+	acpi_put8(b, AML_PACKAGE_OP);
+	size_t pkg = pkg_begin(b);
+	acpi_put8(b, (uint8_t)n); /* NumElements */
+	for (unsigned i = 0; i < n; i++)
+		put_int(b, v[i]);
+	aml_end(b, pkg);
 }
 
 void aml_name_string(struct acpi_buf *b, const char *name, const char *s)

@@ -23,6 +23,8 @@ void aml_end(struct acpi_buf *b, size_t pkg);
 
 /* 20.2.5.1 Name(name, integer), the shortest integer encoding (20.2.3). */
 void aml_name_int(struct acpi_buf *b, const char *name, uint64_t value);
+/* 20.2.5.4 Name(name, Package(n) { integers }) */
+void aml_name_package(struct acpi_buf *b, const char *name, const uint64_t *v, unsigned n);
 /* Name(name, "string") */
 void aml_name_string(struct acpi_buf *b, const char *name, const char *s);
 /* Name(name, EISAID("ABC1234")); returns -EINVAL for a malformed id. */

@@ -50,7 +50,17 @@ int ras_sources_check(const struct ras_sources *s, const char **why)
 		*why = "the poll interval must be 1 to 3600000 ms";
 		return -EINVAL;
 	}
+	if (s->records_max > (s->block_length - GESB_SIZE) / (GEDE_SIZE_V3 + MEM_SIZE)) {
+		*why = "more records per block than fit the block";
+		return -EINVAL;
+	}
 	return 0;
+}
+
+uint32_t ghes_records_per_block(const struct ras_sources *s)
+{
+	uint32_t fit = (s->block_length - GESB_SIZE) / (GEDE_SIZE_V3 + MEM_SIZE);
+	return s->records_max && s->records_max < fit ? s->records_max : fit;
 }
 
 uint64_t ghes_region_size(const struct ras_sources *s)
@@ -83,9 +93,9 @@ static void put_ghes_v2(struct acpi_buf *b, const struct ras_sources *s, const s
 	acpi_put8(b, 0);                             /* Flags */
 	acpi_put8(b, 1);                             /* Enabled */
 	acpi_put32(b, 1);                            /* Number of Records To Pre-allocate */
-	/* Max Sections Per Record: how many memory error entries fit one block (rasvm queues
-	 * several records into a block; QEMU writes 1). */
-	acpi_put32(b, (s->block_length - GESB_SIZE) / (GEDE_SIZE_V3 + MEM_SIZE));
+	/* Max Sections Per Record: how many memory error entries rasvm puts into one block
+	 * (--ras-block-records; QEMU writes 1). */
+	acpi_put32(b, ghes_records_per_block(s));
 	acpi_put32(b, s->block_length - GESB_SIZE);  /* Max Raw Data Length */
 	acpi_put_gas(b, GAS_SPACE_SYSTEM_MEMORY, 64, 0, GAS_ACCESS_QWORD,
 		     ghes_address_register(region, id)); /* Error Status Address */

@@ -33,6 +33,11 @@ enum ras_source_id {
 #define GHES_BLOCK_MAX           65536  /* Linux warns about larger blocks */
 #define GHES_BLOCK_DEFAULT       4096
 #define GHES_POLL_DEFAULT_MS     1000
+/* Memory-error records per status block by default: one, as firmware-first platforms (and
+ * QEMU) write. Linux's GHES code queues each record's page in memory_failure_queue(), which
+ * holds 16 per CPU and drops the rest ("buffer overflow when queuing memory failure"): a
+ * block packed with 26 records lost pages under a storm (tests/kvm/linux_ras.sh). */
+#define GHES_RECORDS_DEFAULT     1
 #define GHES_POLL_MAX_MS         3600000
 #define RAS_SOURCES_DEFAULT      ((1u << RAS_SOURCE_SYNC) | (1u << RAS_SOURCE_ASYNC) | (1u << RAS_SOURCE_POLLED))
 
@@ -40,6 +45,8 @@ struct ras_sources {
 	uint32_t mask;         /* bit per enum ras_source_id */
 	uint32_t block_length; /* bytes per error status block */
 	uint32_t poll_ms;      /* poll interval of RAS_SOURCE_POLLED */
+	uint32_t records_max;  /* memory-error records per block (the HEST's Max Sections Per
+				* Record); 0: as many as fit */
 };
 
 const char *ras_source_name(unsigned id);
@@ -47,6 +54,9 @@ const char *ras_source_name(unsigned id);
 int ras_sources_parse(const char *list, uint32_t *mask);
 /* -EINVAL with the reason when block length or poll interval are out of range. */
 int ras_sources_check(const struct ras_sources *s, const char **why);
+
+/* How many memory-error records rasvm puts into one block: records_max, or as many as fit. */
+uint32_t ghes_records_per_block(const struct ras_sources *s);
 
 /* Bytes of the error region the sources need from the region's base. */
 uint64_t ghes_region_size(const struct ras_sources *s);

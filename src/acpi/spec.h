@@ -64,9 +64,19 @@ _Static_assert(RSDP_OFF_EXT_CHECKSUM + 1 + 3 == RSDP_SIZE, "5.2.5.3 RSDP is 36 b
 #define FADT_OFF_ARM_BOOT_ARCH    129 /* u16, 5.2.9.4 */
 #define FADT_OFF_MINOR_REVISION   131 /* u8 */
 #define FADT_OFF_X_DSDT           140 /* u64 */
+#define FADT_OFF_SLEEP_CONTROL_REG 244 /* GAS, 5.2.9: hardware-reduced sleep control */
+#define FADT_OFF_SLEEP_STATUS_REG 256 /* GAS, 5.2.9: hardware-reduced sleep status */
 #define FADT_OFF_HYPERVISOR_ID    268 /* u64 Hypervisor Vendor Identity */
 #define FADT_SIZE                 276
 _Static_assert(FADT_OFF_HYPERVISOR_ID + 8 == FADT_SIZE, "5.2.9 FADT revision 6 is 276 bytes");
+_Static_assert(FADT_OFF_SLEEP_STATUS_REG == FADT_OFF_SLEEP_CONTROL_REG + 12 &&
+	       FADT_OFF_HYPERVISOR_ID == FADT_OFF_SLEEP_STATUS_REG + 12, "5.2.9: two GAS, then the hypervisor id");
+/* 4.8.3.7 Sleep Control Register: SLP_TYPx in bits 4:2, SLP_EN bit 5; 4.8.3.8 Sleep Status
+ * Register: WAK_STS bit 7. */
+#define SLEEP_CONTROL_SLP_TYP_SHIFT 2
+#define SLEEP_CONTROL_SLP_TYP_MASK  0x1c
+#define SLEEP_CONTROL_SLP_EN        0x20
+#define SLEEP_STATUS_WAK_STS        0x80
 #define FADT_FLAG_HW_REDUCED_ACPI (1u << 20) /* Table 5.10: no fixed hardware, events via GED */
 #define FADT_FLAG_RESET_REG_SUP   (1u << 10) /* Table 5.10: RESET_REG resets the system */
 #define FADT_IAPC_VGA_NOT_PRESENT (1u << 2)  /* 5.2.9.3 */

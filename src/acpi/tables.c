@@ -58,14 +58,20 @@ static size_t build_dsdt(const struct acpi_platform *p, struct acpi_buf *b)
 		aml_end(b, evt);
 		aml_end(b, ged);
 	}
-	if (p->ras.mask && p->arch == ACPI_ARCH_ARM64)
+	if (p->ras.mask)
 		aml_osc_apei(b); /* "APEI firmware first mode is enabled" */
 	aml_end(b, sb);
+	if (p->arch == ACPI_ARCH_X86 && p->sleep_control_port) {
+		/* 7.4.2 \_S5: the SLP_TYP that powers off through the FADT's sleep control
+		 * register (two values, SLP_TYPa and SLP_TYPb, as OSes expect). */
+		const uint64_t s5[] = { p->s5_type, p->s5_type };
+		aml_name_package(b, "\\_S5", s5, 2);
+	}
 	acpi_table_end(b, start);
 	return start;
 }
 
-/* x86's FADT fields: the SCI, no VGA or CMOS RTC, the reset port. */
+/* x86's FADT fields: the SCI, no VGA or CMOS RTC, the reset port, the sleep registers. */
 static void fadt_x86(const struct acpi_platform *p, struct acpi_buf *b, size_t start)
 {
 	acpi_set16(b, start + FADT_OFF_SCI_INT, p->sci_irq);
@@ -79,6 +85,14 @@ static void fadt_x86(const struct acpi_platform *p, struct acpi_buf *b, size_t s
 		b->len = start + FADT_OFF_RESET_REG;
 		acpi_put_gas(b, GAS_SPACE_SYSTEM_IO, 8, 0, GAS_ACCESS_BYTE, p->reset_port);
 		acpi_put8(b, p->reset_value);
+		b->len = len;
+	}
+	if (p->sleep_control_port) {
+		/* Hardware-reduced power-off (4.8.3.7): one-byte I/O registers. */
+		size_t len = b->len;
+		b->len = start + FADT_OFF_SLEEP_CONTROL_REG;
+		acpi_put_gas(b, GAS_SPACE_SYSTEM_IO, 8, 0, GAS_ACCESS_BYTE, p->sleep_control_port);
+		acpi_put_gas(b, GAS_SPACE_SYSTEM_IO, 8, 0, GAS_ACCESS_BYTE, p->sleep_status_port);
 		b->len = len;
 	}
 }

@@ -50,6 +50,9 @@ struct acpi_platform {
 	uint32_t ged_gsi;        /* interrupt of the Generic Event Device (async source); arm64: an SPI's GSIV */
 	uint16_t reset_port;     /* x86: FADT RESET_REG (SystemIO), 0: none */
 	uint8_t reset_value;
+	uint16_t sleep_control_port; /* x86: FADT SLEEP_CONTROL_REG and \_S5 (power-off), 0: none */
+	uint16_t sleep_status_port;  /* x86: FADT SLEEP_STATUS_REG */
+	uint8_t s5_type;             /* the SLP_TYP of \_S5 */
 	struct acpi_arm64 arm64; /* arm64 only */
 };
 

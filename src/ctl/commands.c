@@ -274,14 +274,22 @@ static json_t *cmd_inject_host_error(struct vm *vm, json_t *a, const char **cls,
 	(void)cls;
 	if (lsb < 12 || lsb > 30)
 		return FAIL("'lsb' must be 12 to 30");
+	json_t *srcj = json_object_get(a, "source"), *accj = json_object_get(a, "on-access");
 	bool real;
-	int r = ras_inject_host_error(vm, gpa, ar, (unsigned)lsb, &real);
+	int r = ras_inject_host_error_ex(vm, gpa, ar, (unsigned)lsb, srcj ? (int)qmp_u64(srcj) : -1,
+					 accj && json_is_true(accj), &real);
+	if (r == -ENOENT)
+		return FAIL("GHES source %llu is not published (see --ras-sources)",
+			    (unsigned long long)qmp_u64(srcj));
 	if (r == -EFAULT)
 		return FAIL("0x%llx is not guest RAM", (unsigned long long)gpa);
 	if (r == -EBUSY)
 		return FAIL("0x%llx is in rasvm's GHES status blocks", (unsigned long long)gpa);
 	if (r == -EEXIST)
 		return FAIL("0x%llx is already poisoned", (unsigned long long)gpa);
+	if (r == -EIO)
+		return FAIL("the host kernel would not poison 0x%llx (memory_failure() refused it, e.g. a huge page it could not split)",
+			    (unsigned long long)gpa);
 	if (r)
 		return FAIL("%s", strerror(-r));
 	/* Which it was: the kernel's own memory failure, or rasvm's simulator. */
@@ -431,6 +439,8 @@ static const struct qmp_arg host_error_args[] = {
 	{ "gpa", ARG_U64, true, 0, 0 },
 	{ "action-required", ARG_BOOL, false, 0, 0 },
 	{ "lsb", ARG_UINT, false, 12, 30 }, /* a 4 KiB page to a 1 GiB one */
+	{ "source", ARG_UINT, false, 0, RAS_SOURCES_MAX - 1 }, /* AO reports to this GHES source */
+	{ "on-access", ARG_BOOL, false, 0, 0 }, /* AR: the guest's own access raises it */
 	{ 0 } };
 static const struct qmp_arg mce_args[] = {
 	{ "cpu", ARG_UINT, true, 0, UINT32_MAX },

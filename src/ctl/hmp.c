@@ -52,6 +52,7 @@ static void cmd_info(struct vm *, const struct hmp_parsed *, unsigned, struct te
 static void cmd_cont(struct vm *, const struct hmp_parsed *, unsigned, struct text *);
 static void cmd_stop(struct vm *, const struct hmp_parsed *, unsigned, struct text *);
 static void cmd_cpu(struct vm *, const struct hmp_parsed *, unsigned, struct text *);
+static void cmd_gva2gpa(struct vm *, const struct hmp_parsed *, unsigned, struct text *);
 static void cmd_mce(struct vm *, const struct hmp_parsed *, unsigned, struct text *);
 static void cmd_nmi(struct vm *, const struct hmp_parsed *, unsigned, struct text *);
 static void cmd_quit(struct vm *, const struct hmp_parsed *, unsigned, struct text *);
@@ -85,6 +86,8 @@ static const struct hmp_cmd info_cmds[] = {
 static const struct hmp_cmd cmds[] = {
 	{ "cont|c", "", 0, "", "resume emulation", cmd_cont, NULL },
 	{ "cpu", "i", 0, "index", "set the default CPU", cmd_cpu, NULL },
+	{ "gva2gpa", "l", 0, "addr",
+	  "print the guest physical address corresponding to a guest virtual address", cmd_gva2gpa, NULL },
 	{ "help|?", "W", 0, "[cmd]", "show the help", cmd_help, NULL },
 	{ "info", "w", 0, "[subcommand]", "show various information about the system state", cmd_info,
 	  info_cmds },
@@ -444,6 +447,35 @@ static void cmd_cpu(struct vm *vm, const struct hmp_parsed *p, unsigned cpu, str
 	(void)cpu;
 	if (p->num[0] >= vm->ncpus)
 		text_printf(out, "invalid CPU index\n");
+}
+
+struct translation {
+	uint64_t gva, gpa;
+};
+
+static int translate_fn(struct vcpu *v, void *arg)
+{
+	struct translation *t = arg;
+	return arch_vcpu_translate(v, t->gva, &t->gpa);
+}
+
+/* QEMU's hmp_gva2gpa: the address's translation on the current CPU, through its page tables
+ * now (on the vCPU's own thread). */
+static void cmd_gva2gpa(struct vm *vm, const struct hmp_parsed *p, unsigned cpu, struct text *out)
+{
+	struct translation t = { .gva = p->num[0] };
+
+	if (cpu >= vm->ncpus) {
+		text_printf(out, "No cpu\n");
+		return;
+	}
+	int r = vcpu_call(&vm->vcpu[cpu], translate_fn, &t, 1000);
+	if (r == -ENOTSUP)
+		text_printf(out, "gva2gpa is not supported on this machine\n");
+	else if (r)
+		text_printf(out, "Unmapped\n");
+	else
+		text_printf(out, "gpa: %#llx\n", (unsigned long long)t.gpa);
 }
 
 /* QEMU's hmp_mce and cpu_x86_inject_mce checks, in its words; a missing CPU is silently

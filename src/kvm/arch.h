@@ -70,6 +70,9 @@ void arch_vcpu_describe(struct vcpu *v, char *buf, size_t len);
 /* On the vCPU's own thread: QEMU's "info registers" text for it (x86_cpu_dump_state,
  * aarch64_cpu_dump_state), NUL-terminated in out; 0 or -errno when KVM cannot say. */
 int arch_vcpu_dump(struct vcpu *v, char *out, size_t len);
+/* On the vCPU's own thread: the guest physical address gva maps to through the guest's page
+ * tables now (HMP gva2gpa). 0, -EFAULT when unmapped, -ENOTSUP where KVM cannot say (arm64). */
+int arch_vcpu_translate(struct vcpu *v, uint64_t gva, uint64_t *gpa);
 
 /* How host memory errors are raised in the guest (x86: machine checks, NMIs, interrupt lines). */
 extern const struct ras_ops arch_ras_ops;

@@ -101,6 +101,12 @@ int loader_map_file(const char *what, const char *path, uint64_t max, const uint
 	return 0;
 }
 
+void loader_release_file(const uint8_t *data, size_t len)
+{
+	if (data)
+		madvise((void *)data, len, MADV_DONTNEED);
+}
+
 void loader_unmap_file(const uint8_t *data, size_t len)
 {
 	if (data)

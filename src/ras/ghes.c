@@ -2,10 +2,11 @@
 /*
  * GHES at run time. Each source's status block is written only while its read-ack register
  * says "free"; records that arrive meanwhile wait in a bounded queue (overflow is counted,
- * never fatal), and as many as fit go into one block. The register page is not guest RAM:
- * every access traps here, so reads come from rasvm's own copies (the guest cannot move a
- * block by writing its address register) and an acknowledgement is seen the moment the
- * guest writes it, which is when the next batch goes out.
+ * never fatal), and up to --ras-block-records of them (default 1) go into one block. The
+ * register page is not guest RAM: every access traps here, so reads come from rasvm's own
+ * copies (the guest cannot move a block by writing its address register) and an
+ * acknowledgement is seen the moment the guest writes it, which is when the next batch goes
+ * out.
  */
 #include <errno.h>
 #include <linux/kvm.h>
@@ -205,7 +206,8 @@ static void flush(struct ras *ras, unsigned id)
 	int who = first->report.vcpu;
 	now_cper(&t);
 	cper_begin(&w, g->block, ras->sources.block_length);
-	while (g->count) {
+	uint32_t per_block = ghes_records_per_block(&ras->sources);
+	while (g->count && g->in_block_count < per_block) {
 		struct ghes_pending *p = &g->queue[g->head];
 		if (p->raw)
 			break; /* a client's block waits for a block of its own */

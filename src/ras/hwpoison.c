@@ -5,6 +5,10 @@
 #include <sys/mman.h>
 #include <unistd.h>
 
+#ifndef MADV_POPULATE_WRITE
+#define MADV_POPULATE_WRITE 23 /* Linux 5.14 */
+#endif
+
 int hwpoison_probe(void)
 {
 	long page = sysconf(_SC_PAGESIZE);
@@ -22,5 +26,11 @@ int hwpoison_probe(void)
 
 int hwpoison_inject(void *hva, size_t len)
 {
+	/* A page the guest never touched is not there yet: MADV_HWPOISON's read-only lookup
+	 * would map the shared (huge) zero page and poison that, which memory_failure() refuses
+	 * ("recovery action for unsplit thp: Ignored", EBUSY; seen on the emulated x86 host).
+	 * Populate the range with the guest's own private pages first; their contents do not
+	 * change (a missing page reads as zeros either way). Older kernels lack the advice. */
+	(void)madvise(hva, len, MADV_POPULATE_WRITE);
 	return madvise(hva, len, MADV_HWPOISON) < 0 ? -errno : 0;
 }

@@ -420,14 +420,32 @@ static bool sea_refault(struct ras *ras, struct vcpu *vcpu, uint64_t gpa)
 	return true;
 }
 
+/* A hint for this page (x-inject-host-memory-error's source), consumed: the route, or -1. */
+static int hinted_route(struct ras *ras, uint64_t gpa)
+{
+	for (unsigned i = 0; i < RAS_HINTS; i++) {
+		struct ras_hint *h = &ras->hint[i];
+		if (h->end && gpa >= h->start && gpa < h->end) {
+			int route = ROUTE_GHES_SYNC + (int)(h->source - RAS_SOURCE_SYNC);
+			if (gpa + PAGE >= h->end)
+				h->end = 0; /* the granule's last page: done */
+			return route;
+		}
+	}
+	return -1;
+}
+
 static void deliver(struct ras *ras, struct vcpu *vcpu, const struct ras_report *rep)
 {
 	struct vm *vm = ras->vm;
 	enum ras_route route = ras_route(ras->policy, rep->action_required, ras->sources.mask, ras->guest);
 	bool livelock = false;
+	int hinted = rep->action_required ? -1 : hinted_route(ras, rep->gpa);
 
 	if (rep->action_required && vcpu && sea_refault(ras, vcpu, rep->gpa))
 		return;
+	if (hinted >= 0)
+		route = (enum ras_route)hinted;
 	ras->n.reports++;
 	if (rep->action_required && vcpu)
 		route = repeated_access(ras, vcpu, rep->gpa, route, &livelock);
@@ -679,6 +697,8 @@ int ras_host_poison(struct vm *vm, uint64_t gpa, bool ar, unsigned lsb)
 	for (uint64_t off = 0; off < span; off += PAGE)
 		__atomic_fetch_or((uint64_t *)(void *)(hva + off), 0, __ATOMIC_SEQ_CST);
 	r = hwpoison_inject(hva, span);
+	if (r == -EBUSY)
+		r = -EIO; /* the kernel refused (EBUSY means a firmware page to callers) */
 	if (!r && !ar) {
 		/* Action optional: reported now, not when the kernel's signal comes. SIGBUS is not
 		 * a queued signal: while one is pending for the thread the kernel chose, the next
@@ -703,21 +723,37 @@ int ras_host_poison(struct vm *vm, uint64_t gpa, bool ar, unsigned lsb)
 	return r;
 }
 
-int ras_inject_host_error(struct vm *vm, uint64_t gpa, bool ar, unsigned lsb, bool *real)
+int ras_inject_host_error_ex(struct vm *vm, uint64_t gpa, bool ar, unsigned lsb, int source,
+			     bool on_access, bool *real)
 {
+	struct ras *ras = vm->ras;
 	int r = sim_check(vm, gpa, lsb);
 
-	*real = vm->ras->host_hwpoison;
+	*real = ras->host_hwpoison;
 	if (r)
 		return r;
+	if (source >= 0) {
+		if (source >= RAS_SOURCES_MAX || !(ras->sources.mask & (1u << source)))
+			return -ENOENT;
+		uint64_t span = 1ULL << lsb, start = gpa & ~(span - 1);
+		pthread_mutex_lock(&ras->lock);
+		ras->hint[ras->next_hint++ % RAS_HINTS] =
+			(struct ras_hint){ .start = start, .end = start + span, .source = (unsigned)source };
+		pthread_mutex_unlock(&ras->lock);
+	}
 	if (*real)
 		return ras_host_poison(vm, gpa, ar, lsb);
 	r = sim_poison(vm, gpa, !ar, lsb);
-	if (r || !ar)
+	if (r || !ar || on_access)
 		return r;
 	atomic_store(&vm->vcpu[0].touch_gpa, gpa);
 	vcpu_request(&vm->vcpu[0], VCPU_REQ_SIM_TOUCH);
 	return 0;
+}
+
+int ras_inject_host_error(struct vm *vm, uint64_t gpa, bool ar, unsigned lsb, bool *real)
+{
+	return ras_inject_host_error_ex(vm, gpa, ar, lsb, -1, false, real);
 }
 
 int ras_inject_mce(struct vm *vm, unsigned cpu, const struct mce_record *r, bool broadcast)

@@ -219,6 +219,14 @@ struct ras_ops {
 	bool ghes_sync_precise;
 };
 
+/* x-inject-host-memory-error's "source": the next action-optional reports of a granule go to
+ * this GHES source, whatever the policy would pick (tests reach every source in one boot). */
+#define RAS_HINTS 64
+struct ras_hint {
+	uint64_t start, end;   /* [start, end) guest physical; end 0: unused */
+	unsigned source;
+};
+
 struct ras {
 	struct vm *vm;
 	const struct ras_ops *ops;
@@ -237,6 +245,8 @@ struct ras {
 	struct ghes_runtime ghes[RAS_SOURCES_MAX];
 	struct ras_counters n;
 	struct ras_timing timing;
+	struct ras_hint hint[RAS_HINTS];
+	unsigned next_hint;
 };
 
 /* Set up for the whole run (before any thread that can inject starts). The guest's CPU
@@ -288,6 +298,12 @@ int ras_inject_host_error(struct vm *vm, uint64_t gpa, bool action_required, uns
  * page of it is known bad already: rasvm must not touch it). */
 int ras_host_poison_check(struct vm *vm, uint64_t gpa, unsigned lsb);
 int ras_host_poison(struct vm *vm, uint64_t gpa, bool action_required, unsigned lsb);
+/* The same, with options: source >= 0 sends its action-optional reports to that GHES source
+ * (a published one: -ENOENT otherwise) instead of the policy's choice; on_access makes the
+ * simulator wait for the guest's own access to raise action required, as a real host does
+ * (an error raised while the guest runs kernel code elsewhere would be fatal to it). */
+int ras_inject_host_error_ex(struct vm *vm, uint64_t gpa, bool action_required, unsigned lsb,
+			     int source, bool on_access, bool *real);
 /* x-inject-mce: a raw machine check for one vCPU, optionally broadcast; paced like the rest. */
 int ras_inject_mce(struct vm *vm, unsigned cpu, const struct mce_record *r, bool broadcast);
 

@@ -22,10 +22,12 @@
 struct sim {
 	pthread_mutex_t lock;
 	struct page_bits bad;
-	/* Pages already reported to rasvm (AO at poisoning, AR at an access): an access that
-	 * cannot be placed (sim_touch_unknown) is put on the pages not reported yet first. */
-	struct page_bits told;
-	uint64_t count;
+	/* Pages already reported to rasvm (AO at poisoning, AR at an access), and the pages
+	 * lost "for action required": the guest's own next access is what reports those
+	 * (--poison GPA, x-inject-host-memory-error on-access). An access that cannot be placed
+	 * (sim_touch_unknown) is put on the pages not reported yet first, then on those. */
+	struct page_bits told, armed;
+	uint64_t count, armed_count;
 };
 
 int sim_init(struct vm *vm)
@@ -36,7 +38,9 @@ int sim_init(struct vm *vm)
 		free(s);
 		return -ENOMEM;
 	}
-	if (page_bits_init(&s->told, vm->mem.size / PAGE)) {
+	if (page_bits_init(&s->told, vm->mem.size / PAGE) ||
+	    page_bits_init(&s->armed, vm->mem.size / PAGE)) {
+		page_bits_free(&s->told);
 		page_bits_free(&s->bad);
 		free(s);
 		return -ENOMEM;
@@ -88,13 +92,15 @@ int sim_poison(struct vm *vm, uint64_t gpa, bool ao, unsigned lsb)
 		for (uint64_t i = 0; i < span / PAGE; i++) {
 			s->count += !page_bits_set(&s->bad, first + i);
 			page_bits_set(&vm->mem.bad, first + i);
+			if (!ao)
+				s->armed_count += !page_bits_set(&s->armed, first + i);
+			else /* the signal's lsb names the whole granule: rasvm reports every page */
+				page_bits_set(&s->told, first + i);
 		}
 	}
 	pthread_mutex_unlock(&s->lock);
-	if (!r && ao) {
-		page_bits_set(&s->told, (uint64_t)(hva + ((gpa - start) & ~(PAGE - 1)) - vm->mem.hva) / PAGE);
+	if (!r && ao)
 		send_sigbus(BUS_MCEERR_AO, hva + ((gpa - start) & ~(PAGE - 1)), lsb);
-	}
 	return r;
 }
 
@@ -120,7 +126,11 @@ bool sim_touch(struct vm *vm, uint64_t gpa)
 
 /* An access KVM could not place (EFAULT without the GPA): the pages never reported yet, as
  * the guest most likely touched the page it just asked to be poisoned (one at a time keeps
- * it exact); when every page was reported, all of them (a repeated access). */
+ * it exact; reporting every earlier page again queued a report per page per access). When
+ * every page was reported (a repeated access): the pages lost for action required, and all
+ * of them only when there are none of those. An action-optional page the guest was told of
+ * is one it has stopped using (Linux offlined it): reporting it as action required made
+ * Linux take a second machine check for a page it never touched, while handling the first. */
 bool sim_touch_unknown(struct vm *vm)
 {
 	struct sim *s = vm->sim;
@@ -134,8 +144,10 @@ bool sim_touch_unknown(struct vm *vm)
 		touched(vm->mem.hva + p * PAGE);
 		any = true;
 	}
-	for (uint64_t p = any ? s->bad.pages : page_bits_next(&s->bad, 0); p < s->bad.pages;
-	     p = page_bits_next(&s->bad, p + 1)) {
+	if (any)
+		return true;
+	const struct page_bits *set = s->armed_count ? &s->armed : &s->bad;
+	for (uint64_t p = page_bits_next(set, 0); p < set->pages; p = page_bits_next(set, p + 1)) {
 		touched(vm->mem.hva + p * PAGE);
 		any = true;
 	}
@@ -161,7 +173,8 @@ void sim_reset(struct vm *vm)
 	}
 	page_bits_clear_all(&s->bad);
 	page_bits_clear_all(&s->told);
-	s->count = 0;
+	page_bits_clear_all(&s->armed);
+	s->count = s->armed_count = 0;
 	pthread_mutex_unlock(&s->lock);
 }
 
@@ -172,6 +185,7 @@ void sim_exit(struct vm *vm)
 		return;
 	page_bits_free(&s->bad);
 	page_bits_free(&s->told);
+	page_bits_free(&s->armed);
 	pthread_mutex_destroy(&s->lock);
 	free(s);
 	vm->sim = NULL;

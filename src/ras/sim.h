@@ -31,8 +31,9 @@ int sim_check(struct vm *vm, uint64_t gpa, unsigned lsb);
 /* The guest touched gpa: if the simulator poisoned it, signal BUS_MCEERR_AR to this (vCPU)
  * thread as a guest access and return true. */
 bool sim_touch(struct vm *vm, uint64_t gpa);
-/* KVM_RUN failed with EFAULT without saying where: signal AR for every poisoned page this
- * vCPU may have touched (all of them); false when nothing is poisoned (a real EFAULT). */
+/* KVM_RUN failed with EFAULT without saying where: signal AR for the pages poisoned for
+ * action required (the guest's access was to be expected there), or when there are none for
+ * every poisoned page; false when nothing is poisoned (a real EFAULT). */
 bool sim_touch_unknown(struct vm *vm);
 /* Replace every poisoned page by fresh zeroed memory and forget them (guest reset). */
 void sim_reset(struct vm *vm);

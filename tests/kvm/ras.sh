@@ -13,6 +13,7 @@ run_rasvm run --scenario mce --guest-poison
 expect_rc "mce" 0
 expect_order "mce" out "task: running at CPL3, data page 0x401000" \
 	"mce: [Hardware Error]: CPU 0: Machine Check Exception:" "ADDR 401000 MISC 8c" \
+	"mce: Uncorrected hardware memory error in user-access at 401000" \
 	"Memory failure: 0x401: Sending SIGBUS to task:1 due to hardware memory corruption" \
 	"Memory failure: 0x401: recovery action for dirty LRU page: Recovered" \
 	"task: killed by the machine check; page 0x401000 offlined; the kernel carries on"

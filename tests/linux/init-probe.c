@@ -14,8 +14,13 @@
  *                                                 one and goes on (init must not die: killing
  *                                                 init panics the kernel), so one boot can
  *                                                 take several errors
+ *   init-probe: ghes GHES.0 GHES.1 GHES.2         first: the GHES error sources Linux's GHES
+ *                                                 driver registered (/sys/bus/platform/drivers/GHES)
+ *   init-probe: cpus online 0-3                   and /sys/devices/system/cpu/online
  *
- * Between those it loops reading its page; it never sleeps or exits.
+ * Between those it loops reading its page; it never sleeps or exits, except that with the
+ * argument poweroff-on-ao (kernel command line "... -- poweroff-on-ao") it powers the
+ * machine off (reboot(RB_POWER_OFF): ACPI S5) after reporting a SIGBUS BUS_MCEERR_AO.
  */
 #define _GNU_SOURCE
 #include <fcntl.h>
@@ -25,13 +30,16 @@
 #include <string.h>
 #include <sys/mman.h>
 #include <sys/mount.h>
+#include <dirent.h>
 #include <sys/prctl.h>
+#include <sys/reboot.h>
 #include <sys/stat.h>
 #include <unistd.h>
 
 #define PAGE 4096UL
 
 static volatile unsigned char *page; /* the page init owns, one anonymous mapping */
+static int poweroff_on_ao;          /* argv: poweroff-on-ao */
 
 /* Async-signal-safe output: format into a buffer with these, write(2) it whole. */
 static char *put_str(char *p, const char *s)
@@ -145,6 +153,13 @@ static void on_sigbus(int sig, siginfo_t *si, void *uc)
 	*p++ = '\n';
 	say(line, p);
 
+	if (poweroff_on_ao && si->si_code == BUS_MCEERR_AO) {
+		static const char off[] = "init-probe: powering off\n";
+		say(off, off + sizeof(off) - 1);
+		sync();
+		reboot(RB_POWER_OFF);
+	}
+
 	/* Replace the lost page by a fresh one at the same address and go on. A SIGBUS for
 	 * some other address (code 5 about a page we do not own) just gets reported. */
 	uintptr_t a = (uintptr_t)si->si_addr & ~(PAGE - 1);
@@ -159,11 +174,49 @@ static void on_sigbus(int sig, siginfo_t *si, void *uc)
 	}
 }
 
-int main(void)
+/* What Linux registered: the GHES platform devices bound to the GHES driver, the CPUs online. */
+static void report_platform(void)
 {
+	char line[512], *p = put_str(line, "init-probe: ghes");
+	DIR *d = opendir("/sys/bus/platform/drivers/GHES");
+	struct dirent *e;
+
+	while (d && (e = readdir(d)) && p < line + sizeof(line) - 64) {
+		if (!strncmp(e->d_name, "GHES.", 5)) {
+			p = put_str(p, " ");
+			p = put_str(p, e->d_name);
+		}
+	}
+	if (d)
+		closedir(d);
+	*p++ = '\n';
+	say(line, p);
+
+	char online[64] = "?";
+	int fd = open("/sys/devices/system/cpu/online", O_RDONLY);
+	ssize_t n = fd < 0 ? -1 : read(fd, online, sizeof(online) - 1);
+	if (fd >= 0)
+		close(fd);
+	online[n > 0 ? n : 1] = 0;
+	online[strcspn(online, "\n")] = 0;
+	p = put_str(line, "init-probe: cpus online ");
+	p = put_str(p, online);
+	*p++ = '\n';
+	say(line, p);
+}
+
+int main(int argc, char **argv)
+{
+	for (int i = 1; i < argc; i++)
+		if (!strcmp(argv[i], "poweroff-on-ao"))
+			poweroff_on_ao = 1;
 	mkdir("/proc", 0555);
 	if (mount("proc", "/proc", "proc", 0, NULL) != 0)
 		perror("init-probe: mount /proc");
+	mkdir("/sys", 0555);
+	if (mount("sysfs", "/sys", "sysfs", 0, NULL) != 0)
+		perror("init-probe: mount /sys");
+	report_platform();
 
 	/* Ask for BUS_MCEERR_AO too (an error found on our page by someone else). */
 	prctl(PR_MCE_KILL, PR_MCE_KILL_SET, PR_MCE_KILL_EARLY, 0, 0);

@@ -119,7 +119,7 @@ static void test_tables_with_ras(void **state)
 	struct acpi_tables t;
 	struct acpi_platform p = platform(2);
 	(void)state;
-	p.ras = (struct ras_sources){ RAS_SOURCES_DEFAULT, 4096, 1000 };
+	p.ras = (struct ras_sources){ RAS_SOURCES_DEFAULT, 4096, 1000, 0 };
 	p.error_region = 0xa0000;
 	p.ged_gsi = 11;
 	memset(area, 0, sizeof(area));

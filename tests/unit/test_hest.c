@@ -38,7 +38,7 @@ static void test_hest_entries(void **state)
 {
 	uint8_t t[1024];
 	struct acpi_buf b;
-	struct ras_sources s = { RAS_SOURCES_DEFAULT, 4096, 250 };
+	struct ras_sources s = { RAS_SOURCES_DEFAULT, 4096, 250, 0 };
 	static const uint8_t notify[3] = { 4, 3, 0 }; /* NMI, SCI, polled */
 	(void)state;
 	acpi_buf_init(&b, t, sizeof(t), 0xe0000);
@@ -54,6 +54,7 @@ static void test_hest_entries(void **state)
 		assert_int_equal(rd(e + 2, 2), id);  /* source id */
 		assert_int_equal(rd(e + 4, 2), 0xffff);
 		assert_int_equal(e[7], 1);           /* enabled */
+		assert_int_equal(rd(e + 12, 4), (4096 - 20) / 152); /* records_max 0: as many as fit */
 		expect_gas(e + 20, REGION + 8 * id);
 		assert_int_equal(e[32], notify[id]);
 		assert_int_equal(e[33], 28);
@@ -70,7 +71,7 @@ static void test_ids_are_fixed(void **state)
 {
 	uint8_t t[1024];
 	struct acpi_buf b;
-	struct ras_sources s = { 1u << RAS_SOURCE_POLLED, 8192, 1000 };
+	struct ras_sources s = { 1u << RAS_SOURCE_POLLED, 8192, 1000, 0 };
 	(void)state;
 	acpi_buf_init(&b, t, sizeof(t), 0);
 	hest_build(&b, &s, x86, REGION);
@@ -87,7 +88,7 @@ static void test_arm64_notifications(void **state)
 {
 	uint8_t t[1024];
 	struct acpi_buf b;
-	struct ras_sources s = { RAS_SOURCES_DEFAULT, 4096, 500 };
+	struct ras_sources s = { RAS_SOURCES_DEFAULT, 4096, 500, 0 };
 	static const struct hest_notify arm64[RAS_SOURCES_MAX] = { { 8, 0 }, { 10, 41 }, { 0, 0 } };
 	(void)state;
 	acpi_buf_init(&b, t, sizeof(t), 0x40000000);
@@ -113,7 +114,7 @@ static void test_arm64_notifications(void **state)
 
 static void test_region_map(void **state)
 {
-	struct ras_sources s = { (1u << RAS_SOURCE_SYNC) | (1u << RAS_SOURCE_POLLED), 4096, 1000 };
+	struct ras_sources s = { (1u << RAS_SOURCE_SYNC) | (1u << RAS_SOURCE_POLLED), 4096, 1000, 0 };
 	(void)state;
 	assert_int_equal(ghes_region_size(&s), 0x1000 + 3 * 4096); /* slots for every id */
 	assert_int_equal(ghes_address_register(REGION, 2), REGION + 16);
@@ -141,7 +142,7 @@ static void test_source_options(void **state)
 	assert_int_equal(ras_sources_parse("", &m), -EINVAL);
 	assert_int_equal(ras_sources_parse("sync,,async", &m), -EINVAL);
 	assert_string_equal(ras_source_name(1), "async");
-	struct ras_sources s = { 7, 4096, 1000 };
+	struct ras_sources s = { 7, 4096, 1000, 0 };
 	assert_int_equal(ras_sources_check(&s, &why), 0);
 	s.block_length = 512;
 	assert_int_equal(ras_sources_check(&s, &why), -EINVAL);
@@ -153,6 +154,22 @@ static void test_source_options(void **state)
 	s.poll_ms = 0;
 	assert_int_equal(ras_sources_check(&s, &why), -EINVAL);
 	assert_non_null(strstr(why, "poll interval"));
+	/* Records per block: at most what fits ((4096 - 20) / (72 + 80) = 26); the HEST's Max
+	 * Sections Per Record says how many rasvm writes. */
+	s.poll_ms = 1000;
+	s.records_max = 26;
+	assert_int_equal(ras_sources_check(&s, &why), 0);
+	assert_int_equal(ghes_records_per_block(&s), 26);
+	s.records_max = 27;
+	assert_int_equal(ras_sources_check(&s, &why), -EINVAL);
+	s.records_max = 1;
+	assert_int_equal(ghes_records_per_block(&s), 1);
+	uint8_t t[1024];
+	struct acpi_buf b;
+	acpi_buf_init(&b, t, sizeof(t), 0xe0000);
+	assert_int_equal(hest_build(&b, &s, x86, REGION), 0);
+	for (unsigned id = 0; id < 3; id++)
+		assert_int_equal(rd(t + 40 + 92 * id + 12, 4), 1);
 }
 
 int main(void)

@@ -50,7 +50,7 @@ static void test_ram(void **state)
 	assert_int_equal(LAYOUT_ARM64_ACPI, LAYOUT_ARM64_RAM);
 	assert_int_equal(LAYOUT_ARM64_ACPI_END, LAYOUT_ARM64_EFI); /* one ACPI-reclaim range */
 	/* The largest error region (64 KiB blocks) fits. */
-	struct ras_sources s = { RAS_SOURCES_DEFAULT, GHES_BLOCK_MAX, 1000 };
+	struct ras_sources s = { RAS_SOURCES_DEFAULT, GHES_BLOCK_MAX, 1000, 0 };
 	assert_true(LAYOUT_ARM64_ERROR_REGION + ghes_region_size(&s) <= LAYOUT_ARM64_ERROR_REGION_END);
 	/* booting.rst: the kernel's base is 2 MiB aligned; the DTB at most 2 MiB, 8-byte aligned. */
 	assert_int_equal(LAYOUT_ARM64_KERNEL % 0x200000, 0);

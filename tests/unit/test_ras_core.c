@@ -267,6 +267,24 @@ static void test_mcip_held_falls_back_to_ghes(void **state)
 	assert_int_equal(n()->blocks_acked, 2);
 }
 
+/* --ras-block-records 1 (rasvm's default for Linux guests, whose memory_failure_queue()
+ * holds 16 per CPU): five queued errors go out one record per block, each after the ack. */
+static void test_one_record_per_block(void **state)
+{
+	(void)state;
+	build(RAS_POLICY_BOTH, RAS_SOURCES_DEFAULT, 1024);
+	vm.ras->sources.records_max = 1;
+	for (unsigned i = 0; i < 5; i++)
+		host_error(0, false, 0x800000 + i * PAGE, 12);
+	assert_int_equal(n()->delivered_ghes[RAS_SOURCE_ASYNC], 1);
+	for (unsigned i = 0; i < 5; i++) {
+		assert_int_equal(guest_ack(RAS_SOURCE_ASYNC), 1);
+		assert_int_equal(n()->delivered_ghes[RAS_SOURCE_ASYNC], i + 2 > 5 ? 5 : i + 2);
+	}
+	assert_int_equal(n()->records_acked, 5);
+	assert_int_equal(n()->blocks_acked, 5);
+}
+
 /* With no GHES source to fall back to, a guest that keeps MCIP set gets its errors dropped
  * with that reason, counted. */
 static void test_mcip_held_no_ghes_dropped(void **state)
@@ -674,6 +692,7 @@ int main(void)
 	const struct CMUnitTest tests[] = {
 		cmocka_unit_test_teardown(test_granule_paced, teardown),
 		cmocka_unit_test_teardown(test_mcip_held_falls_back_to_ghes, teardown),
+		cmocka_unit_test_teardown(test_one_record_per_block, teardown),
 		cmocka_unit_test_teardown(test_mcip_held_no_ghes_dropped, teardown),
 		cmocka_unit_test_teardown(test_cr4_mce_clear, teardown),
 		cmocka_unit_test_teardown(test_bank_disabled, teardown),

@@ -380,3 +380,10 @@ int arch_vcpu_dump(struct vcpu *v, char *out, size_t len)
 #undef OUT
 	return 0;
 }
+
+/* KVM_TRANSLATE is x86's; an arm64 host would have to walk the guest's tables itself. */
+int arch_vcpu_translate(struct vcpu *v, uint64_t gva, uint64_t *gpa)
+{
+	(void)v, (void)gva, (void)gpa;
+	return -ENOTSUP;
+}

@@ -10,6 +10,7 @@
 #include <sys/ioctl.h>
 
 #include "kvm/kvm.h"
+#include "kvm/x86/probe.h"
 #include "le.h"
 #include "log.h"
 #include "rasvm/layout.h"
@@ -80,6 +81,60 @@ void x86_write_boot_tables(struct guest_mem *mem)
 	}
 }
 
+/* AMD APM Vol. 3 E.4.7, CPUID Fn8000_0007 EBX "RAS capabilities": McaOverflowRecov (bit 0)
+ * and SUCCOR (bit 1), software uncorrectable error containment and recovery. Linux's
+ * mce_severity_amd() panics on every uncorrected machine check without SUCCOR ("Uncorrected
+ * error without MCA Recovery"), and KVM offers neither bit; rasvm raises a machine check only
+ * for the page the guest consumed, with its address, which is what SUCCOR promises, so an
+ * AMD guest is told it may recover. */
+#define CPUID_80000007_EBX_OVERFLOW_RECOV (1u << 0)
+#define CPUID_80000007_EBX_SUCCOR         (1u << 1)
+
+static void amd_mca_recovery(struct kvm_cpuid2 *c)
+{
+	bool amd = false;
+
+	for (unsigned i = 0; i < c->nent; i++)
+		if (c->entries[i].function == 0)
+			amd = c->entries[i].ebx == 0x68747541 /* "Auth" */ || c->entries[i].ebx == 0x6f677948 /* "Hygo" */;
+	for (unsigned i = 0; amd && i < c->nent; i++)
+		if (c->entries[i].function == 0x80000007)
+			c->entries[i].ebx |= CPUID_80000007_EBX_OVERFLOW_RECOV | CPUID_80000007_EBX_SUCCOR;
+}
+
+/* Run the CPL0 probe on the guest's CPUID table and say what it changed (-v). */
+static void cpu_probe_log(int kvm_fd, struct kvm_cpuid2 *c, bool smp)
+{
+	struct cpu_probe p;
+	char what[1024];
+	int r = cpu_probe_run(kvm_fd, c, smp, &p);
+
+	if (r) {
+		log_warn("cannot probe what KVM runs at guest CPL0 (%s): the guest gets every CPUID feature KVM offers",
+			 strerror(-r));
+		return;
+	}
+	log_debug("CPU: %u probed feature(s) run at guest CPL0 here (probe %.1f ms)", p.kept, p.ms);
+	if (p.hidden) {
+		cpu_probe_describe(&p, PROBE_HIDDEN, what, sizeof(what));
+		log_debug("CPU: hidden from the guest, as KVM here cannot run them at CPL0: %s", what);
+	}
+	if (p.cut) {
+		cpu_probe_describe(&p, PROBE_LEAF_CUT, what, sizeof(what));
+		log_debug("CPU: highest basic CPUID leaf 0x%x instead of 0x%x, as KVM here shows the host's bits of higher leaves whatever rasvm sets, and cannot run: %s",
+			  p.max_leaf, p.max_leaf_was, what);
+	}
+	if (p.completed) {
+		cpu_probe_describe(&p, PROBE_COMPLETED, what, sizeof(what));
+		log_debug("CPU: completed by rasvm when KVM stops on them at CPL0: %s", what);
+	}
+	if (p.exposed) {
+		cpu_probe_describe(&p, PROBE_EXPOSED, what, sizeof(what));
+		log_warn("CPU: the guest sees these and KVM here cannot run them at CPL0 (nor can rasvm hide them): a guest kernel using them stops: %s",
+			 what);
+	}
+}
+
 int arch_init(struct vm *vm)
 {
 	struct kvm_cpuid2 *c = calloc(1, sizeof(*c) + CPUID_MAX_ENTRIES * sizeof(c->entries[0]));
@@ -94,6 +149,11 @@ int arch_init(struct vm *vm)
 		return -err;
 	}
 	vm->cpuid = c;
+	/* What this host's KVM cannot run at guest CPL0 is not offered (kvm/x86/probe.h). The
+	 * embedded test guest uses none of it, so only other kernels pay for the probe. */
+	if (vm->cfg->kernel)
+		cpu_probe_log(vm->kvm_fd, c, vm->ncpus > 1);
+	amd_mca_recovery(c);
 
 	uint64_t supported = 0;
 	if (ioctl(vm->kvm_fd, KVM_X86_GET_MCE_CAP_SUPPORTED, &supported) < 0) {
@@ -114,8 +174,17 @@ int arch_init(struct vm *vm)
 
 void arch_exit(struct vm *vm)
 {
+	x86_insn_report();
 	free(vm->cpuid);
 	vm->cpuid = NULL;
+}
+
+static uint32_t pow2(uint32_t n)
+{
+	uint32_t p = 1;
+	while (p < n)
+		p <<= 1;
+	return p;
 }
 
 static int set_cpuid(struct vm *vm, struct vcpu *vcpu)
@@ -131,9 +200,19 @@ static int set_cpuid(struct vm *vm, struct vcpu *vcpu)
 
 		switch (e->function) {
 		case 1:
-			/* Initial APIC id in EBX[31:24]; MCE and MCA stay as KVM reports them. */
-			e->ebx = (e->ebx & 0x00ffffffu) | (vcpu->index << 24);
+			/* Initial APIC id in EBX[31:24]; one package of ncpus cores: the APIC ids
+			 * it spans in EBX[23:16] (a power of two), HTT in EDX[28]. MCE and MCA stay
+			 * as KVM reports them. */
+			e->ebx = (e->ebx & 0x0000ffffu) | (vcpu->index << 24) | (pow2(vm->ncpus) << 16);
+			if (vm->ncpus > 1)
+				e->edx |= CPUID_1_EDX_HTT; /* with 1, Linux says "Hyper-Threading is disabled" */
+			else
+				e->edx &= ~CPUID_1_EDX_HTT;
 			e->ecx |= CPUID_1_ECX_HYPERVISOR;
+			break;
+		case 4:
+			/* Deterministic cache parameters, EAX[31:26]: cores per package - 1. */
+			e->eax = (e->eax & 0x03ffffffu) | ((pow2(vm->ncpus) - 1) << 26);
 			break;
 		case 0xb:
 		case 0x1f:

@@ -25,6 +25,7 @@
 /* CPUID.01H:EDX feature bits (Intel SDM Vol. 2A, Table 3-11) */
 #define CPUID_1_EDX_MCE    (1u << 7)
 #define CPUID_1_EDX_MCA    (1u << 14)
+#define CPUID_1_EDX_HTT    (1u << 28) /* EBX[23:16] is valid */
 #define CPUID_1_ECX_HYPERVISOR (1u << 31)
 
 struct vm;
@@ -38,5 +39,7 @@ void x86_vm_exit(struct vm *vm);
 /* Program one vCPU: CPUID, MCE banks, LAPIC, and the entry registers vm->boot describes
  * (a Linux guest's vCPUs other than 0 are left waiting for INIT/SIPI). */
 int x86_vcpu_init(struct vm *vm, struct vcpu *vcpu);
+/* -v: how many instructions rasvm completed for the guest (machine.c), once at the end. */
+void x86_insn_report(void);
 
 #endif

@@ -161,3 +161,15 @@ int arch_vcpu_dump(struct vcpu *v, char *out, size_t len)
 	x86_format_regs(&r, v->index, out, len);
 	return 0;
 }
+
+int arch_vcpu_translate(struct vcpu *v, uint64_t gva, uint64_t *gpa)
+{
+	struct kvm_translation t = { .linear_address = gva & ~0xfffULL };
+
+	if (ioctl(v->fd, KVM_TRANSLATE, &t) < 0)
+		return -errno;
+	if (!t.valid)
+		return -EFAULT;
+	*gpa = t.physical_address + (gva & 0xfff);
+	return 0;
+}
