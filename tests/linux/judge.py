@@ -12,6 +12,9 @@ as TAP lines ("ok - ...", "not ok - ..."), many checks per boot.
   judge.py mce                       c. with --ras mce the same as a machine check; b. action
                                         required on init's page: init killed, the panic, the
                                         reboot; f. the second boot healthy, without errors
+  judge.py snapshot                  issue 13: Linux saved (stop, migrate file:) and restored by
+                                        another rasvm (--incoming file:) carries on: a new error
+                                        is handled, the poisoned page is still poisoned
   judge.py probe                     all of the above that a host with working system calls
                                         allows, with tests/linux/init-probe as init (the
                                         emulated x86 host: real memory failure)
@@ -528,9 +531,66 @@ def scenario_probe(args):
     finish(run)
 
 
+# ---- issue 13, 5: a snapshot of Linux restores, and Linux carries on -----------------------
+
+def poisoned_gpas(run):
+    return {int(p["gpa"]) for p in run.g.qmp("query-ras")["poisoned-pages"]}
+
+
+def scenario_snapshot(args):
+    """Linux, with one page recovered from an error, is stopped and saved (migrate file:),
+    and restored by a second rasvm (--incoming file:): the restored Linux handles a new error
+    (its console goes on with the CPER record and the recovery), and the first page is still
+    poisoned there."""
+    path = os.path.join(args.workdir, "linux.snap")
+    run = Run(args, "snapshot-source")
+    if start(run, 1) is None:
+        finish(run)
+        return
+    g = run.g
+    ghes_error(run, 1, 0x7000000, "before the snapshot")
+    before = poisoned_gpas(run)
+    check(0x7000000 in before, "snapshot-source: the page is in the poison table", [str(sorted(before))])
+    g.qmp("stop")
+    g.qmp("migrate", uri="file:" + path)
+    status, deadline = None, time.monotonic() + 120
+    while time.monotonic() < deadline:
+        status = g.qmp("query-migrate").get("status")
+        if status in ("completed", "failed", "cancelled"):
+            break
+        time.sleep(0.2)
+    check(status == "completed", "snapshot-source: migrate file: completed", [str(status)])
+    finish(run)
+    if status != "completed":
+        return
+    dest = Run(args, "snapshot-restored", extra=["--incoming", "file:" + path])
+    dest.g.start()
+    t0 = time.monotonic()
+    st = None
+    while time.monotonic() - t0 < 60 and dest.g.alive():
+        try:
+            st = dest.g.qmp("query-status").get("status")
+        except Exception:
+            st = None
+        if st == "running":
+            break
+        time.sleep(0.2)
+    if not check(st == "running", "snapshot-restored: the restored VM runs (%.1f s after exec)" % (time.monotonic() - t0),
+                 dest.tail(10, "err")):
+        finish(dest)
+        return
+    after = poisoned_gpas(dest)
+    check(after == before, "snapshot-restored: the same poisoned pages as the source", [str(sorted(before)), str(sorted(after))])
+    time.sleep(CPER_GAP)
+    # Linux carries on: a new error is handled, printed on the console it kept.
+    ghes_error(dest, 1, 0x7010000, "after the restore")
+    check(dest.g.alive(), "snapshot-restored: Linux runs on after the new error")
+    finish(dest)
+
+
 def main():
     p = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
-    p.add_argument("scenario", choices=["boot", "ghes", "mce", "probe"])
+    p.add_argument("scenario", choices=["boot", "ghes", "mce", "probe", "snapshot"])
     p.add_argument("--rasvm", required=True)
     p.add_argument("--kernel", required=True)
     p.add_argument("--initrd", required=True)
@@ -546,7 +606,8 @@ def main():
         args.workdir = tempfile.mkdtemp(prefix="rasvm-linux.")
     os.makedirs(args.workdir, exist_ok=True)
     print("# tests/linux/judge.py %s: logs in %s" % (args.scenario, args.workdir), flush=True)
-    {"boot": scenario_boot, "ghes": scenario_ghes, "mce": scenario_mce, "probe": scenario_probe}[args.scenario](args)
+    {"boot": scenario_boot, "ghes": scenario_ghes, "mce": scenario_mce, "probe": scenario_probe,
+     "snapshot": scenario_snapshot}[args.scenario](args)
     sys.exit(1 if failed else 0)
 
 
