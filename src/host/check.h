@@ -9,4 +9,10 @@
 /* Print the report (text or JSON); returns 0, or EXIT_NO_KVM when something required is missing. */
 int host_check(bool json);
 
+/* A probe's answer in the report: > 0 yes, 0 no, < 0 not probed. */
+static inline const char *check_yn(int v)
+{
+	return v > 0 ? "yes" : v == 0 ? "no" : "not probed";
+}
+
 #endif

@@ -2,6 +2,7 @@
 #include "ras/hwpoison.h"
 
 #include <errno.h>
+#include <string.h>
 #include <sys/mman.h>
 #include <unistd.h>
 
@@ -33,4 +34,17 @@ int hwpoison_inject(void *hva, size_t len)
 	 * change (a missing page reads as zeros either way). Older kernels lack the advice. */
 	(void)madvise(hva, len, MADV_POPULATE_WRITE);
 	return madvise(hva, len, MADV_HWPOISON) < 0 ? -errno : 0;
+}
+
+const char *hwpoison_probe_describe(void)
+{
+	int r = hwpoison_probe();
+
+	if (!r)
+		return "works";
+	if (r == -EINVAL)
+		return "not supported (EINVAL: kernel without memory-failure support)";
+	if (r == -EPERM)
+		return "not permitted (EPERM: needs CAP_SYS_ADMIN)";
+	return strerror(-r);
 }

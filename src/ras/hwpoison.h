@@ -13,6 +13,8 @@
 /* 0 when MADV_HWPOISON would work here, else -errno (EINVAL: no memory-failure support,
  * EPERM: not allowed). Never poisons anything: it asks about a PROT_NONE page. */
 int hwpoison_probe(void);
+/* The same, as check-host says it: "works", or why not. */
+const char *hwpoison_probe_describe(void);
 /* Poison [hva, hva+len) for real, its pages populated first. 0 or -errno (EBUSY: the kernel
  * would not, e.g. a huge page it could not split). */
 int hwpoison_inject(void *hva, size_t len);

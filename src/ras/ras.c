@@ -658,15 +658,21 @@ static bool known_bad(struct ras *ras, uint64_t start, uint64_t span)
 	return false;
 }
 
+/* What ras_host_poison refuses before taking the lock: 0 to go on. */
+static int host_poison_allowed(struct vm *vm, uint64_t gpa, unsigned lsb)
+{
+	int r = sim_check(vm, gpa, lsb);
+
+	return r ? r : vm->ras->host_hwpoison ? 0 : -EOPNOTSUPP;
+}
+
 int ras_host_poison_check(struct vm *vm, uint64_t gpa, unsigned lsb)
 {
 	struct ras *ras = vm->ras;
-	int r = sim_check(vm, gpa, lsb);
+	int r = host_poison_allowed(vm, gpa, lsb);
 
 	if (r)
 		return r;
-	if (!ras->host_hwpoison)
-		return -EOPNOTSUPP;
 	uint64_t span = 1ULL << lsb;
 	pthread_mutex_lock(&ras->lock);
 	r = known_bad(ras, gpa & ~(span - 1), span) ? -EEXIST : 0;
@@ -677,12 +683,10 @@ int ras_host_poison_check(struct vm *vm, uint64_t gpa, unsigned lsb)
 int ras_host_poison(struct vm *vm, uint64_t gpa, bool ar, unsigned lsb)
 {
 	struct ras *ras = vm->ras;
-	int r = sim_check(vm, gpa, lsb);
+	int r = host_poison_allowed(vm, gpa, lsb);
 
 	if (r)
 		return r;
-	if (!ras->host_hwpoison)
-		return -EOPNOTSUPP;
 	uint64_t span = 1ULL << lsb, start = gpa & ~(span - 1);
 	uint8_t *hva = mem_gpa_to_hva(&vm->mem, start, span);
 	/* Under the lock: the kernel's signal is handled (ras_drain) only after the pages are in

@@ -106,23 +106,6 @@ static void probe_events(struct probe_vm *p, struct report *r)
 	r->serror_probe = r->serror_esr > 0 ? ioctl(p->vcpu, KVM_SET_VCPU_EVENTS, &e) == 0 : -1;
 }
 
-static const char *probe_hwpoison(void)
-{
-	int r = hwpoison_probe();
-
-	if (!r)
-		return "works";
-	if (r == -EINVAL)
-		return "not supported (EINVAL: kernel without memory-failure support)";
-	if (r == -EPERM)
-		return "not permitted (EPERM: needs CAP_SYS_ADMIN)";
-	return strerror(-r);
-}
-
-static const char *yn(int v)
-{
-	return v > 0 ? "yes" : v == 0 ? "no" : "not probed";
-}
 
 static const char *ras_name(int ras)
 {
@@ -132,18 +115,18 @@ static const char *ras_name(int ras)
 static void print_text(const struct report *r, bool ok)
 {
 	printf("KVM API version:              %d\n", r->api);
-	printf("in-kernel irqchip:            %s\n", yn(r->irqchip));
-	printf("vGICv3 (KVM_CREATE_DEVICE):   %s\n", yn(r->vgic_v3));
-	printf("PSCI 0.2 from KVM:            %s\n", yn(r->psci));
-	printf("vcpu events:                  %s\n", yn(r->vcpu_events));
-	printf("SEA injection (EXT_DABT):     %s (probe: %s)\n", yn(r->ext_dabt), yn(r->sea_probe));
-	printf("SError with ESR (SERROR_ESR): %s (probe: %s)\n", yn(r->serror_esr), yn(r->serror_probe));
-	printf("MMIO without syndrome (NISV): %s\n", yn(r->nisv));
+	printf("in-kernel irqchip:            %s\n", check_yn(r->irqchip));
+	printf("vGICv3 (KVM_CREATE_DEVICE):   %s\n", check_yn(r->vgic_v3));
+	printf("PSCI 0.2 from KVM:            %s\n", check_yn(r->psci));
+	printf("vcpu events:                  %s\n", check_yn(r->vcpu_events));
+	printf("SEA injection (EXT_DABT):     %s (probe: %s)\n", check_yn(r->ext_dabt), check_yn(r->sea_probe));
+	printf("SError with ESR (SERROR_ESR): %s (probe: %s)\n", check_yn(r->serror_esr), check_yn(r->serror_probe));
+	printf("MMIO without syndrome (NISV): %s\n", check_yn(r->nisv));
 	printf("RAS extension (vCPU's view):  %s\n", ras_name(r->ras));
 	printf("IPA size:                     %d bits\n", r->ipa ? r->ipa : 40);
 	printf("max vCPUs per VM:             %u\n", r->max_vcpus);
-	printf("PMU, SVE, pointer auth:       %s, %s, %s\n", yn(r->pmu), yn(r->sve), yn(r->ptrauth));
-	printf("sync regs:                    %s (fields 0x%x)\n", yn(r->sync_regs > 0), r->sync_regs);
+	printf("PMU, SVE, pointer auth:       %s, %s, %s\n", check_yn(r->pmu), check_yn(r->sve), check_yn(r->ptrauth));
+	printf("sync regs:                    %s (fields 0x%x)\n", check_yn(r->sync_regs > 0), r->sync_regs);
 	printf("MADV_HWPOISON:                %s\n", r->hwpoison);
 	if (r->mloops > 0)
 		printf("guest code (EL1) speed:       %.0f M loop iterations/s: %s\n", r->mloops,
@@ -193,7 +176,7 @@ int host_check(bool json)
 	r.sync_regs = kvm_check_extension(kvm, KVM_CAP_SYNC_REGS);
 	r.ipa = kvm_check_extension(kvm, KVM_CAP_ARM_VM_IPA_SIZE);
 	r.max_vcpus = kvm_max_vcpus(kvm);
-	r.hwpoison = probe_hwpoison();
+	r.hwpoison = hwpoison_probe_describe();
 	if (probe_create(kvm, &p) == 0) {
 		struct kvm_create_device cd = { .type = KVM_DEV_TYPE_ARM_VGIC_V3, .flags = KVM_CREATE_DEVICE_TEST };
 		uint64_t pfr0;

@@ -133,51 +133,34 @@ static double probe_cpl0_mips(struct probe_vm *p)
 	return 0;
 }
 
-static const char *probe_hwpoison(void)
-{
-	int r = hwpoison_probe();
-
-	if (!r)
-		return "works";
-	if (r == -EINVAL)
-		return "not supported (EINVAL: kernel without memory-failure support)";
-	if (r == -EPERM)
-		return "not permitted (EPERM: needs CAP_SYS_ADMIN)";
-	return strerror(-r);
-}
-
-static const char *yn(int v)
-{
-	return v > 0 ? "yes" : v == 0 ? "no" : "not probed";
-}
 
 static void print_text(const struct report *r, bool ok)
 {
 	printf("KVM API version:              %d\n", r->api);
 	printf("machine-check banks (MCE):    %d\n", r->mce_banks);
 	printf("supported MCG_CAP:            0x%llx (CTL_P %s, SER_P %s, LMCE_P %s)\n",
-	       (unsigned long long)r->mcg_cap, yn(!!(r->mcg_cap & MCG_CTL_P)),
-	       yn(!!(r->mcg_cap & MCG_SER_P)), yn(!!(r->mcg_cap & MCG_LMCE_P)));
+	       (unsigned long long)r->mcg_cap, check_yn(!!(r->mcg_cap & MCG_CTL_P)),
+	       check_yn(!!(r->mcg_cap & MCG_SER_P)), check_yn(!!(r->mcg_cap & MCG_LMCE_P)));
 	if (r->guest_mcg_cap)
 		printf("guest MCG_CAP (read back):    0x%llx (CTL_P %s, SER_P %s, LMCE_P %s)%s\n",
-		       (unsigned long long)r->guest_mcg_cap, yn(!!(r->guest_mcg_cap & MCG_CTL_P)),
-		       yn(!!(r->guest_mcg_cap & MCG_SER_P)), yn(!!(r->guest_mcg_cap & MCG_LMCE_P)),
+		       (unsigned long long)r->guest_mcg_cap, check_yn(!!(r->guest_mcg_cap & MCG_CTL_P)),
+		       check_yn(!!(r->guest_mcg_cap & MCG_SER_P)), check_yn(!!(r->guest_mcg_cap & MCG_LMCE_P)),
 		       (r->mcg_cap & ~r->guest_mcg_cap & MCG_SER_P)
 			       ? ": KVM drops SER_P here, so an Intel-style guest treats uncorrected errors as fatal"
 			       : "");
 	else
 		printf("guest MCG_CAP (read back):    not probed\n");
-	printf("MCE injection (X86_SET_MCE):  %s\n", yn(r->set_mce));
-	printf("NMI injection (USER_NMI):     %s\n", yn(r->user_nmi));
-	printf("in-kernel irqchip:            %s\n", yn(r->irqchip));
-	printf("vcpu events:                  %s\n", yn(r->vcpu_events));
-	printf("sync regs:                    %s (fields 0x%x)\n", yn(r->sync_regs > 0), r->sync_regs);
-	printf("memory-fault info:            %s\n", yn(r->memory_fault_info));
+	printf("MCE injection (X86_SET_MCE):  %s\n", check_yn(r->set_mce));
+	printf("NMI injection (USER_NMI):     %s\n", check_yn(r->user_nmi));
+	printf("in-kernel irqchip:            %s\n", check_yn(r->irqchip));
+	printf("vcpu events:                  %s\n", check_yn(r->vcpu_events));
+	printf("sync regs:                    %s (fields 0x%x)\n", check_yn(r->sync_regs > 0), r->sync_regs);
+	printf("memory-fault info:            %s\n", check_yn(r->memory_fault_info));
 	printf("max vCPUs per VM:             %u\n", r->max_vcpus);
-	printf("rejects bad kvm_valid_regs:   %s\n", yn(r->valid_regs_einval));
-	printf("rejects bad kvm_dirty_regs:   %s\n", yn(r->dirty_regs_einval));
+	printf("rejects bad kvm_valid_regs:   %s\n", check_yn(r->valid_regs_einval));
+	printf("rejects bad kvm_dirty_regs:   %s\n", check_yn(r->dirty_regs_einval));
 	printf("MADV_HWPOISON:                %s\n", r->hwpoison);
-	printf("dirty page log:               %s (%s): live migration %s\n", yn(r->dirty_log), r->dirty_why,
+	printf("dirty page log:               %s (%s): live migration %s\n", check_yn(r->dirty_log), r->dirty_why,
 	       r->dirty_log > 0 ? "pre-copies with it" : "tracks changed pages by content hashes");
 	printf("dirty page ring:              %s\n", r->dirty_ring > 0 ? "offered (not used)" : "no");
 	if (r->cpl0_mips > 0)
@@ -231,7 +214,7 @@ int host_check(bool json)
 	r.sync_regs = kvm_check_extension(kvm, KVM_CAP_SYNC_REGS);
 	r.memory_fault_info = kvm_check_extension(kvm, KVM_CAP_MEMORY_FAULT_INFO);
 	r.max_vcpus = kvm_max_vcpus(kvm);
-	r.hwpoison = probe_hwpoison();
+	r.hwpoison = hwpoison_probe_describe();
 	r.dirty_log = kvm_dirty_log_probe(kvm, r.dirty_why, sizeof(r.dirty_why));
 	r.dirty_ring = kvm_check_extension(kvm, KVM_CAP_DIRTY_LOG_RING);
 	if (x86_probe_vm(kvm, &p) == 0) {
