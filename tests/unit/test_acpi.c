@@ -195,7 +195,7 @@ static struct acpi_platform arm64_platform(void)
 {
 	return (struct acpi_platform){
 		.arch = ACPI_ARCH_ARM64, .cpus = 3,
-		.ras = { RAS_SOURCES_DEFAULT, 4096, 1000 }, .error_region = 0x40040000, .ged_gsi = 41,
+		.ras = { RAS_SOURCES_DEFAULT, 4096, 1000, 0 }, .error_region = 0x40040000, .ged_gsi = 41,
 		.arm64 = { .mpidr = mpidr, .gicd_base = 0x08000000, .gicr_base = 0x080a0000,
 			   .gicr_size = 0xf60000, .timer_phys_gsiv = 30, .timer_virt_gsiv = 27,
 			   .timer_hyp_gsiv = 26, .uart_base = 0x09000000, .uart_size = 0x1000,

@@ -26,7 +26,7 @@ static uint8_t *fw;
 static struct config config(unsigned cpus, uint64_t memory)
 {
 	return (struct config){ .cpus = cpus, .memory = memory,
-				.ras = { RAS_SOURCES_DEFAULT, 4096, 1000 }, .arch = ACPI_ARCH_ARM64 };
+				.ras = { RAS_SOURCES_DEFAULT, 4096, 1000, 0 }, .arch = ACPI_ARCH_ARM64 };
 }
 
 static const uint8_t *at(uint64_t gpa)
