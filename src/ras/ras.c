@@ -107,7 +107,8 @@ static void drop(struct ras *ras, const struct ras_report *rep, enum ras_drop wh
 
 /* ---- Machine-check queues, one per vCPU, paced by MCG_STATUS.MCIP ---- */
 
-static int mq_push(struct mce_queue *q, const struct mce_item *it)
+/* Room for one more item, or -ENOSPC (the queue is at RAS_MCE_QUEUE_MAX) or -ENOMEM. */
+static int mq_reserve(struct mce_queue *q)
 {
 	if (q->count == q->cap) {
 		if (q->cap >= RAS_MCE_QUEUE_MAX)
@@ -125,7 +126,27 @@ static int mq_push(struct mce_queue *q, const struct mce_item *it)
 	}
 	if (!q->count)
 		q->progress_ns = now_ns(); /* the wait starts with the first in line */
+	return 0;
+}
+
+static int mq_push(struct mce_queue *q, const struct mce_item *it)
+{
+	int r = mq_reserve(q);
+	if (r)
+		return r;
 	q->item[(q->head + q->count) % q->cap] = *it;
+	q->count++;
+	return 0;
+}
+
+/* At the head: an action-required error goes before what waits (see queue_mce). */
+static int mq_push_front(struct mce_queue *q, const struct mce_item *it)
+{
+	int r = mq_reserve(q);
+	if (r)
+		return r;
+	q->head = (q->head + q->cap - 1) % q->cap;
+	q->item[q->head] = *it;
 	q->count++;
 	return 0;
 }
@@ -158,7 +179,15 @@ static void queue_mce(struct ras *ras, struct vcpu *target, const struct ras_rep
 	struct mce_item it = { .report = *rep, .kind = MCE_PAGE_PRIMARY };
 
 	mce_encode(rep->action_required, ras->amd_guest, rep->gpa, 12, &it.record);
-	int r = mq_push(&ras->vcpu[target->index].q, &it);
+	/* An action-required error is the access the vCPU is stopped at: it goes first. What
+	 * waits in the queue (an action-optional page, a client's raw machine check, a
+	 * broadcast) happens asynchronously and can be taken once the guest's handler cleared
+	 * MCIP, as a CPU takes its synchronous error before a pending asynchronous one. Behind
+	 * them, the action-required error would find MCIP set by the machine check injected
+	 * just before it in the same pump, which the guest has not even started handling, and
+	 * the guest would be reset for a nested machine check that never happened. */
+	int r = rep->action_required ? mq_push_front(&ras->vcpu[target->index].q, &it)
+				     : mq_push(&ras->vcpu[target->index].q, &it);
 	if (r) {
 		if (r == -ENOMEM) {
 			ras->n.lost++;

@@ -461,6 +461,32 @@ static void test_broadcast_and_raw(void **state)
 	vm.cpuid = NULL;
 }
 
+/* A client's raw machine check waits in vCPU 0's queue when the vCPU stops at an access to a
+ * poisoned page: the action-required error goes first, the raw one once the guest cleared
+ * MCIP. Behind the raw one it found MCIP set by it in the same pump and reset the guest
+ * (tests/kvm/hostile.sh in the emulated x86 host). */
+static void test_ar_before_waiting_raw(void **state)
+{
+	(void)state;
+	build(RAS_POLICY_MCE, 0, 1024);
+	struct mce_record r = { .bank = 9, .status = MCI_STATUS_VAL | MCI_STATUS_UC, .mcg_status = MCG_STATUS_MCIP };
+	assert_int_equal(ras_inject_mce(&vm, 0, &r, false), 0);
+	host_error(0, true, 0x700000, 12);
+	run_vcpu(0);
+	assert_int_equal(cpu[0].injected, 1);
+	assert_true(cpu[0].last.status & MCI_STATUS_ADDRV);
+	assert_int_equal(cpu[0].last.addr, 0x700000);
+	assert_int_equal(n()->delivered_mce, 1);
+	assert_int_equal(n()->resets, 0);
+	assert_int_equal(n()->raw_mce, 0);
+	guest_mce_done(0);
+	run_vcpu(0);
+	assert_int_equal(cpu[0].injected, 2);
+	assert_int_equal(cpu[0].last.bank, 9);
+	assert_int_equal(n()->raw_mce, 1);
+	assert_int_equal(n()->resets, 0);
+}
+
 /* The property: random sequences never break the accounting, and every block the guest is
  * told of holds what rasvm says it wrote. */
 static void test_random_sequences(void **state)
@@ -700,6 +726,7 @@ int main(void)
 		cmocka_unit_test_teardown(test_repeat_escalates, teardown),
 		cmocka_unit_test_teardown(test_raw_trailing_bytes, teardown),
 		cmocka_unit_test_teardown(test_broadcast_and_raw, teardown),
+		cmocka_unit_test_teardown(test_ar_before_waiting_raw, teardown),
 		cmocka_unit_test_teardown(test_random_sequences, teardown),
 		cmocka_unit_test_teardown(test_sea_at_the_access, teardown),
 		cmocka_unit_test_teardown(test_sea_waits_for_the_block, teardown),
