@@ -139,7 +139,10 @@ report:
 		free(s);
 		json_decref(j);
 	} else {
-		printf("snapshot: %s (%lld bytes)\n", cfg->path, stat(cfg->path, &st) == 0 ? (long long)st.st_size : -1LL);
+		if (stat(cfg->path, &st) == 0)
+			printf("snapshot: %s (%lld bytes)\n", cfg->path, (long long)st.st_size);
+		else
+			printf("snapshot: %s (cannot be read)\n", cfg->path);
 		if (h->format) {
 			printf("written by: %s, format %u\n", h->writer[0] ? h->writer : "?", h->format);
 			printf("guest: %u vCPU(s), %llu MiB, %s signature 0x%08x, scenario '%s'%s%s\n", h->cpus,
