@@ -61,9 +61,19 @@ check(r.get("return", {}).get("poisoned") in ("simulated", "host") and e and e["
 check("seconds" in e["timestamp"] and "microseconds" in e["timestamp"], "events carry timestamps")
 a = c.event("RAS_GHES_ACK")
 check(a and a["data"] == {"source": 1, "records": 1}, "the guest's acknowledgement is an event")
-c.cmd("x-inject-host-memory-error", {"gpa": "0x701000", "action-required": True})
-e = c.event("MEMORY_FAILURE")
-check(e and e["data"]["flags"]["action-required"] is True and e["data"]["action"] == "inject", "AR injection: MEMORY_FAILURE with action-required")
+r = c.cmd("x-inject-host-memory-error", {"gpa": "0x701000", "action-required": True})
+if r.get("return", {}).get("poisoned") == "host":
+    # The host kernel poisoned it for real (the emulated hosts): action required is what the
+    # guest's own next access will raise, and this guest does not touch 0x701000. Until then
+    # the page waits in the poison table, not yet reported, and no event has gone out.
+    time.sleep(0.5)
+    pages = {p["gpa"]: p for p in c.cmd("query-ras")["return"]["poisoned-pages"]}
+    page = pages.get(0x701000, {})
+    check(page.get("reports") == 0 and c.event("MEMORY_FAILURE", timeout=0.2) is None,
+          "AR injection, host poison: the page waits for the guest's access, unreported: %s" % page)
+else:
+    e = c.event("MEMORY_FAILURE")
+    check(e and e["data"]["flags"]["action-required"] is True and e["data"]["action"] == "inject", "AR injection: MEMORY_FAILURE with action-required")
 r = c.cmd("inject-ghes-v2-error", {"cper": base64.b64encode(good).decode()})
 check(r == {"return": {}} and c.event("RAS_GHES_ACK"), "inject-ghes-v2-error: written, acknowledged")
 r = c.cmd("inject-ghes-v2-error", {"cper": base64.b64encode(bad).decode()})
@@ -297,6 +307,15 @@ def reported():
         out += os.read(p.stdout.fileno(), 1) or b"?"
     f.write(b'{"execute": "x-inject-host-memory-error", "arguments": {"gpa": 8388608, "action-required": true}}\n')
     f.flush()
+    reply = f.readline()
+    while b'"event"' in reply:
+        reply = f.readline()
+    if b'"host"' in reply:
+        # Poisoned by the host kernel (the emulated hosts): action required waits for an access
+        # this guest never makes, so the same window is tried with action optional, which the
+        # kernel signals at once.
+        f.write(b'{"execute": "x-inject-host-memory-error", "arguments": {"gpa": 8392704}}\n')
+        f.flush()
     os.set_blocking(p.stdout.fileno(), False)
     end = time.time() + 30
     while b"1 error(s) handled so far" not in out and time.time() < end:
