@@ -67,6 +67,7 @@ if c is None:
     print("connected 0")
     sys.exit(0)
 stats["connected"] = 1
+rss()  # at least once: after a burst that ends the run there may be no later chance
 try:
     if burst == "reset-quit":
         # Both in one write: the quit must not be lost behind the reset.
