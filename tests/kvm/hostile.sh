@@ -41,7 +41,8 @@ hostile() {
 	local sig=$((rc > 128 && rc < 160 ? rc - 128 : 0))
 	if [ "$rc" = "$want" ]; then ok "$name: exit $rc"; else
 		not_ok "$name: exit $rc, expected $want$([ $sig != 0 ] && echo " (signal $sig)")"
-		sed 's/^/#   /' "$TMP/err" | tail -8
+		# Why it ended and where each vCPU was (the per-page summary lines would hide it).
+		grep -v "RAS summary: page" "$TMP/err" | tail -16 | sed 's/^/#   /'
 	fi
 	local answered slowest rss connected
 	answered=$(awk '$1=="answered"{print $2}' "$TMP/client")
