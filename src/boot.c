@@ -300,6 +300,7 @@ int boot_run(const struct config *cfg)
 		code = EXIT_INTERNAL;
 		goto unmap_ram;
 	}
+	vm.mem.anon_private = true; /* the mmap above: a page given back reads as zeros */
 	if (mem_track_init(&vm.mem) || sim_init(&vm)) {
 		code = EXIT_OS;
 		goto free_tracking;

@@ -215,6 +215,19 @@ int mem_read(const struct guest_mem *m, uint64_t gpa, void *dst, size_t len)
 	return 0;
 }
 
+void mem_zero(const struct guest_mem *m, uint8_t *hva, size_t len)
+{
+	uintptr_t start = (uintptr_t)hva, end = start + len;
+	uintptr_t first = (start + 4095) & ~(uintptr_t)4095, last = end & ~(uintptr_t)4095;
+
+	if (!m->anon_private || first >= last || madvise((void *)first, last - first, MADV_DONTNEED) < 0) {
+		memset(hva, 0, len);
+		return;
+	}
+	memset(hva, 0, first - start);
+	memset((void *)last, 0, end - last);
+}
+
 int mem_write(struct guest_mem *m, uint64_t gpa, const void *src, size_t len)
 {
 	uint8_t *h = mem_gpa_to_hva(m, gpa, len);

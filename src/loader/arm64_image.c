@@ -106,7 +106,7 @@ int arm64_image_load(const struct loader_input *in, struct guest_mem *mem, struc
 	}
 	memcpy(kdst, k, len);
 	/* The rest of image_size is the kernel's bss: it clears it itself, but not its stale data. */
-	memset(kdst + len, 0, img.image_size - len);
+	mem_zero(mem, kdst + len, img.image_size - len);
 	if (idst)
 		memcpy(idst, in->initrd, in->initrd_len);
 	*out = (struct boot_plan){ .mode = ENTRY_ARM64_IMAGE, .entry = start,

@@ -275,7 +275,7 @@ void elf_copy(const uint8_t *img, size_t len, struct guest_mem *mem)
 			continue;
 		uint8_t *dst = mem_gpa_to_hva(mem, s.paddr, s.memsz);
 		memcpy(dst, img + s.offset, s.filesz);
-		memset(dst + s.filesz, 0, s.memsz - s.filesz);
+		mem_zero(mem, dst + s.filesz, s.memsz - s.filesz);
 	}
 }
 

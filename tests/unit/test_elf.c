@@ -12,6 +12,7 @@
 #include <stdint.h>
 #include <stdlib.h>
 #include <string.h>
+#include <sys/mman.h>
 #include <cmocka.h>
 
 #include "loader/elf.h"
@@ -112,6 +113,38 @@ static void test_good_image(void **state)
 		assert_int_equal(f->ram[DATA_GPA + i], 0);
 }
 
+/* rasvm's RAM is a private anonymous mapping (anon_private): the whole pages of a .bss are
+ * given back to the host kernel instead of being written (they read as zeros and are not
+ * resident afterwards), the partial pages at either end are written, and nothing past the
+ * segment changes. */
+static void test_bss_pages_given_back(void **state)
+{
+	struct fixture *f = *state;
+	size_t size = 4u << 20;
+	uint8_t *ram = mmap(NULL, size, PROT_READ | PROT_WRITE, MAP_PRIVATE | MAP_ANONYMOUS, -1, 0);
+	assert_true(ram != MAP_FAILED);
+	mem_layout(&f->mem, ram, size);
+	f->mem.anon_private = true;
+	phdr(f, 1)->p_memsz = 0x3100; /* .bss from DATA_GPA + 8 to DATA_GPA + 0x3100 */
+	memset(ram + DATA_GPA, 0x55, 0x4000); /* stale bytes: the .bss and a page beyond */
+	assert_int_equal(load(f, IMG_SIZE), 0);
+	/* Before any read (a read maps the zero page, which mincore counts): the head and tail
+	 * pages were written, the two whole pages between were given back. */
+	unsigned char resident[4];
+	assert_int_equal(mincore(ram + DATA_GPA, 0x4000, resident), 0);
+	assert_true(resident[0] & 1);
+	assert_false(resident[1] & 1);
+	assert_false(resident[2] & 1);
+	assert_true(resident[3] & 1);
+	assert_memory_equal(ram + DATA_GPA, f->img + DATA_OFF, 8);
+	for (size_t i = 8; i < 0x3100; i++)
+		if (ram[DATA_GPA + i])
+			fail_msg(".bss byte 0x%zx is 0x%x", i, ram[DATA_GPA + i]);
+	for (size_t i = 0x3100; i < 0x4000; i++)
+		assert_int_equal(ram[DATA_GPA + i], 0x55);
+	munmap(ram, size);
+}
+
 static void test_embedded_guest_loads(void **state)
 {
 	struct fixture *f = *state;
@@ -202,6 +235,7 @@ int main(void)
 {
 	const struct CMUnitTest tests[] = {
 		cmocka_unit_test_setup_teardown(test_good_image, setup, teardown),
+		cmocka_unit_test_setup_teardown(test_bss_pages_given_back, setup, teardown),
 		cmocka_unit_test_setup_teardown(test_embedded_guest_loads, setup, teardown),
 		cmocka_unit_test_setup_teardown(test_header_checks, setup, teardown),
 		cmocka_unit_test_setup_teardown(test_segment_checks, setup, teardown),
