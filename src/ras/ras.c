@@ -528,6 +528,30 @@ static bool firmware_page(struct ras *ras, uint64_t gpa, uint8_t *hva)
 }
 
 /* ras_host_error with ras->lock held. */
+/* rasvm poisoned these pages itself as action optional and reported them then
+ * (ras_host_poison): an action-optional signal naming only such pages is the kernel's for
+ * the same error, not a second error. Taken as that (and counted apart) when so. */
+static bool self_reported_repeat(struct vm *vm, uint8_t *start, uint64_t span)
+{
+	struct ras *ras = vm->ras;
+	unsigned n = 0;
+	uint64_t gpa;
+
+	for (uint64_t off = 0; off < span; off += PAGE) {
+		if (!mem_hva_to_gpa(&vm->mem, start + off, &gpa))
+			continue;
+		const struct poison_entry *e = poison_find(&ras->table, gpa);
+		if (!e || !e->self_reported)
+			return false;
+		n++;
+	}
+	for (uint64_t off = 0; n && off < span; off += PAGE)
+		if (mem_hva_to_gpa(&vm->mem, start + off, &gpa))
+			poison_find(&ras->table, gpa)->self_reported = false;
+	ras->n.ao_self += n;
+	return n != 0;
+}
+
 static void host_error_locked(struct vm *vm, struct vcpu *vcpu, int code, void *addr, unsigned lsb,
 			      uint64_t t_ns)
 {
@@ -543,6 +567,8 @@ static void host_error_locked(struct vm *vm, struct vcpu *vcpu, int code, void *
 	uint64_t span = 1ULL << lsb;
 	uint8_t *start = (uint8_t *)((uintptr_t)addr & ~(uintptr_t)(span - 1));
 
+	if (!ar && self_reported_repeat(vm, start, span))
+		return;
 	ar ? ras->n.received_ar++ : ras->n.received_ao++;
 	if (ar && vcpu) {
 		/* Until it runs the guest again, this vCPU is at the access that faulted. */
@@ -576,13 +602,6 @@ static void host_error_locked(struct vm *vm, struct vcpu *vcpu, int code, void *
 			continue;
 		}
 		ras->n.pages += created;
-		if (!ar && e->self_reported) {
-			/* rasvm poisoned it as action optional and reported it then: this is the
-			 * kernel's signal for the same error (ras_host_poison). */
-			e->self_reported = false;
-			ras->n.ao_self++;
-			continue;
-		}
 		e->errors++;
 		if (!ar && e->await_access) {
 			/* Poisoned as action required: the guest hears of it at its access. */
@@ -765,10 +784,19 @@ int ras_inject_host_error_ex(struct vm *vm, uint64_t gpa, bool ar, unsigned lsb,
 	*real = ras->host_hwpoison;
 	if (r)
 		return r;
+	/* A page already lost is not lost again: the host kernel would say "already hardware
+	 * poisoned" and send nothing, so the simulator does not either (ras_host_poison checks
+	 * again under the lock). The guest's own access to it is still reported, each time. */
+	uint64_t span = 1ULL << lsb;
+	pthread_mutex_lock(&ras->lock);
+	r = known_bad(ras, gpa & ~(span - 1), span) ? -EEXIST : 0;
+	pthread_mutex_unlock(&ras->lock);
+	if (r)
+		return r;
 	if (source >= 0) {
 		if (source >= RAS_SOURCES_MAX || !(ras->sources.mask & (1u << source)))
 			return -ENOENT;
-		uint64_t span = 1ULL << lsb, start = gpa & ~(span - 1);
+		uint64_t start = gpa & ~(span - 1);
 		pthread_mutex_lock(&ras->lock);
 		ras->hint[ras->next_hint++ % RAS_HINTS] =
 			(struct ras_hint){ .start = start, .end = start + span, .source = (unsigned)source };

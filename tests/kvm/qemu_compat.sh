@@ -70,11 +70,15 @@ console_has "[Hardware Error]: It has been corrected by h/w and requires no furt
 console_has "[Hardware Error]:  Error 0, type: corrected"
 
 # 5. qmp-shell over Unix and over TCP.
-printf '%s\n' query-name query-target query-kvm query-memory-size-summary query-cpus-fast \
-	'query-status' 'x-inject-host-memory-error gpa=0x705000' 'qom-get path=/machine/unattached/device[9] property=type' \
-	'human-monitor-command command-line=help cpu-index=1' 'human-monitor-command command-line=help cpu-index=2' >"$TMP/shell.in"
-$TOOLS qmp_shell --completions "$sock" <"$TMP/shell.in" >"$TMP/shell.out" 2>&1
-$TOOLS qmp_shell "localhost:$port" <"$TMP/shell.in" >"$TMP/shell_tcp.out" 2>&1
+# A session each, each losing a page of its own (a page already lost is refused: "already
+# poisoned").
+shell_session() { # GPA
+	printf '%s\n' query-name query-target query-kvm query-memory-size-summary query-cpus-fast \
+		'query-status' "x-inject-host-memory-error gpa=$1" 'qom-get path=/machine/unattached/device[9] property=type' \
+		'human-monitor-command command-line=help cpu-index=1' 'human-monitor-command command-line=help cpu-index=2'
+}
+shell_session 0x705000 | $TOOLS qmp_shell --completions "$sock" >"$TMP/shell.out" 2>&1
+shell_session 0x708000 | $TOOLS qmp_shell "localhost:$port" >"$TMP/shell_tcp.out" 2>&1
 for f in shell shell_tcp; do
 	grep -q "^Connected to QEMU 0.1.0" "$TMP/$f.out" && grep -q '{"return": {"name": "vm-a"}}' "$TMP/$f.out" &&
 		grep -q '{"return": {"arch": "x86_64"}}' "$TMP/$f.out" && grep -q '{"return": {"enabled": true, "present": true}}' "$TMP/$f.out" &&
@@ -86,6 +90,9 @@ for f in shell shell_tcp; do
 done
 grep -q "^completions: .*query-commands.*human-monitor-command" "$TMP/shell.out" && ok "qmp-shell completes from query-commands" || not_ok "qmp-shell completion"
 console_has "physical_address: 0x0000000000705000"
+console_has "physical_address: 0x0000000000708000"
+echo 'x-inject-host-memory-error gpa=0x705000' | $TOOLS qmp_shell "$sock" >"$TMP/again.out" 2>&1
+grep -q '"desc": "0x705000 is already poisoned"' "$TMP/again.out" && ok "a page already lost is refused: already poisoned" || { not_ok "a second loss of 0x705000"; sed 's/^/#   /' "$TMP/again.out"; }
 
 # 6. qmp-shell -H: HMP round trips.
 printf '%s\n' 'info status' 'info name' 'info cpus' 'cpu 1' 'info registers' 'cpu 7' 'info version' \
