@@ -527,10 +527,11 @@ static bool firmware_page(struct ras *ras, uint64_t gpa, uint8_t *hva)
 	return true;
 }
 
-/* ras_host_error with ras->lock held. */
 /* rasvm poisoned these pages itself as action optional and reported them then
  * (ras_host_poison): an action-optional signal naming only such pages is the kernel's for
- * the same error, not a second error. Taken as that (and counted apart) when so. */
+ * the same error, not a second error. Taken as that (and counted apart) when so. The kernel
+ * names one 4 KiB page per signal here (rasvm's RAM is not hugetlbfs), so a signal is a
+ * repeat as a whole or not at all. */
 static bool self_reported_repeat(struct vm *vm, uint8_t *start, uint64_t span)
 {
 	struct ras *ras = vm->ras;
@@ -552,6 +553,7 @@ static bool self_reported_repeat(struct vm *vm, uint8_t *start, uint64_t span)
 	return n != 0;
 }
 
+/* ras_host_error with ras->lock held. */
 static void host_error_locked(struct vm *vm, struct vcpu *vcpu, int code, void *addr, unsigned lsb,
 			      uint64_t t_ns)
 {
