@@ -62,7 +62,8 @@ check("seconds" in e["timestamp"] and "microseconds" in e["timestamp"], "events 
 a = c.event("RAS_GHES_ACK")
 check(a and a["data"] == {"source": 1, "records": 1}, "the guest's acknowledgement is an event")
 r = c.cmd("x-inject-host-memory-error", {"gpa": "0x701000", "action-required": True})
-if r.get("return", {}).get("poisoned") == "host":
+ar_host = r.get("return", {}).get("poisoned") == "host"
+if ar_host:
     # The host kernel poisoned it for real (the emulated hosts): action required is what the
     # guest's own next access will raise, and this guest does not touch 0x701000. Until then
     # the page waits in the poison table, not yet reported, and no event has gone out.
@@ -103,7 +104,10 @@ while True:
         break
     time.sleep(0.05)
 check(q["policy"] == "both" and len(q["sources"]) == 3, "query-ras: policy and sources")
-check(n["received"] >= 2 and n["lost"] == 0 and n["delivered-mce"] >= 1 and n["acknowledged"] >= 2, "query-ras counters: %s" % n)
+# The action-required error went by machine check, unless the host kernel holds it for the
+# guest's access (above).
+check(n["received"] >= 2 and n["lost"] == 0 and (n["delivered-mce"] == 0 if ar_host else n["delivered-mce"] >= 1)
+      and n["acknowledged"] >= 2, "query-ras counters: %s" % n)
 pages = {p["gpa"]: p["state"] for p in q["poisoned-pages"]}
 check(pages.get(0x700000) == "acknowledged" and 0x701000 in pages, "query-ras pages: %s" % pages)
 
