@@ -81,28 +81,12 @@ wait_for() {
 	done
 }
 
-# A process that would not end in time: what each of its threads was doing (state, kernel
-# wait channel, system call number) and, where gdb is installed, their stacks, as TAP
-# comments, so a hang seen once (in CI) says where it was.
-describe_stuck() {
-	echo "# process $1 did not end in time; its threads:"
-	local t
-	for t in /proc/"$1"/task/*; do
-		echo "#   $(cat "$t/comm" 2>/dev/null) state $(awk '{print $3}' "$t/stat" 2>/dev/null)" \
-			"wchan $(cat "$t/wchan" 2>/dev/null) syscall $(cut -d' ' -f1 "$t/syscall" 2>/dev/null)"
-	done
-	if command -v gdb >/dev/null; then
-		timeout 30 gdb -p "$1" -batch -ex "thread apply all bt" 2>/dev/null |
-			grep '^#[0-9]\|^Thread' | sed 's/^/#   /' | head -100
-	fi
-}
-
 # reap PID [SECONDS]: wait for a background rasvm to end and set $rc; after SECONDS (30) it
 # is killed (rc 137), so a run that never ends fails its checks instead of hanging the suite.
 reap() {
 	local deadline=$((SECONDS + ${2:-30}))
 	while kill -0 "$1" 2>/dev/null && [ "$SECONDS" -lt "$deadline" ]; do sleep 0.05; done
-	kill -0 "$1" 2>/dev/null && describe_stuck "$1"
+	kill -0 "$1" 2>/dev/null && "$ROOT/tests/describe-stuck" "$1"
 	kill -KILL "$1" 2>/dev/null
 	wait "$1"
 	rc=$?
