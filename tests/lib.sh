@@ -30,8 +30,12 @@ require_kvm() {
 # run_rasvm ARGS...: runs rasvm in $TMP (60 s at most, core dumps allowed so that one would
 # show); sets $rc, stdout in $TMP/out, stderr in $TMP/err.
 run_rasvm() {
-	(cd "$TMP" && ulimit -c unlimited && exec timeout 60 "$RASVM" "$@") >"$TMP/out" 2>"$TMP/err"
+	rm -f "$TMP/stuck"
+	(cd "$TMP" && ulimit -c unlimited && DEADLINE_REPORT=$TMP/stuck exec "$ROOT/tests/deadline" 60 "$RASVM" "$@") \
+		>"$TMP/out" 2>"$TMP/err"
 	rc=$?
+	# A run that hung (exit 124): where each of its threads was, as TAP comments.
+	[ -s "$TMP/stuck" ] && cat "$TMP/stuck"
 }
 
 # expect_rc NAME WANT: the last run's exit code.

@@ -17,7 +17,7 @@ fi
 out=$TMP/emu
 mkdir -p "$out"
 "$ROOT/tests/emuhost/run" x86_64 "$ROOT/tests/emuhost/payloads/kvm-suite.sh" --hostroot \
-	--mem 6144 --timeout 1500 --out "$out" --env "BUILD=$BUILD" >"$TMP/console" 2>&1
+	--mem 6144 --timeout 1500 --out "$out" --env "BUILD=$BUILD" --env TEST_TIMEOUT=600 >"$TMP/console" 2>&1
 rc=$?
 if [ "$rc" = 77 ]; then
 	grep -m1 '^# skip' "$TMP/console" || echo "# skip: the emulated x86 host cannot run here"

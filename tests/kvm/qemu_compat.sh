@@ -150,7 +150,7 @@ grep -q 'rasvm_guest_running{vm="vm-a"} 0' "$TMP/vm-a.prom" && ok "the metrics f
 [ ! -e "$sock" ] && ok "the unix: socket is removed at exit" || not_ok "the socket stayed"
 
 # 9. wait=on holds the guest until a client connects; server=off connects out.
-(cd "$TMP" && exec timeout 60 "$RASVM" run --scenario exit:0 --qmp "unix:$TMP/w.qmp,server=on") >"$TMP/w.out" 2>"$TMP/w.err" &
+(cd "$TMP" && exec "$ROOT/tests/deadline" 60 "$RASVM" run --scenario exit:0 --qmp "unix:$TMP/w.qmp,server=on") >"$TMP/w.out" 2>"$TMP/w.err" &
 wpid=$!
 wait_for "$TMP/w.err" "waiting for a client" 20 || not_ok "no 'waiting' line"
 sleep 1
