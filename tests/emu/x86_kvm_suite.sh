@@ -7,7 +7,8 @@
 #
 # The emulated host's own kernel is not always up to it: KVM on TCG's SVM once panicked
 # inside KVM_RUN ("corrupted stack end detected inside scheduler", in the emulated Debian
-# kernel, under hostile.sh's storm) and froze a whole host in two other runs. A test file
+# kernel, under hostile.sh's storm) and froze whole hosts in other runs (no test's own
+# deadline fired; softlockup_panic=1 turns a locked-up host into a quick panic). A test file
 # whose host dies like that (harness exit 124 or 125: no result from inside) is run once more
 # in a fresh host and says so; a second death fails it. A test that fails inside never gets a
 # second try. RASVM_EMU_KVM_SUITE=0 skips the whole file.
@@ -23,7 +24,7 @@ fi
 one() {
 	"$ROOT/tests/emuhost/run" x86_64 "$ROOT/tests/emuhost/payloads/kvm-suite.sh" --hostroot \
 		--mem 6144 --timeout 600 --out "$TMP/emu" --env "BUILD=$BUILD" --env "FILTER=kvm/$1.sh" \
-		--env TEST_TIMEOUT=500 >"$TMP/console" 2>&1
+		--env TEST_TIMEOUT=500 --append softlockup_panic=1 >"$TMP/console" 2>&1
 	rc=$?
 }
 

@@ -26,8 +26,9 @@ q = Qmp("a.qmp")
 check(wait_file("a.serial", "hold: serving"), "the hold scenario serves")
 q.cmd("x-inject-host-memory-error", {"gpa": 0x700000})
 r = q.ret("x-inject-host-memory-error", {"gpa": 0x701000, "action-required": True})
-# Where the host kernel poisons for real, an action-required injection is reported as the
-# host's early action-optional error (the guest is not touching the page): a GHES record.
+# Where the host kernel poisons for real, an action-required error waits for the guest's own
+# access (the kernel's early signal is held back), and this guest never touches 0x701000: the
+# page stays "new", carried as such by the snapshot.
 real = r.get("poisoned") == "host"
 open("real", "w").write("1" if real else "0")
 end = time.time() + 30
@@ -45,7 +46,7 @@ while q.ret("query-ras")["counters"]["received"] < 5 and time.time() < end:
     time.sleep(0.05)
 ras = q.ret("query-ras")
 st = {p["gpa"]: p["state"] for p in ras["poisoned-pages"]}
-check(st == {0x700000: "acknowledged", 0x701000: "acknowledged" if real else "reported", 0x702000: "reported",
+check(st == {0x700000: "acknowledged", 0x701000: "new" if real else "reported", 0x702000: "reported",
              0x703000: "new", 0x704000: "new"}, "pages in every state before the snapshot: %s" % st)
 async_src = [s for s in ras["sources"] if s["id"] == 1][0]
 check(not async_src["free"] and async_src["queued"] == 2, "a block awaits its ack, two records queued")
@@ -100,9 +101,9 @@ while time.time() < end:
         break
     time.sleep(0.05)
 st = {p["gpa"]: p["state"] for p in r["poisoned-pages"]}
-check(st == {0x700000: "acknowledged", 0x701000: "acknowledged" if real else "reported", 0x702000: "acknowledged",
+check(st == {0x700000: "acknowledged", 0x701000: "new" if real else "reported", 0x702000: "acknowledged",
              0x703000: "acknowledged", 0x704000: "acknowledged"}, "the queued records were delivered and acknowledged: %s" % st)
-check(r["counters"]["delivered-ghes"]["async"] == (5 if real else 4) and r["counters"]["lost"] == 0 and r["counters"]["balanced"],
+check(r["counters"]["delivered-ghes"]["async"] == 4 and r["counters"]["lost"] == 0 and r["counters"]["balanced"],
       "counters after the catch-up: %s" % r["counters"])
 if exact:
     q.cmd("inject-nmi")
