@@ -23,8 +23,8 @@ fi
 # leaves the host's console in $TMP/console.
 one() {
 	"$ROOT/tests/emuhost/run" x86_64 "$ROOT/tests/emuhost/payloads/kvm-suite.sh" --hostroot \
-		--mem 6144 --timeout 600 --out "$TMP/emu" --env "BUILD=$BUILD" --env "FILTER=kvm/$1.sh" \
-		--env TEST_TIMEOUT=500 --append softlockup_panic=1 >"$TMP/console" 2>&1
+		--mem 6144 --timeout 900 --out "$TMP/emu" --env "BUILD=$BUILD" --env "FILTER=kvm/$1.sh" \
+		--env TEST_TIMEOUT=840 --append softlockup_panic=1 >"$TMP/console" 2>&1
 	rc=$?
 }
 
