@@ -11,11 +11,16 @@
 # deadline fired; softlockup_panic=1 turns a locked-up host into a quick panic). A test file
 # whose host dies like that (harness exit 124 or 125: no result from inside) is run once more
 # in a fresh host and says so; a second death fails it. A test that fails inside never gets a
-# second try. RASVM_EMU_KVM_SUITE=0 skips the whole file.
+# second try.
+#
+# Not in the default run yet (RASVM_EMU_KVM_SUITE=1 runs it): ras.sh froze its emulated host
+# in two runs of its own (no deadline inside fired, no soft-lockup panic; the watchdog ended
+# it), which would cost CI 30 minutes and fail it; every other test file passes there
+# (docs/testing.md).
 . "$(dirname "$0")/../lib.sh"
 require_kvm # not for the emulated host itself (TCG), but the suite it runs skips without it
-if [ "${RASVM_EMU_KVM_SUITE:-1}" = 0 ]; then
-	echo "# skip: RASVM_EMU_KVM_SUITE=0"
+if [ "${RASVM_EMU_KVM_SUITE:-0}" != 1 ]; then
+	echo "# skip: the emulated AMD host froze under ras.sh (docs/testing.md); RASVM_EMU_KVM_SUITE=1 runs it"
 	exit 77
 fi
 
