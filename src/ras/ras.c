@@ -708,6 +708,17 @@ static bool known_bad(struct ras *ras, uint64_t start, uint64_t span)
 	return false;
 }
 
+/* -EEXIST when a page of gpa's granule is already known bad, else 0. */
+static int granule_lost(struct ras *ras, uint64_t gpa, unsigned lsb)
+{
+	uint64_t span = 1ULL << lsb;
+
+	pthread_mutex_lock(&ras->lock);
+	int r = known_bad(ras, gpa & ~(span - 1), span) ? -EEXIST : 0;
+	pthread_mutex_unlock(&ras->lock);
+	return r;
+}
+
 /* What ras_host_poison refuses before taking the lock: 0 to go on. */
 static int host_poison_allowed(struct vm *vm, uint64_t gpa, unsigned lsb)
 {
@@ -718,16 +729,9 @@ static int host_poison_allowed(struct vm *vm, uint64_t gpa, unsigned lsb)
 
 int ras_host_poison_check(struct vm *vm, uint64_t gpa, unsigned lsb)
 {
-	struct ras *ras = vm->ras;
 	int r = host_poison_allowed(vm, gpa, lsb);
 
-	if (r)
-		return r;
-	uint64_t span = 1ULL << lsb;
-	pthread_mutex_lock(&ras->lock);
-	r = known_bad(ras, gpa & ~(span - 1), span) ? -EEXIST : 0;
-	pthread_mutex_unlock(&ras->lock);
-	return r;
+	return r ? r : granule_lost(vm->ras, gpa, lsb);
 }
 
 int ras_host_poison(struct vm *vm, uint64_t gpa, bool ar, unsigned lsb)
@@ -789,16 +793,13 @@ int ras_inject_host_error_ex(struct vm *vm, uint64_t gpa, bool ar, unsigned lsb,
 	/* A page already lost is not lost again: the host kernel would say "already hardware
 	 * poisoned" and send nothing, so the simulator does not either (ras_host_poison checks
 	 * again under the lock). The guest's own access to it is still reported, each time. */
-	uint64_t span = 1ULL << lsb;
-	pthread_mutex_lock(&ras->lock);
-	r = known_bad(ras, gpa & ~(span - 1), span) ? -EEXIST : 0;
-	pthread_mutex_unlock(&ras->lock);
+	r = granule_lost(ras, gpa, lsb);
 	if (r)
 		return r;
 	if (source >= 0) {
 		if (source >= RAS_SOURCES_MAX || !(ras->sources.mask & (1u << source)))
 			return -ENOENT;
-		uint64_t start = gpa & ~(span - 1);
+		uint64_t span = 1ULL << lsb, start = gpa & ~(span - 1);
 		pthread_mutex_lock(&ras->lock);
 		ras->hint[ras->next_hint++ % RAS_HINTS] =
 			(struct ras_hint){ .start = start, .end = start + span, .source = (unsigned)source };
