@@ -38,12 +38,12 @@ The e820 map rasvm gives the guest (in the boot-info page) is:
 | range | type |
 |---|---|
 | `0x0` - `LAYOUT_LOW_RAM_END` | RAM |
-| `LAYOUT_FW_RESERVED` - `0x100000` | reserved (holds the ACPI tables) |
+| `LAYOUT_FW_RESERVED` - `0x100000` | reserved (the MP table, the EBDA, the GHES error region, the ACPI tables) |
 | `0x100000` - min(RAM size, `LAYOUT_MMIO_HOLE`) | RAM |
 | `LAYOUT_HIGH_RAM` - 4 GiB + what did not fit below the hole | RAM (only when RAM > 3 GiB) |
 
 A Linux guest gets the same map in its zero page (or PVH start_info), except that
-`LAYOUT_ACPI_BASE` - `LAYOUT_ACPI_END` is ACPI data (type 3); the EBDA and the error region
+`LAYOUT_ACPI_BASE` - `LAYOUT_ACPI_END` is ACPI data (type 3); the MP table, the EBDA and the error region
 before it stay reserved. Its command line, boot_params and start_info are in the low pages
 below, its initrd as high in RAM below 3 GiB (and the kernel's `initrd_addr_max`) as it fits.
 HEAD

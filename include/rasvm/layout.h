@@ -22,8 +22,12 @@
 #define LAYOUT_PVH_START_INFO     0x0000b000ULL /* PVH hvm_start_info (EBX at the PVH entry), its module list at +0x40, memory map at +0x80 (4 KiB) */
 #define LAYOUT_CMDLINE            0x0000c000ULL /* Linux kernel command line, NUL-terminated (cmd_line_ptr, cmdline_paddr) */
 #define LAYOUT_CMDLINE_MAX        0x00001000ULL /* bytes reserved for the command line, NUL included (4 KiB) */
-#define LAYOUT_LOW_RAM_END        0x0009fc00ULL /* end of conventional RAM below 1 MiB (the EBDA would start here) */
-#define LAYOUT_FW_RESERVED        0x0009fc00ULL /* e820-reserved from here to 1 MiB: EBDA, legacy video, BIOS area */
+#define LAYOUT_BDA_EBDA_SEGMENT   0x0000040eULL /* BIOS data area: u16 real-mode segment of the EBDA (LAYOUT_EBDA >> 4) */
+#define LAYOUT_BDA_BASE_MEMORY_KB 0x00000413ULL /* BIOS data area: u16 KiB of conventional memory (LAYOUT_LOW_RAM_END >> 10) */
+#define LAYOUT_LOW_RAM_END        0x0009e000ULL /* end of conventional RAM below 1 MiB (632 KiB) */
+#define LAYOUT_FW_RESERVED        0x0009e000ULL /* e820-reserved from here to 1 MiB: MP table, EBDA, error region, ACPI tables */
+#define LAYOUT_MP_CONFIG          0x0009e000ULL /* MP configuration table (MP spec 1.4, 4.2), up to LAYOUT_EBDA: 254 processors fit */
+#define LAYOUT_EBDA               0x0009fc00ULL /* extended BIOS data area (1 KiB), the MP floating pointer at its start (MP spec 4.1): Linux finds it at 639 KiB */
 #define LAYOUT_ERROR_REGION       0x000a0000ULL /* APEI error region (e820-reserved): per source id a block-address register, a read-ack register and a status block */
 #define LAYOUT_ERROR_REGION_END   0x000e0000ULL /* end of the error region (256 KiB) */
 #define LAYOUT_ACPI_BASE          0x000e0000ULL /* ACPI tables, RSDP first (16-byte aligned, found by a legacy 0xE0000-0xFFFFF scan) */

@@ -28,6 +28,10 @@ static void test_no_overlaps(void **state)
 		{ LAYOUT_ZERO_PAGE, LAYOUT_ZERO_PAGE + 0x1000, "zero page", 0 },
 		{ LAYOUT_PVH_START_INFO, LAYOUT_PVH_START_INFO + 0x1000, "pvh start_info", 0 },
 		{ LAYOUT_CMDLINE, LAYOUT_CMDLINE + LAYOUT_CMDLINE_MAX, "cmdline", 0 },
+		{ LAYOUT_BDA_EBDA_SEGMENT, LAYOUT_BDA_EBDA_SEGMENT + 2, "bda ebda segment", 0 },
+		{ LAYOUT_BDA_BASE_MEMORY_KB, LAYOUT_BDA_BASE_MEMORY_KB + 2, "bda base memory", 0 },
+		{ LAYOUT_MP_CONFIG, LAYOUT_EBDA, "mp configuration table", 0 },
+		{ LAYOUT_EBDA, LAYOUT_EBDA + 0x400, "ebda", 0 },
 		{ LAYOUT_ERROR_REGION, LAYOUT_ERROR_REGION_END, "error region", 0 },
 		{ LAYOUT_ACPI_BASE, LAYOUT_ACPI_END, "acpi", 0 },
 		{ LAYOUT_IOAPIC, LAYOUT_IOAPIC + 0x1000, "ioapic", 1 },
@@ -48,6 +52,11 @@ static void test_no_overlaps(void **state)
 	 * arch/x86/kernel/setup.c): its boot data there is safe until Linux has copied it. */
 	assert_true(LAYOUT_CMDLINE + LAYOUT_CMDLINE_MAX <= 0x10000);
 	assert_true(LAYOUT_ACPI_BASE >= LAYOUT_FW_RESERVED && LAYOUT_ACPI_END <= LAYOUT_KERNEL_MIN);
+	/* The MP table is reserved firmware memory; its floating pointer is where Linux looks
+	 * second ([639 KiB, 640 KiB), arch/x86/kernel/mpparse.c), and the BDA says so. */
+	assert_true(LAYOUT_MP_CONFIG >= LAYOUT_FW_RESERVED && LAYOUT_EBDA + 0x400 <= LAYOUT_ERROR_REGION);
+	assert_true(LAYOUT_EBDA >= 639 * 1024 && LAYOUT_EBDA + 16 <= 640 * 1024);
+	assert_true(LAYOUT_BDA_BASE_MEMORY_KB + 2 <= LAYOUT_BOOT_GDT);
 	/* The error region is reserved firmware memory too, below the kernel. */
 	assert_true(LAYOUT_ERROR_REGION >= LAYOUT_FW_RESERVED && LAYOUT_ERROR_REGION_END <= LAYOUT_KERNEL_MIN);
 	/* Everything KVM and the APICs own sits in the hole between low and high RAM. */

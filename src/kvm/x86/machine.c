@@ -1,7 +1,7 @@
 // SPDX-License-Identifier: MIT
 /*
  * The x86 machine (kvm/arch.h): the in-kernel PIC/IOAPIC/LAPIC and PIT, ACPI tables at
- * LAYOUT_ACPI_BASE, the loader's boot protocols, port I/O exits, and the devices on ports.
+ * LAYOUT_ACPI_BASE, the MP table at LAYOUT_MP_CONFIG and LAYOUT_EBDA, the loader's boot protocols, port I/O exits, and the devices on ports.
  */
 #include <errno.h>
 #include <linux/kvm.h>
@@ -93,6 +93,10 @@ int arch_load_guest(struct vm *vm, struct loader_input *in, char *err, size_t er
 		return r == -ENOEXEC ? -EINVAL : r;
 	}
 	in->rsdp = LAYOUT_ACPI_BASE + t.rsdp_off;
+	if ((r = platform_write_mptable(cfg, &vm->mem))) {
+		snprintf(err, errlen, "building the MP table failed: %s", strerror(-r));
+		return r == -ENOSPC ? -EINVAL : r;
+	}
 	if ((r = loader_load(in, &vm->mem, &vm->boot, err, errlen)))
 		return r;
 	x86_write_boot_tables(&vm->mem);
