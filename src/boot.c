@@ -287,9 +287,8 @@ int boot_run(const struct config *cfg)
 		goto out;
 
 	/* Guest RAM: reserved lazily, so only what the guest touches becomes resident. */
-	ram = mmap(NULL, cfg->memory, PROT_READ | PROT_WRITE,
-		   MAP_PRIVATE | MAP_ANONYMOUS | MAP_NORESERVE, -1, 0);
-	if (ram == MAP_FAILED) {
+	ram = mem_map_ram(cfg->memory);
+	if (!ram) {
 		log_err("cannot reserve %llu MiB of guest RAM: %s",
 			(unsigned long long)(cfg->memory >> 20), strerror(errno));
 		code = EXIT_OS;
@@ -401,7 +400,7 @@ free_tracking:
 	sim_exit(&vm);
 	mem_track_free(&vm.mem);
 unmap_ram:
-	munmap(ram, cfg->memory);
+	mem_unmap_ram(ram, cfg->memory);
 close_image:
 	image_close(&img);
 out:

@@ -2,10 +2,37 @@
 #include "kvm/mem.h"
 
 #include <errno.h>
+#include <stdint.h>
 #include <string.h>
 #include <sys/mman.h>
 
 #include "rasvm/layout.h"
+
+uint8_t *mem_map_ram(uint64_t size)
+{
+	if (size == 0 || size > UINT64_MAX - MEM_RAM_ALIGN) {
+		errno = EINVAL;
+		return NULL;
+	}
+	/* Over-reserve by the alignment (address space only) and give back both ends. */
+	size_t len = (size_t)(size + MEM_RAM_ALIGN);
+	uint8_t *p = mmap(NULL, len, PROT_READ | PROT_WRITE, MAP_PRIVATE | MAP_ANONYMOUS | MAP_NORESERVE,
+			  -1, 0);
+	if (p == MAP_FAILED)
+		return NULL;
+	uint8_t *ram = (uint8_t *)(((uintptr_t)p + MEM_RAM_ALIGN - 1) & ~(uintptr_t)(MEM_RAM_ALIGN - 1));
+	if (ram > p)
+		munmap(p, (size_t)(ram - p));
+	if (p + len > ram + size)
+		munmap(ram + size, (size_t)(p + len - (ram + size)));
+	return ram;
+}
+
+void mem_unmap_ram(uint8_t *hva, uint64_t size)
+{
+	if (hva)
+		munmap(hva, (size_t)size);
+}
 
 void mem_layout(struct guest_mem *m, uint8_t *hva, uint64_t size)
 {

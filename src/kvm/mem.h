@@ -67,6 +67,18 @@ struct e820_entry {
 	uint32_t type;
 };
 
+/* The host mapping of guest RAM is aligned to this (1 GiB, si_addr_lsb 30: the largest host
+ * memory error granule, a 1 GiB huge page). Every region starts at a multiple of it in guest
+ * physical space and in the mapping, so a granule of the host's (an address rounded down to
+ * 1 << lsb) is a granule of the guest's: the kernel's signal and the simulator's name the
+ * pages they mean, and transparent huge pages can back guest huge pages. */
+#define MEM_RAM_ALIGN (1ULL << 30)
+
+/* Reserve size bytes of guest RAM (private, anonymous, not reserved in swap: only what the
+ * guest touches becomes resident) at a MEM_RAM_ALIGN boundary. NULL with errno set. */
+uint8_t *mem_map_ram(uint64_t size);
+void mem_unmap_ram(uint8_t *hva, uint64_t size);
+
 /* Split size bytes of RAM at hva into guest regions (the x86 machine's: below the MMIO hole,
  * the rest from 4 GiB). No allocation. */
 void mem_layout(struct guest_mem *m, uint8_t *hva, uint64_t size);

@@ -145,6 +145,16 @@ for _ in $(seq 600); do
 	[ "${done_:-0}" -ge 512 ] && break
 	sleep 0.1
 done
+# The pages poisoned are the granule's own: rasvm's RAM mapping is aligned as guest RAM is,
+# so the signal's address rounded down to 2 MiB is 0x600000's granule (it was another
+# wherever the mapping happened to fall).
+pages=$("$RASVM" ctl "$sock" query-ras 2>/dev/null | python3 -c '
+import json, sys
+g = [p["gpa"] for p in json.load(sys.stdin)["poisoned-pages"]]
+print(len(g), sum(0x600000 <= a < 0x800000 for a in g), hex(min(g)) if g else "-", hex(max(g)) if g else "-")')
+if [ "${pages%% *}" = 512 ] && [ "$(echo "$pages" | cut -d' ' -f2)" = 512 ]
+then ok "2 MiB granule: the 512 pages poisoned are 0x600000-0x7ff000 ($pages)"
+else not_ok "2 MiB granule: the 512 pages poisoned are 0x600000-0x7ff000 (count, inside, lowest, highest: $pages)"; fi
 "$RASVM" ctl "$sock" quit >/dev/null 2>&1
 reap "$pid"
 expect_rc "2 MiB granule, --ras mce" 0
@@ -173,6 +183,24 @@ expect_rc "--poison a 1 GiB granule" 0
 expect_has "--poison a 1 GiB granule" err "262144 guest page(s) poisoned"
 expect_has "--poison a 1 GiB granule" err "lost 0"
 if [ $((SECONDS - start)) -le 20 ]; then ok "a 1 GiB granule takes $((SECONDS - start)) s"; else not_ok "a 1 GiB granule takes $((SECONDS - start)) s"; fi
+# ... and it is 0x40000000's granule, not one shifted by where rasvm's mapping fell: the page
+# below it is healthy (a second error there is taken), its last page is lost (refused).
+sock=$TMP/g1.qmp
+(cd "$TMP" && exec "$RASVM" run --memory 2G --scenario wait --poison 0x40000000,ao,lsb=30 --qmp "$sock") >"$TMP/out" 2>"$TMP/err" &
+pid=$!
+for _ in $(seq 300); do
+	n=$("$RASVM" ctl "$sock" query-ras 2>/dev/null | python3 -c 'import json, sys; print(json.load(sys.stdin)["counters"]["pages"])' 2>/dev/null)
+	[ "${n:-0}" -ge 262144 ] && break
+	sleep 0.1
+done
+below=$("$RASVM" ctl "$sock" x-inject-host-memory-error '{"gpa": "0x3ffff000"}' 2>&1)
+last=$("$RASVM" ctl "$sock" x-inject-host-memory-error '{"gpa": "0x7ffff000"}' 2>&1)
+"$RASVM" ctl "$sock" quit >/dev/null 2>&1
+reap "$pid"
+case $below in *"already poisoned"*) not_ok "1 GiB granule: the page below it, 0x3ffff000, stayed healthy ($below)" ;;
+	*) ok "1 GiB granule: the page below it, 0x3ffff000, stayed healthy" ;; esac
+case $last in *"0x7ffff000 is already poisoned"*) ok "1 GiB granule: its last page, 0x7ffff000, is lost" ;;
+	*) not_ok "1 GiB granule: its last page, 0x7ffff000, is lost ($last)" ;; esac
 run_rasvm run --poison 0x600000,lsb=40
 expect_rc "--poison lsb=40" 64
 expect_has "--poison lsb=40" err "neither ao nor lsb=12..30"

@@ -10,6 +10,7 @@
 
 #include "kvm/mem.h"
 #include "rasvm/layout.h"
+#include "rasvm/layout_arm64.h"
 
 /* No RAM is touched: a fake host address is enough for layout and translation. */
 static uint8_t *const HVA = (uint8_t *)0x7f0000000000ULL;
@@ -108,6 +109,33 @@ static void test_punch(void **state)
 	assert_int_equal(mem_punch(&m, 0, 0x1000), -EINVAL);                       /* at a region's start */
 }
 
+/* A host memory error names a granule of rasvm's mapping (an address rounded down to
+ * 1 << lsb, up to 1 GiB); it is the same granule of guest physical memory only if every RAM
+ * region starts at a 1 GiB boundary in both. */
+static void test_ram_mapping_aligned(void **state)
+{
+	(void)state;
+	assert_int_equal(LAYOUT_MMIO_HOLE % MEM_RAM_ALIGN, 0);
+	assert_int_equal(LAYOUT_HIGH_RAM % MEM_RAM_ALIGN, 0);
+	assert_int_equal(LAYOUT_ARM64_RAM % MEM_RAM_ALIGN, 0);
+	for (uint64_t size = LAYOUT_RAM_MIN; size <= (5ULL << 30); size = size * 4 + 4096) {
+		uint8_t *ram = mem_map_ram(size);
+		assert_non_null(ram);
+		assert_int_equal((uintptr_t)ram % MEM_RAM_ALIGN, 0);
+		struct guest_mem m;
+		mem_layout(&m, ram, size);
+		for (unsigned i = 0; i < m.nregions; i++) {
+			assert_int_equal(m.region[i].gpa % MEM_RAM_ALIGN, 0);
+			assert_int_equal((uintptr_t)m.region[i].hva % MEM_RAM_ALIGN, 0);
+		}
+		ram[0] = 1;
+		ram[size - 1] = 1; /* the whole size is mapped */
+		mem_unmap_ram(ram, size);
+	}
+	assert_null(mem_map_ram(0));
+	assert_null(mem_map_ram(UINT64_MAX));
+}
+
 int main(void)
 {
 	const struct CMUnitTest tests[] = {
@@ -115,6 +143,7 @@ int main(void)
 		cmocka_unit_test(test_ram_split_at_hole),
 		cmocka_unit_test(test_translation),
 		cmocka_unit_test(test_punch),
+		cmocka_unit_test(test_ram_mapping_aligned),
 	};
 	return cmocka_run_group_tests(tests, NULL, NULL);
 }
