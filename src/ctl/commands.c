@@ -33,6 +33,9 @@
 #endif
 
 #define FAIL(...) (errmsg(desc, desclen, 0, __VA_ARGS__), (json_t *)NULL)
+/* query-ras lists at most this many poisoned pages a reply (about 100 bytes each: well
+ * inside a client's 256 KiB message and QMP_OUT_MAX), and says where the rest continue. */
+#define QUERY_RAS_PAGES_MAX 1024
 
 static json_t *cmd_capabilities(struct vm *vm, json_t *a, const char **cls, char *desc, size_t desclen)
 {
@@ -324,12 +327,19 @@ static json_t *cmd_inject_mce(struct vm *vm, json_t *a, const char **cls, char *
 	return json_object();
 }
 
+static int by_gpa(const void *x, const void *y)
+{
+	uint64_t a = (*(const struct poison_entry *const *)x)->gpa;
+	uint64_t b = (*(const struct poison_entry *const *)y)->gpa;
+	return a < b ? -1 : a > b;
+}
+
 static json_t *cmd_query_ras(struct vm *vm, json_t *a, const char **cls, char *desc, size_t desclen)
 {
 	struct ras *ras = vm->ras;
 	static const char *const notify[] = { "nmi", "sci", "polled" };
 
-	(void)a, (void)cls, (void)desc, (void)desclen;
+	(void)cls;
 	pthread_mutex_lock(&ras->lock);
 	json_t *sources = json_array(), *pages = json_array(), *dropped = json_object();
 	for (unsigned id = 0; id < RAS_SOURCES_MAX; id++) {
@@ -347,15 +357,36 @@ static json_t *cmd_query_ras(struct vm *vm, json_t *a, const char **cls, char *d
 				  "records-acknowledged", (json_int_t)g->records_acked,
 				  "overflowed", (json_int_t)g->overflowed));
 	}
+	/* The poisoned pages in address order, a bounded page of them: a 1 GiB granule is
+	 * 262144 pages, a reply no client should have to take whole (and rasvm should not build). */
+	json_t *from_j = json_object_get(a, "pages-from"), *max_j = json_object_get(a, "max-pages");
+	uint64_t from = from_j ? qmp_u64(from_j) : 0;
+	uint64_t max = max_j ? qmp_u64(max_j) : QUERY_RAS_PAGES_MAX;
+	const struct poison_entry **sel = malloc((ras->table.count ? ras->table.count : 1) * sizeof(*sel));
+	size_t nsel = 0, total = 0;
 	for (uint32_t i = 0; i < ras->table.capacity; i++) {
 		const struct poison_entry *e = &ras->table.slot[i];
 		if (e->gpa == UINT64_MAX)
 			continue;
+		total++;
+		if (e->gpa >= from && sel && nsel < ras->table.count)
+			sel[nsel++] = e;
+	}
+	if (!sel) {
+		pthread_mutex_unlock(&ras->lock);
+		json_decref(sources), json_decref(pages), json_decref(dropped);
+		return FAIL("out of memory");
+	}
+	qsort(sel, nsel, sizeof(*sel), by_gpa);
+	for (size_t i = 0; i < nsel && i < max; i++) {
+		const struct poison_entry *e = sel[i];
 		json_array_append_new(pages,
 			json_pack("{s:I,s:s,s:b,s:i,s:i}", "gpa", (json_int_t)e->gpa, "state",
 				  poison_state_name(e->state), "action-required", e->action_required,
 				  "errors", (int)e->errors, "reports", (int)e->reports));
 	}
+	uint64_t next = nsel > max ? sel[max]->gpa : UINT64_MAX;
+	free(sel);
 	const struct ras_counters *n = &ras->n;
 	static const char *const drop_keys[RAS_DROP_COUNT] = {
 		[RAS_DROP_POLICY] = "policy", [RAS_DROP_MCE_BUSY] = "mce-busy",
@@ -381,14 +412,15 @@ static json_t *cmd_query_ras(struct vm *vm, json_t *a, const char **cls, char *d
 		(json_int_t)n->escalated, "injected-mce", (json_int_t)n->raw_mce, "injected-mce-dropped",
 		(json_int_t)n->raw_mce_dropped, "injected-ghes", (json_int_t)n->raw_ghes, "resets",
 		(json_int_t)n->resets, "recovered", (json_int_t)n->recovered, "balanced", balanced);
-	json_t *ret = json_pack("{s:s,s:o,s:o,s:o}", "policy", ras_policy_name(ras->policy), "sources",
-				sources, "poisoned-pages", pages, "counters", counters);
+	json_t *ret = json_pack("{s:s,s:o,s:o,s:I,s:o}", "policy", ras_policy_name(ras->policy), "sources",
+				sources, "poisoned-pages", pages, "poisoned-pages-total", (json_int_t)total,
+				"counters", counters);
+	if (next != UINT64_MAX) /* more from here: ask again with "pages-from" */
+		json_object_set_new(ret, "poisoned-pages-next", json_integer((json_int_t)next));
 	pthread_mutex_unlock(&ras->lock);
 	return ret;
 }
 
-/* Every ARG_UINT has its bounds (name, type, required, min, max): a JSON integer larger than
- * the handler's variable is refused with QEMU's words, never truncated. */
 /* x-sandbox-test: a thread tries a call its kind may not make (the vCPU thread opens a file,
  * the control socket's thread starts a process); says whether the sandbox refused it. */
 static int vcpu_tries_open(struct vcpu *v, void *arg)
@@ -429,7 +461,13 @@ static json_t *cmd_sandbox_test(struct vm *vm, json_t *a, const char **cls, char
 			 "refused-total", (json_int_t)sandbox_refused());
 }
 
+/* Every ARG_UINT has its bounds (name, type, required, min, max): a JSON integer larger than
+ * the handler's variable is refused with QEMU's words, never truncated. */
 static const struct qmp_arg no_args[] = { { 0 } };
+static const struct qmp_arg query_ras_args[] = {
+	{ "pages-from", ARG_U64, false, 0, 0 }, /* the lowest guest physical address to list */
+	{ "max-pages", ARG_UINT, false, 1, QUERY_RAS_PAGES_MAX },
+	{ 0 } };
 static const struct qmp_arg sandbox_test_args[] = { { "thread", ARG_STR, true, 0, 0 }, { 0 } };
 static const struct qmp_arg ghes_args[] = {
 	{ "cper", ARG_STR, true, 0, 0 },
@@ -473,7 +511,7 @@ static const struct qmp_command commands[] = {
 	{ "inject-ghes-v2-error", ghes_args, cmd_inject_ghes },
 	{ "x-inject-host-memory-error", host_error_args, cmd_inject_host_error },
 	{ "x-inject-mce", mce_args, cmd_inject_mce },
-	{ "query-ras", no_args, cmd_query_ras },
+	{ "query-ras", query_ras_args, cmd_query_ras },
 	{ "x-sandbox-test", sandbox_test_args, cmd_sandbox_test },
 	{ "query-commands", no_args, cmd_query_commands },
 	{ "query-target", no_args, cmd_query_target },

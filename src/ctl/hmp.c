@@ -641,10 +641,12 @@ static void info_ras(struct vm *vm, const struct hmp_parsed *p, unsigned cpu, st
 		    (long long)json_integer_value(json_object_get(v, "overflowed")));
 	}
 	json_t *pages = json_object_get(r, "poisoned-pages");
-	text_printf(out, "poisoned pages: %zu\n", json_array_size(pages));
+	long long total = json_integer_value(json_object_get(r, "poisoned-pages-total"));
+	text_printf(out, "poisoned pages: %lld\n", total);
 	json_array_foreach(pages, i, v) {
 		if (i == 32) {
-			text_printf(out, "  ... (query-ras lists all)\n");
+			text_printf(out, "  ... %lld more (query-ras lists them, \"pages-from\" pages on)\n",
+				    total - 32);
 			break;
 		}
 		text_printf(out, "  0x%llx %s%s, %lld error(s), %lld report(s)\n",
