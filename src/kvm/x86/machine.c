@@ -1,7 +1,8 @@
 // SPDX-License-Identifier: MIT
 /*
  * The x86 machine (kvm/arch.h): the in-kernel PIC/IOAPIC/LAPIC and PIT, ACPI tables at
- * LAYOUT_ACPI_BASE, the MP table at LAYOUT_MP_CONFIG and LAYOUT_EBDA, the loader's boot protocols, port I/O exits, and the devices on ports.
+ * LAYOUT_ACPI_BASE, the MP table at LAYOUT_MP_CONFIG and LAYOUT_EBDA, the loader's boot
+ * protocols, port I/O exits, and the devices on ports.
  */
 #include <errno.h>
 #include <linux/kvm.h>
