@@ -70,8 +70,10 @@ struct e820_entry {
 /* The host mapping of guest RAM is aligned to this (1 GiB, si_addr_lsb 30: the largest host
  * memory error granule, a 1 GiB huge page). Every region starts at a multiple of it in guest
  * physical space and in the mapping, so a granule of the host's (an address rounded down to
- * 1 << lsb) is a granule of the guest's: the kernel's signal and the simulator's name the
- * pages they mean, and transparent huge pages can back guest huge pages. */
+ * 1 << lsb, which is how rasvm reads every signal) is also a granule of the guest's. The
+ * kernel's signals name the right pages either way (rasvm maps the host granule back page by
+ * page); the simulator's do only so (it poisons a granule of guest physical memory and
+ * signals one address with its lsb), and KVM can map guest huge pages with host ones. */
 #define MEM_RAM_ALIGN (1ULL << 30)
 
 /* Reserve size bytes of guest RAM (private, anonymous, not reserved in swap: only what the
