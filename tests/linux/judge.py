@@ -190,14 +190,16 @@ def boot_checks(run, cpus, start, end):
     # record through each.
 
 
-def start(run, cpus):
+def start(run, cpus, checks=None):
+    """Boot to init; then checks(run, cpus, first, init) (boot_checks by default) on the
+    lines between Linux's first and its init. Returns the init line's index, or None."""
     run.g.start()
     first = wait(run, "Linux version", run.args.boot_timeout, name="Linux starts")
     init = wait(run, "Run /init as init process", run.args.boot_timeout, name="Linux reaches its init")
     if first and init:
         print("# %s: Linux version at %.1f s, its init at %.1f s after exec" %
               (run.name, run.g.time_of(first[0]), run.g.time_of(init[0])), flush=True)
-        boot_checks(run, cpus, first[0], init[0])
+        (checks or boot_checks)(run, cpus, first[0], init[0])
         return init[0]
     return None
 
@@ -234,31 +236,31 @@ def scenario_boot(args):
 def scenario_mptable(args):
     """The MP table alone: with acpi=off Linux takes the processors, the I/O APIC and the ISA
     interrupt routing from it (arch/x86/kernel/mpparse.c), so a wrong table shows."""
-    cpus = args.cpus
-    run = Run(args, "mptable-%dcpu" % cpus, cpus=cpus, cmdline="console=ttyS0 acpi=off")
-    run.g.start()
-    first = wait(run, "Linux version", run.args.boot_timeout, name="Linux starts")
-    init = wait(run, "Run /init as init process", run.args.boot_timeout, name="Linux reaches its init")
-    if first and init:
-        lines = [l for _, l in run.g.lines[first[0]:init[0] + 1]]
-        text = "\n".join(lines)
-        for what, pat in [("kernel warning or oops", r"WARNING:|BUG:|Oops|Call Trace"),
-                          ("MP table complaint", r"MPTABLE: (bad|checksum|null)|BIOS bug|[Ff]irmware [Bb]ug"),
-                          ("ACPI table", r"ACPI: (RSDP|XSDT|HEST)")]:
-            hits = [l for l in lines if re.search(pat, l)]
-            check(not hits, "%s: no %s" % (run.name, what), hits[:5])
-        wants = ["found SMP MP-table at [mem 0x0009fc00-0x0009fc0f]", "MPTABLE: OEM ID: RASVM",
-                 "MPTABLE: APIC at: 0xFEE00000", "Processor #0 (Bootup-CPU)"]
-        wants += ["Processor #%d" % i for i in range(1, cpus)]
-        wants += ["IOAPIC[0]: apic_id %d, version 17, address 0xfec00000" % cpus,
-                  "smp: Brought up 1 node, %d CPU%s" % (cpus, "s" if cpus > 1 else ""),
-                  "ttyS0 at I/O 0x3f8 (irq = 4,"]
-        for want in wants:
-            check(want in text, "%s: Linux printed '%s'" % (run.name, want),
-                  [l for l in lines if want.split(" ")[0] in l][:4])
+    run = Run(args, "mptable-%dcpu" % args.cpus, cpus=args.cpus, cmdline="console=ttyS0 acpi=off")
+    if start(run, args.cpus, mptable_checks) is not None:
         time.sleep(2)
         check(run.g.alive(), "%s: the guest runs on after its init" % run.name)
     finish(run)
+
+
+def mptable_checks(run, cpus, start_, end):
+    """What Linux printed from its first line to its init, booted from the MP table alone."""
+    lines = [l for _, l in run.g.lines[start_:end + 1]]
+    text = "\n".join(lines)
+    for what, pat in [("kernel warning or oops", r"WARNING:|BUG:|Oops|Call Trace"),
+                      ("MP table complaint", r"MPTABLE: (bad|checksum|null)|BIOS bug|[Ff]irmware [Bb]ug"),
+                      ("ACPI table", r"ACPI: (RSDP|XSDT|HEST)")]:
+        hits = [l for l in lines if re.search(pat, l)]
+        check(not hits, "%s: no %s" % (run.name, what), hits[:5])
+    wants = ["found SMP MP-table at [mem 0x0009fc00-0x0009fc0f]", "MPTABLE: OEM ID: RASVM",
+             "MPTABLE: APIC at: 0xFEE00000", "Processor #0 (Bootup-CPU)"]
+    wants += ["Processor #%d" % i for i in range(1, cpus)]
+    wants += ["IOAPIC[0]: apic_id %d, version 17, address 0xfec00000" % cpus,
+              "smp: Brought up 1 node, %d CPU%s" % (cpus, "s" if cpus > 1 else ""),
+              "ttyS0 at I/O 0x3f8 (irq = 4,"]
+    for want in wants:
+        check(want in text, "%s: Linux printed '%s'" % (run.name, want),
+              [l for l in lines if want.split(" ")[0] in l][:4])
 
 
 # ---- c, d, e: GHES ----------------------------------------------------------------------
