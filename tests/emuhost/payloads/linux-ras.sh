@@ -7,12 +7,6 @@
 #       --timeout 1500 --out DIR --env KDIR=... [--env BUILD=/abs/build] [--env CPUS=2]
 : "${SRC:=$EMUHOST_SRC}" "${BUILD:=$SRC/build}" "${CPUS:=2}"
 case $BUILD in /*) ;; *) BUILD=$SRC/$BUILD ;; esac
-# Transparent huge pages off in the emulated host, so KVM maps guest memory with 4 KiB pages
-# as it did before rasvm aligned guest RAM to 1 GiB: with 2 MiB mappings the Linux guest of
-# tests/emu/linux_emu.sh triple-faulted during its storm of 1000 real MADV_HWPOISON errors in
-# 2 of 4 runs (each poisoning splits a host huge page under nested paging that QEMU's TCG
-# emulates). Not understood, and not what this host is for: it proves rasvm's paths.
-echo never >/sys/kernel/mm/transparent_hugepage/enabled 2>/dev/null || true
 export SRC BUILD CPUS KDIR
 [ -x "/host$BUILD/rasvm" ] || { echo "not ok - no rasvm at $BUILD/rasvm (make -j2 first)"; exit 1; }
 [ -f "/host$KDIR/vmlinux" ] || { echo "not ok - no test kernel at $KDIR (tests/linux/build-kernel)"; exit 1; }
