@@ -158,7 +158,7 @@ if kill -0 "$wpid" 2>/dev/null && ! grep -q . "$TMP/w.out"; then ok "wait=on: no
 python3 -c "import socket,sys; s=socket.socket(socket.AF_UNIX); s.connect(sys.argv[1]); s.recv(4096)" "$TMP/w.qmp"
 reap "$wpid"
 expect_rc "wait=on: the guest runs once a client came" 0
-python3 - "$RASVM" "$TMP/client.sock" <<'PY'
+python3 - "$RASVM" "$TMP/client.sock" <<'PY' || not_ok "the client script ended early (exit $?; its traceback is above)"
 import json, os, socket, subprocess, sys
 rasvm, path = sys.argv[1], sys.argv[2]
 srv = socket.socket(socket.AF_UNIX); srv.bind(path); srv.listen(1)  # as qmp-shell-wrap listens

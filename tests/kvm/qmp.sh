@@ -19,7 +19,7 @@ pid=$!
 wait_for "$TMP/serve.err" "SYNC 11" || not_ok "the serve scenario never got ready"
 if [ "$(stat -c %a "$sock")" = 600 ]; then ok "socket mode 0600"; else not_ok "socket mode $(stat -c %a "$sock")"; fi
 
-python3 - "$sock" "$TMP/good.bin" "$TMP/bad.bin" "$pid" <<'PY'
+python3 - "$sock" "$TMP/good.bin" "$TMP/bad.bin" "$pid" <<'PY' || not_ok "the QMP client script ended early (exit $?; its traceback is above): the checks after it did not run"
 import base64, codecs, json, os, socket, sys, time
 path, good, bad = sys.argv[1], open(sys.argv[2], "rb").read(), open(sys.argv[3], "rb").read()
 pid = int(sys.argv[4])
@@ -293,7 +293,7 @@ expect_rc "serve stops on a bare NMI" 0
 # An error sent the moment the guest says it is ready (it is still printing, and has not
 # reached its idle loop) is reported too: the guest must not sleep through a machine check
 # that arrived before its hlt. The client is connected beforehand to make the window small.
-python3 - "$RASVM" "$TMP/early.sock" <<'PY'
+python3 - "$RASVM" "$TMP/early.sock" <<'PY' || not_ok "the early-error client script ended early (exit $?; its traceback is above)"
 import os, select, socket, subprocess, sys, time
 rasvm, sock = sys.argv[1], sys.argv[2]
 p = subprocess.Popen([rasvm, "run", "--scenario", "serve", "--qmp", sock],
