@@ -6,6 +6,7 @@
 #include <stdarg.h>
 #include <fcntl.h>
 #include <stdio.h>
+#include <stdlib.h>
 #include <string.h>
 #include <sys/uio.h>
 #include <time.h>
@@ -274,7 +275,13 @@ static int add(struct ram_out *r, uint64_t idx)
 int ram_send_all(struct ram_out *r)
 {
 	struct vm *vm = r->vm;
-	static _Thread_local uint64_t pm[SCAN_CHUNK];
+	/* On the heap, once per scan: as thread-local storage it was 32 KiB that glibc zeroes
+	 * for every thread rasvm starts (each vCPU's, at start-up: 8 page faults on the way to
+	 * the guest's first instruction). */
+	uint64_t *pm = malloc(SCAN_CHUNK * sizeof(*pm));
+
+	if (!pm)
+		return fail(r, -ENOMEM, "out of memory for the RAM scan");
 
 	for (unsigned i = 0; i < vm->mem.nregions && !r->err; i++) {
 		const struct mem_region *reg = &vm->mem.region[i];
@@ -293,6 +300,7 @@ int ram_send_all(struct ram_out *r)
 			}
 		}
 	}
+	free(pm);
 	return flush_batch(r);
 }
 
