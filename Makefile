@@ -219,7 +219,7 @@ ARM64_FW_OBJS := \
 	src/fw/fdt.o \
 	src/platform_arm64.o
 
-UNIT_TESTS := acpi arm64_firmware arm64_image bootinfo config cper e820 efi elf fdt hest layout layout_arm64 linux_boot mptable qmp qmp_compat ras ras_core sigbus state
+UNIT_TESTS := acpi arm64_firmware arm64_image bootinfo config cper e820 efi elf fdt hest layout layout_arm64 linux_boot mptable qmp qmp_compat ras ras_core sandbox sigbus state
 UNIT_BINS  := $(addprefix $(BUILD)/tests/unit/test_,$(UNIT_TESTS))
 
 .PHONY: all test unit bench clean arm64-fw fuzz fuzzers

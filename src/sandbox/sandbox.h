@@ -39,5 +39,9 @@ bool sandbox_on(void);
 /* Calls refused so far (the SIGSYS handler's count). */
 uint64_t sandbox_refused(void);
 const char *sandbox_kind_name(enum sandbox_kind kind);
+/* The classic-BPF program sandbox_enter installs for a kind (for tests and inspection):
+ * 0 and a malloc'd array of *len instructions, or -errno. */
+struct sock_filter;
+int sandbox_filter(enum sandbox_kind kind, struct sock_filter **insns, unsigned *len);
 
 #endif
