@@ -320,6 +320,8 @@ int boot_run(const struct config *cfg)
 		code = EXIT_USAGE;
 		goto close_kvm;
 	}
+	/* The first boot's KVM VM is built meanwhile, on a helper thread. */
+	kvm_vm_prepare(&vm);
 	code = EXIT_INTERNAL;
 	if (arch_init(&vm))
 		goto close_kvm;
@@ -367,7 +369,8 @@ int boot_run(const struct config *cfg)
 	if (!cfg->incoming)
 		poison_at_start(&vm);
 	/* The VM is built: from here on the main thread (and the vCPU threads it starts, which
-	 * narrow it further) keeps to its allow-list. */
+	 * narrow it further) keeps to its allow-list; the unconfined helper is gone first. */
+	kvm_vm_prepare_wait(&vm);
 	if (!code && (r = sandbox_enter(SANDBOX_MAIN))) {
 		log_err("--sandbox: the kernel refused the filter (%s); --sandbox off runs without", strerror(-r));
 		code = EXIT_OS;
@@ -393,8 +396,10 @@ destroy_life:
 free_vcpus:
 	vcpus_free(&vm);
 exit_arch:
+	kvm_vm_prepare_discard(&vm); /* before arch_exit: the helper may use the arch's state */
 	arch_exit(&vm);
 close_kvm:
+	kvm_vm_prepare_discard(&vm);
 	close(vm.kvm_fd);
 free_tracking:
 	sim_exit(&vm);

@@ -28,6 +28,7 @@
  *   cfg, kvm_fd, run_size, mem,      boot.c before any thread starts    immutable afterwards
  *   ncpus, vcpu[] (the array), ras,
  *   sim, qmp, cpuid
+ *   prep.result, .fd, .run_size      kvm_vm_prepare's helper thread     read after joining it
  *   vm_fd, boot, resets, vcpu[i].fd  the main thread between boots      no vCPU thread runs then;
  *   and .run                         (PRELAUNCH/RESETTING)              other threads never use
  *                                                                        them (they ask a vCPU)
@@ -171,6 +172,12 @@ struct vm {
 	int kvm_fd;
 	int vm_fd;
 	size_t run_size;           /* mmap size of struct kvm_run */
+	struct {                   /* the first boot's VM, built ahead (kvm_vm_prepare) */
+		pthread_t thread;
+		bool started, joined;
+		int result, fd;
+		size_t run_size;
+	} prep;
 	struct guest_mem mem;
 	struct boot_plan boot;     /* what was loaded and how the vCPUs enter it */
 	unsigned ncpus;

@@ -44,9 +44,11 @@ int arch_mem_layout(const struct config *cfg, struct guest_mem *m, uint8_t *hva)
 int arch_init(struct vm *vm);
 void arch_exit(struct vm *vm);
 
-/* Per boot, after KVM_CREATE_VM and the memory slots: the capabilities the machine needs,
- * interrupt controllers, timers. 0 or -errno (logged; -ENOTSUP for a missing capability). */
-int arch_vm_create(struct vm *vm);
+/* Per boot, after KVM_CREATE_VM (vm_fd) and the memory slots: the capabilities the machine
+ * needs, interrupt controllers, timers. 0 or -errno (logged; -ENOTSUP for a missing
+ * capability). The first boot's runs on kvm_vm_prepare's helper thread: it reads only
+ * vm->kvm_fd of struct vm. */
+int arch_vm_create(struct vm *vm, int vm_fd);
 /* Per boot, each vCPU in index order: its registers for the entry the loader chose. */
 int arch_vcpu_init(struct vm *vm, struct vcpu *v);
 /* Per boot, once every vCPU exists (x86: the boot info learns the real MCG_CAP). */

@@ -4,6 +4,8 @@
 #include <errno.h>
 #include <fcntl.h>
 #include <linux/kvm.h>
+#include <pthread.h>
+#include <signal.h>
 #include <string.h>
 #include <sys/ioctl.h>
 #include <unistd.h>
@@ -73,7 +75,9 @@ int kvm_require(int kvm_fd, long cap, const char *name)
 	return -ENOTSUP;
 }
 
-int kvm_vm_create(struct vm *vm)
+/* KVM_CREATE_VM, the memory slots and the machine's parts into *vm_fd, *run_size; writes
+ * nothing of struct vm (it may run on kvm_vm_prepare's helper). */
+static int build(struct vm *vm, int *vm_fd, size_t *run_size)
 {
 	for (size_t i = 0; i < sizeof(required_caps) / sizeof(required_caps[0]); i++)
 		if (kvm_require(vm->kvm_fd, required_caps[i].cap, required_caps[i].name))
@@ -83,7 +87,7 @@ int kvm_vm_create(struct vm *vm)
 		log_err("KVM_GET_VCPU_MMAP_SIZE failed: %s", strerror(errno));
 		return -EIO;
 	}
-	vm->run_size = (size_t)size;
+	*run_size = (size_t)size;
 
 	int fd;
 	do {
@@ -94,7 +98,6 @@ int kvm_vm_create(struct vm *vm)
 		log_err("KVM_CREATE_VM failed: %s", strerror(err));
 		return -err;
 	}
-	vm->vm_fd = fd;
 
 	/* Memory slots go first: registered after the irqchip and PIT, the first slot waits
 	 * for an SRCU grace period those left pending (about 9 ms on the nested test hosts,
@@ -109,13 +112,70 @@ int kvm_vm_create(struct vm *vm)
 		if (ioctl(fd, KVM_SET_USER_MEMORY_REGION, &r) < 0) {
 			int err = errno;
 			log_err("KVM_SET_USER_MEMORY_REGION failed: %s", strerror(err));
-			kvm_vm_destroy(vm);
+			close(fd);
 			return -err;
 		}
 	}
-	int r = arch_vm_create(vm);
+	int r = arch_vm_create(vm, fd);
+	if (r) {
+		close(fd);
+		return r;
+	}
+	*vm_fd = fd;
+	return 0;
+}
+
+static void *prepare_thread(void *arg)
+{
+	struct vm *vm = arg;
+
+	vm->prep.result = build(vm, &vm->prep.fd, &vm->prep.run_size);
+	return NULL;
+}
+
+void kvm_vm_prepare(struct vm *vm)
+{
+	sigset_t all, old;
+
+	vm->prep.fd = -1;
+	/* Signals stay with the threads that wait for them. */
+	sigfillset(&all);
+	pthread_sigmask(SIG_SETMASK, &all, &old);
+	vm->prep.started = pthread_create(&vm->prep.thread, NULL, prepare_thread, vm) == 0;
+	pthread_sigmask(SIG_SETMASK, &old, NULL);
+}
+
+void kvm_vm_prepare_wait(struct vm *vm)
+{
+	if (!vm->prep.started || vm->prep.joined)
+		return;
+	pthread_join(vm->prep.thread, NULL);
+	vm->prep.joined = true;
+}
+
+void kvm_vm_prepare_discard(struct vm *vm)
+{
+	kvm_vm_prepare_wait(vm);
+	if (vm->prep.started && vm->prep.fd >= 0)
+		close(vm->prep.fd);
+	vm->prep.started = false;
+}
+
+int kvm_vm_create(struct vm *vm)
+{
+	if (vm->prep.started) {
+		/* The first boot: the helper's VM, or its error (logged there). */
+		kvm_vm_prepare_wait(vm);
+		vm->prep.started = false;
+		if (vm->prep.result)
+			return vm->prep.result;
+		vm->vm_fd = vm->prep.fd;
+		vm->run_size = vm->prep.run_size;
+		return 0;
+	}
+	int r = build(vm, &vm->vm_fd, &vm->run_size);
 	if (r)
-		kvm_vm_destroy(vm);
+		vm->vm_fd = -1;
 	return r;
 }
 

@@ -106,12 +106,12 @@ static int gic_attr(uint32_t group, uint64_t attr, void *value, const char *what
 	return -err;
 }
 
-int arch_vm_create(struct vm *vm)
+int arch_vm_create(struct vm *vm, int vm_fd)
 {
 	for (size_t i = 0; i < sizeof(machine_caps) / sizeof(machine_caps[0]); i++)
 		if (kvm_require(vm->kvm_fd, machine_caps[i].cap, machine_caps[i].name))
 			return -ENOTSUP;
-	if (ioctl(vm->vm_fd, KVM_ARM_PREFERRED_TARGET, &preferred) < 0) {
+	if (ioctl(vm_fd, KVM_ARM_PREFERRED_TARGET, &preferred) < 0) {
 		int err = errno;
 		log_err("KVM_ARM_PREFERRED_TARGET failed: %s", strerror(err));
 		return -err;
@@ -121,9 +121,9 @@ int arch_vm_create(struct vm *vm)
 	 * failing. Older KVMs without it end the run then. */
 	struct kvm_enable_cap nisv = { .cap = KVM_CAP_ARM_NISV_TO_USER };
 	nisv_to_user = kvm_check_extension(vm->kvm_fd, KVM_CAP_ARM_NISV_TO_USER) &&
-		       ioctl(vm->vm_fd, KVM_ENABLE_CAP, &nisv) == 0;
+		       ioctl(vm_fd, KVM_ENABLE_CAP, &nisv) == 0;
 	struct kvm_create_device cd = { .type = KVM_DEV_TYPE_ARM_VGIC_V3 };
-	if (ioctl(vm->vm_fd, KVM_CREATE_DEVICE, &cd) < 0) {
+	if (ioctl(vm_fd, KVM_CREATE_DEVICE, &cd) < 0) {
 		int err = errno;
 		log_err("creating the vGICv3 failed: %s%s", strerror(err),
 			err == ENODEV ? " (this host's GIC cannot give guests a GICv3)" : "");

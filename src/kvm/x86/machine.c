@@ -53,7 +53,7 @@ int arch_mem_layout(const struct config *cfg, struct guest_mem *m, uint8_t *hva)
 	return cfg->ras.mask ? mem_punch(m, LAYOUT_ERROR_REGION, 4096) : 0;
 }
 
-int arch_vm_create(struct vm *vm)
+int arch_vm_create(struct vm *vm, int vm_fd)
 {
 	for (size_t i = 0; i < sizeof(machine_caps) / sizeof(machine_caps[0]); i++)
 		if (kvm_require(vm->kvm_fd, machine_caps[i].cap, machine_caps[i].name))
@@ -61,13 +61,13 @@ int arch_vm_create(struct vm *vm)
 	/* Intel VMX needs these pages for real-mode emulation; they sit in the MMIO hole. */
 	uint64_t idmap = LAYOUT_KVM_IDENTITY_MAP;
 	const char *what = NULL;
-	if (ioctl(vm->vm_fd, KVM_SET_IDENTITY_MAP_ADDR, &idmap) < 0)
+	if (ioctl(vm_fd, KVM_SET_IDENTITY_MAP_ADDR, &idmap) < 0)
 		what = "KVM_SET_IDENTITY_MAP_ADDR";
-	else if (ioctl(vm->vm_fd, KVM_SET_TSS_ADDR, (unsigned long)LAYOUT_KVM_TSS) < 0)
+	else if (ioctl(vm_fd, KVM_SET_TSS_ADDR, (unsigned long)LAYOUT_KVM_TSS) < 0)
 		what = "KVM_SET_TSS_ADDR";
-	else if (ioctl(vm->vm_fd, KVM_CREATE_IRQCHIP, 0) < 0)
+	else if (ioctl(vm_fd, KVM_CREATE_IRQCHIP, 0) < 0)
 		what = "KVM_CREATE_IRQCHIP";
-	else if (ioctl(vm->vm_fd, KVM_CREATE_PIT2, &(struct kvm_pit_config){ .flags = 0 }) < 0)
+	else if (ioctl(vm_fd, KVM_CREATE_PIT2, &(struct kvm_pit_config){ .flags = 0 }) < 0)
 		what = "KVM_CREATE_PIT2";
 	if (!what)
 		return 0;
