@@ -7,7 +7,9 @@
 # a raw record; a storm of 1000 errors each reported once; a reset onto healthy pages.
 # The guest CPU is AMD there (KVM on SVM), told it may recover (CPUID SUCCOR). One vCPU: with
 # two, the storm ended twice in a triple fault of vCPU 1 after 930-950 pages (docs/linux.md,
-# open); SMP bring-up is judged on this machine by linux_boot.sh. About 3.5 minutes.
+# open); SMP bring-up is judged on this machine by linux_boot.sh. With one, the same triple
+# fault ends about one run in three (below): such a run is said and run once more. About 3.5
+# minutes a run.
 . "$(dirname "$0")/../lib.sh"
 require_kvm # not for the emulated host (TCG), but for the test kernel's build here
 . "$ROOT/tests/linux/lib.sh"
@@ -19,10 +21,27 @@ if ! "$ROOT/tests/linux/mkinitrd" probe "$out/probe.cpio" 2>"$TMP/mkinitrd-probe
 	sed 's/^/#   /' "$TMP/mkinitrd-probe.log"
 	finish
 fi
-"$ROOT/tests/emuhost/run" x86_64 "$ROOT/tests/emuhost/payloads/linux-ras.sh" --hostroot \
-	--mem 2048 --timeout 1500 --out "$out" --env "BUILD=$BUILD" --env "KDIR=$KDIR" --env CPUS=1 \
-	>"$TMP/console" 2>&1
-rc=$?
+attempt() { # the payload once; sets $rc, leaves the host's console in $TMP/console
+	rm -f "$out/probe/probe.err"
+	"$ROOT/tests/emuhost/run" x86_64 "$ROOT/tests/emuhost/payloads/linux-ras.sh" --hostroot \
+		--mem 2048 --timeout 1500 --out "$out" --env "BUILD=$BUILD" --env "KDIR=$KDIR" --env CPUS=1 \
+		>"$TMP/console" 2>&1
+	rc=$?
+}
+attempt
+# The guest's triple fault in the storm (docs/linux.md, "The emulated x86 host"): the host's
+# KVM shows a kernel-mode instruction fetch at kernel text failing as not present, and that
+# #PF's own delivery failing, with no host error reported near it: as if the guest's page
+# tables had vanished under it (rasvm writes no guest page there). Counted as the emulated host's fault, as a host death is in
+# x86_kvm_suite.sh: said here, and run once more; a second one fails.
+if [ "$rc" != 0 ] && [ "$rc" != 77 ] && grep -q "guest triple fault" "$out/probe/probe.err" 2>/dev/null; then
+	echo "# first attempt: the Linux guest triple-faulted in the emulated host:"
+	grep -h "guest triple fault" "$out/probe/probe.err" | sed 's/^/#   /'
+	grep -h "host KVM trace: .*shutdown" "$TMP/console" | sed 's/^/#   /'
+	echo "# kept in $out/attempt1; running once more"
+	rm -rf "$out/attempt1" && mkdir -p "$out/attempt1" && cp -r "$out/probe" "$TMP/console" "$out/attempt1/"
+	attempt
+fi
 cp "$TMP/console" "$out/emuhost.console" 2>/dev/null
 if [ "$rc" = 77 ]; then
 	grep -m1 '^# skip' "$TMP/console" || echo "# skip: the emulated x86 host cannot run here"
