@@ -46,8 +46,9 @@ void arch_exit(struct vm *vm);
 
 /* Per boot, after KVM_CREATE_VM (vm_fd) and the memory slots: the capabilities the machine
  * needs, interrupt controllers, timers. 0 or -errno (logged; -ENOTSUP for a missing
- * capability). The first boot's runs on kvm_vm_prepare's helper thread: it reads only
- * vm->kvm_fd of struct vm. */
+ * capability). The first boot's runs on kvm_vm_prepare's helper thread: of struct vm it
+ * reads only kvm_fd, and the arch state it keeps (arm64: the vGIC's fd) is not used before
+ * the helper is joined. */
 int arch_vm_create(struct vm *vm, int vm_fd);
 /* Per boot, each vCPU in index order: its registers for the entry the loader chose. */
 int arch_vcpu_init(struct vm *vm, struct vcpu *v);
