@@ -336,8 +336,12 @@ def raw_record(run, sid, gpas, workdir):
 
 
 def storm(run, n, base, stride):
-    """d. n errors at once, on distinct free pages; each reported exactly once."""
+    """d. n errors at once, on distinct free pages; each reported exactly once (--storm 0:
+    not run, and said)."""
     g = run.g
+    if n <= 0:
+        print("# %s: d. the storm is not run here (--storm 0)" % run.name, flush=True)
+        return
     m = g.mark()
     t0 = time.monotonic()
     for k in range(n):
@@ -633,7 +637,7 @@ def main():
     p.add_argument("--workdir")
     p.add_argument("--timeout", type=int, default=1800, help="watchdog for each rasvm (s)")
     p.add_argument("--boot-timeout", type=int, default=400, help="exec to init (s)")
-    p.add_argument("--storm", type=int, default=1000)
+    p.add_argument("--storm", type=int, default=1000, help="errors in the storm (0: none)")
     p.add_argument("--storm-timeout", type=int, default=900)
     args = p.parse_args()
     if not args.workdir:

@@ -5,9 +5,10 @@
 # probe), and --env KDIR=the test kernel's cache directory on this machine:
 #   tests/emuhost/run x86_64 tests/emuhost/payloads/linux-ras.sh --hostroot --mem 2048 \
 #       --timeout 1500 --out DIR --env KDIR=... [--env BUILD=/abs/build] [--env CPUS=2]
-: "${SRC:=$EMUHOST_SRC}" "${BUILD:=$SRC/build}" "${CPUS:=2}"
+#       [--env STORM=N]   (the storm's errors; 1000 by default, 0: no storm)
+: "${SRC:=$EMUHOST_SRC}" "${BUILD:=$SRC/build}" "${CPUS:=2}" "${STORM:=1000}"
 case $BUILD in /*) ;; *) BUILD=$SRC/$BUILD ;; esac
-export SRC BUILD CPUS KDIR
+export SRC BUILD CPUS KDIR STORM
 [ -x "/host$BUILD/rasvm" ] || { echo "not ok - no rasvm at $BUILD/rasvm (make -j2 first)"; exit 1; }
 [ -f "/host$KDIR/vmlinux" ] || { echo "not ok - no test kernel at $KDIR (tests/linux/build-kernel)"; exit 1; }
 [ -f "$EMUHOST_OUT/probe.cpio" ] || [ -f "/emuhost/out/probe.cpio" ] || { echo "not ok - no probe.cpio in --out"; exit 1; }
@@ -26,7 +27,7 @@ if [ -w $T/events/kvm/kvm_exit/filter ]; then
 	echo 1 >$T/tracing_on
 fi
 inhost bash -c 'python3 tests/linux/judge.py probe --rasvm "$BUILD/rasvm" --kernel "$KDIR/vmlinux" \
-	--initrd "$EMUHOST_OUT/probe.cpio" --workdir "$EMUHOST_OUT/probe" --cpus "$CPUS" --boot-timeout 300 --timeout 1200'
+	--initrd "$EMUHOST_OUT/probe.cpio" --workdir "$EMUHOST_OUT/probe" --cpus "$CPUS" --storm "$STORM" --boot-timeout 300 --timeout 1200'
 rc=$?
 if [ -r $T/trace ]; then
 	grep -E "kvm_exit|kvm_inj_exception" $T/trace | tail -n 12 | sed 's/^ */# host KVM trace: /'
