@@ -10,9 +10,10 @@
 #
 # Not the storm of 1000 errors (d), unless RASVM_EMU_STORM=N asks for N: there the guest
 # triple-faults, with one vCPU or two, in half the runs or more (2 of 2 in a CI run on 30
-# November, after 4 and 187 pages; about one in three before, after 730-790), with its page
-# tables gone from under it and nothing of rasvm's near it (docs/linux.md, "The emulated x86
-# host": open). The storm is judged by Linux on this machine (kvm/linux_ras.sh, every run).
+# November, after 4 and 187 pages; about one in three before, after 730-790): the vCPU's
+# state goes wrong under it (a fetch its page tables in RAM map fails; once at boot, before
+# any error), nothing of rasvm's near it (docs/linux.md, "The emulated x86 host": open). The
+# storm is judged by Linux on this machine (kvm/linux_ras.sh, every run).
 . "$(dirname "$0")/../lib.sh"
 require_kvm # not for the emulated host (TCG), but for the test kernel's build here
 . "$ROOT/tests/linux/lib.sh"
