@@ -193,8 +193,15 @@ def cpu_s():
     f = open("/proc/%d/stat" % pid).read().rsplit(")", 1)[1].split()
     return (int(f[11]) + int(f[12])) / os.sysconf("SC_CLK_TCK")
 def sockets():
-    fds = ["/proc/%d/fd/%s" % (pid, fd) for fd in os.listdir("/proc/%d/fd" % pid)]
-    return {l for l in map(os.readlink, fds) if l.startswith("socket:")}
+    found = set()
+    for fd in os.listdir("/proc/%d/fd" % pid):
+        try:  # rasvm may close it between the listing and the readlink
+            l = os.readlink("/proc/%d/fd/%s" % (pid, fd))
+        except FileNotFoundError:
+            continue
+        if l.startswith("socket:"):
+            found.add(l)
+    return found
 before = sockets()
 s = socket.socket(socket.AF_UNIX); s.settimeout(10); s.connect(path)
 s.recv(4096)  # the greeting: rasvm has accepted it
