@@ -329,8 +329,7 @@ static json_t *cmd_inject_mce(struct vm *vm, json_t *a, const char **cls, char *
 
 static int by_gpa(const void *x, const void *y)
 {
-	uint64_t a = (*(const struct poison_entry *const *)x)->gpa;
-	uint64_t b = (*(const struct poison_entry *const *)y)->gpa;
+	uint64_t a = ((const struct poison_entry *)x)->gpa, b = ((const struct poison_entry *)y)->gpa;
 	return a < b ? -1 : a > b;
 }
 
@@ -358,35 +357,27 @@ static json_t *cmd_query_ras(struct vm *vm, json_t *a, const char **cls, char *d
 				  "overflowed", (json_int_t)g->overflowed));
 	}
 	/* The poisoned pages in address order, a bounded page of them: a 1 GiB granule is
-	 * 262144 pages, a reply no client should have to take whole (and rasvm should not build). */
+	 * 262144 pages, a reply no client should have to take whole (and rasvm should not build).
+	 * The ones asked for are copied under the lock and sorted after it: a poller must not
+	 * hold up the vCPUs' error delivery for a sort. */
 	json_t *from_j = json_object_get(a, "pages-from"), *max_j = json_object_get(a, "max-pages");
 	uint64_t from = from_j ? qmp_u64(from_j) : 0;
 	uint64_t max = max_j ? qmp_u64(max_j) : QUERY_RAS_PAGES_MAX;
-	const struct poison_entry **sel = malloc((ras->table.count ? ras->table.count : 1) * sizeof(*sel));
+	struct poison_entry *sel = malloc((ras->table.count ? ras->table.count : 1) * sizeof(*sel));
 	size_t nsel = 0, total = 0;
-	for (uint32_t i = 0; i < ras->table.capacity; i++) {
+	for (uint32_t i = 0; sel && i < ras->table.capacity; i++) {
 		const struct poison_entry *e = &ras->table.slot[i];
 		if (e->gpa == UINT64_MAX)
 			continue;
 		total++;
-		if (e->gpa >= from && sel && nsel < ras->table.count)
-			sel[nsel++] = e;
+		if (e->gpa >= from && nsel < ras->table.count)
+			sel[nsel++] = *e;
 	}
 	if (!sel) {
 		pthread_mutex_unlock(&ras->lock);
 		json_decref(sources), json_decref(pages), json_decref(dropped);
 		return FAIL("out of memory");
 	}
-	qsort(sel, nsel, sizeof(*sel), by_gpa);
-	for (size_t i = 0; i < nsel && i < max; i++) {
-		const struct poison_entry *e = sel[i];
-		json_array_append_new(pages,
-			json_pack("{s:I,s:s,s:b,s:i,s:i}", "gpa", (json_int_t)e->gpa, "state",
-				  poison_state_name(e->state), "action-required", e->action_required,
-				  "errors", (int)e->errors, "reports", (int)e->reports));
-	}
-	uint64_t next = nsel > max ? sel[max]->gpa : UINT64_MAX;
-	free(sel);
 	const struct ras_counters *n = &ras->n;
 	static const char *const drop_keys[RAS_DROP_COUNT] = {
 		[RAS_DROP_POLICY] = "policy", [RAS_DROP_MCE_BUSY] = "mce-busy",
@@ -412,12 +403,24 @@ static json_t *cmd_query_ras(struct vm *vm, json_t *a, const char **cls, char *d
 		(json_int_t)n->escalated, "injected-mce", (json_int_t)n->raw_mce, "injected-mce-dropped",
 		(json_int_t)n->raw_mce_dropped, "injected-ghes", (json_int_t)n->raw_ghes, "resets",
 		(json_int_t)n->resets, "recovered", (json_int_t)n->recovered, "balanced", balanced);
-	json_t *ret = json_pack("{s:s,s:o,s:o,s:I,s:o}", "policy", ras_policy_name(ras->policy), "sources",
-				sources, "poisoned-pages", pages, "poisoned-pages-total", (json_int_t)total,
+	const char *policy = ras_policy_name(ras->policy);
+	pthread_mutex_unlock(&ras->lock);
+
+	qsort(sel, nsel, sizeof(*sel), by_gpa);
+	for (size_t i = 0; i < nsel && i < max; i++) {
+		const struct poison_entry *e = &sel[i];
+		json_array_append_new(pages,
+			json_pack("{s:I,s:s,s:b,s:i,s:i}", "gpa", (json_int_t)e->gpa, "state",
+				  poison_state_name(e->state), "action-required", e->action_required,
+				  "errors", (int)e->errors, "reports", (int)e->reports));
+	}
+	uint64_t next = nsel > max ? sel[max].gpa : UINT64_MAX;
+	free(sel);
+	json_t *ret = json_pack("{s:s,s:o,s:o,s:I,s:o}", "policy", policy, "sources", sources,
+				"poisoned-pages", pages, "poisoned-pages-total", (json_int_t)total,
 				"counters", counters);
 	if (next != UINT64_MAX) /* more from here: ask again with "pages-from" */
 		json_object_set_new(ret, "poisoned-pages-next", json_integer((json_int_t)next));
-	pthread_mutex_unlock(&ras->lock);
 	return ret;
 }
 
