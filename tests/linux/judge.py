@@ -22,7 +22,8 @@ as TAP lines ("ok - ...", "not ok - ..."), many checks per boot.
                                         emulated x86 host: real memory failure)
 
 Common options: --rasvm PATH --kernel FILE --initrd FILE [--workdir DIR] [--memory SIZE]
-[--timeout S]. Exit 0 when every check passed, 1 otherwise. The consoles are kept in
+[--timeout S] [--storm N] (the ghes, mce and probe scenarios' storm, 1000 errors by default;
+0 leaves it out and says so). Exit 0 when every check passed, 1 otherwise. The consoles are kept in
 WORKDIR/NAME.console (each line stamped with seconds since exec) and rasvm's log in
 WORKDIR/NAME.err.
 
