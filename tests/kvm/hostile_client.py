@@ -5,6 +5,12 @@
 # "key value" lines: how many commands were answered, the longest wait for an answer, errors
 # by class, the last query-ras counters, and rasvm's largest resident set.
 #
+# It keeps rasvm's GHES queues from filling: a client that outpaces the guest only makes rasvm
+# count records as overflowed (tests/kvm/ras.sh tests that), and on a slow host (an emulated
+# one) the guest's own error in hostile-ghes, which must arrive, once overflowed behind a
+# flood of 2 MiB granules. So before each host error it asks query-ras and sends none while
+# a source's queue has less room than a granule's 512 records and a margin.
+#
 # usage: hostile_client.py SOCKET PID [SECONDS] [--burst reset-quit|inject-at-once]
 import json, os, random, sys, time
 
@@ -58,6 +64,19 @@ class Client(qmp_client.Client):
         return m
 
 
+GRANULE_RECORDS = 512  # a 2 MiB granule of 4 KiB pages
+
+
+def room(c):
+    """True when every GHES source's queue can still take a whole granule and the guest's own
+    errors (a margin of 16)."""
+    r = c.cmd("query-ras", {"max-pages": 1})
+    if "return" not in r:
+        return True  # not a VM with RAS state (yet): nothing to fill
+    return all(s["queue-capacity"] - s["queued"] >= GRANULE_RECORDS + 16
+               for s in r["return"]["sources"])
+
+
 deadline = time.monotonic() + limit
 try:
     c = qmp_client.connect(path, limit, alive, cls=Client)
@@ -86,6 +105,8 @@ try:
         rss()
         k = rnd.randrange(10)
         if k < 5:
+            if not room(c):
+                continue
             lsb = 21 if rnd.randrange(20) == 0 else 12
             c.cmd("x-inject-host-memory-error",
                   {"gpa": 0x2000000 + rnd.randrange(0x5000) * 4096, "lsb": lsb})
