@@ -56,13 +56,13 @@ check(wait_file("b.serial", "every page as written; 1 canary page(s) poisoned"),
       "the guest found every page as written, and the poisoned one poisoned")
 EOF
 reap $dst
-expect_rc "the destination" 0
 cp b.err err
+expect_rc "the destination" 0
 expect_has "destination" err "page 0x703000 reported (action required, 2 error(s), reported 2 time(s), machine check, GHES)"
 expect_has "destination" err "lost 0"
 reap $src
-expect_rc "the source" 0
 cp a.err err
+expect_rc "the source" 0
 expect_has "source" err "migration to unix:mig.sock completed"
 
 # tcp, and content hashes instead of KVM's dirty log.
@@ -86,8 +86,11 @@ d.cmd("inject-nmi")
 check(wait_file("d.serial", "every page as written"), "every page as written after tcp and hashes")
 EOF
 reap $dst
+cp d.err err
 expect_rc "the tcp destination" 0
 reap $src
+cp c.err err
+expect_rc "the tcp source" 0
 
 # Refused before anything moves; a destination that dies; a cancel; the source runs on.
 "$RASVM" run --memory 128M --scenario dirty:16 --qmp e.qmp --serial file:e.serial 2>e.err &
@@ -107,8 +110,8 @@ check(r["ram"]["transferred"] < 1 << 20, "and nothing but the header moved (%d b
 check(e.ret("query-status")["status"] == "running", "the source runs on")
 EOF
 reap $dst 2>/dev/null # killed on purpose: no job notice
-expect_rc "the refusing destination" 65
 cp f.err err
+expect_rc "the refusing destination" 65
 expect_has "refusing destination" err "memory size differs"
 if [ ! -s f.serial ]; then ok "the refusing destination ran no guest code"; else not_ok "the refusing destination ran guest code"; fi
 
@@ -144,6 +147,7 @@ r = e.wait_migration()
 check(r["status"] == "cancelled" and e.ret("query-status")["status"] == "running", "migrate_cancel: cancelled, the source runs on")
 EOF
 reap $dst
+cp h.err err
 expect_rc "the cancelled destination" 65
 if [ ! -s h.serial ]; then ok "the cancelled destination ran no guest code"; else not_ok "the cancelled destination ran guest code"; fi
 
@@ -173,7 +177,9 @@ e.cmd("inject-nmi")
 check(wait_file("e.serial", "every page as written"), "after all that the source guest found every page as written")
 EOF
 reap $dst
+cp i.err err
 expect_rc "the destination of a reset source" 65
 reap $src
+cp e.err err
 expect_rc "the source of the failures" 0
 finish
