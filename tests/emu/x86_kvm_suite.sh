@@ -8,9 +8,9 @@
 # The emulated host's own kernel is not always up to it: KVM on TCG's SVM once panicked
 # inside KVM_RUN ("corrupted stack end detected inside scheduler", in the emulated Debian
 # kernel, under hostile.sh's storm) and froze whole hosts in other runs (no test's own
-# deadline fired, no lockup detector panicked; in ras.sh three times in about 30 runs of it). A test file
-# whose host dies like that (harness exit 124 or 125: no result from inside) is run once more
-# in a fresh host and says so; a second death fails it.
+# deadline fired, no lockup detector panicked; in ras.sh three times in about 30 runs of
+# it). A test file whose host dies like that (harness exit 124 or 125: no result from
+# inside) is run once more in a fresh host and says so; a second death fails it.
 #
 # By default only the files that hold the tests of what differs on a standard KVM run here:
 # boot.sh and host.sh (SVM clears MCG_CAP.SER_P: the guest's effective MCG_CAP, read back)
@@ -27,8 +27,8 @@
 . "$(dirname "$0")/../lib.sh"
 require_kvm # not for the emulated host itself (TCG), but the suite it runs skips without it
 # limit: the watchdog on each emulated host, in seconds. ras.sh takes about a minute there,
-# but has frozen its whole host now and then (below); a short watchdog keeps that to a few
-# minutes before the run again.
+# but has frozen its whole host now and then (above); a short watchdog loses a few minutes
+# to that, not fifteen, before the file runs again.
 case ${RASVM_EMU_KVM_SUITE:-} in
 0) echo "# skip: RASVM_EMU_KVM_SUITE=0"; exit 77 ;;
 1) files=$(ls "$ROOT"/tests/kvm/*.sh) limit=900 ;;
