@@ -14,22 +14,11 @@ export SRC BUILD CPUS KDIR STORM
 [ -f "$EMUHOST_OUT/probe.cpio" ] || [ -f "/emuhost/out/probe.cpio" ] || { echo "not ok - no probe.cpio in --out"; exit 1; }
 echo "# rasvm check-host on the emulated host:"
 inhost "$BUILD/rasvm" check-host | sed 's/^/#   /'
-# The host's KVM says where a guest was when it shut down (a triple fault: KVM resets the vCPU
-# before rasvm can look) and which exceptions KVM itself injected: two tracepoints, filtered,
-# cheap enough to leave on.
-T=/sys/kernel/tracing
-[ -d $T/events/kvm ] || mount -t tracefs nodev $T 2>/dev/null
-if [ -w $T/events/kvm/kvm_exit/filter ]; then
-	echo 1024 >$T/buffer_size_kb
-	echo "exit_reason == 0x7f" >$T/events/kvm/kvm_exit/filter # SVM_EXIT_SHUTDOWN
-	echo 1 >$T/events/kvm/kvm_exit/enable
-	echo 1 >$T/events/kvm/kvm_inj_exception/enable
-	echo 1 >$T/tracing_on
-fi
+# Where the guest was if it shut down, and the exceptions KVM itself injected.
+. "/host$EMUHOST_SRC/tests/emuhost/kvm-trace.sh"
+kvm_trace_on inj
 inhost bash -c 'python3 tests/linux/judge.py probe --rasvm "$BUILD/rasvm" --kernel "$KDIR/vmlinux" \
 	--initrd "$EMUHOST_OUT/probe.cpio" --workdir "$EMUHOST_OUT/probe" --cpus "$CPUS" --storm "$STORM" --boot-timeout 300 --timeout 1200'
 rc=$?
-if [ -r $T/trace ]; then
-	grep -E "kvm_exit|kvm_inj_exception" $T/trace | tail -n 12 | sed 's/^ */# host KVM trace: /'
-fi
+kvm_trace_lines | tail -n 12 | sed 's/^ */# host KVM trace: /'
 exit $rc

@@ -8,6 +8,8 @@
 # usage: boot.py rasvm|qemu N KERNEL INITRD OUTDIR   (RASVM: the rasvm binary)
 import os, select, subprocess, sys, time
 
+if len(sys.argv) != 6 or sys.argv[1] not in ("rasvm", "qemu") or not sys.argv[2].isdigit():
+    sys.exit("usage: boot.py rasvm|qemu N KERNEL INITRD OUTDIR")
 vmm, n, kernel, initrd, outdir = sys.argv[1], int(sys.argv[2]), sys.argv[3], sys.argv[4], sys.argv[5]
 cmdline = "console=ttyS0 panic=-1"
 if vmm == "rasvm":

@@ -12,13 +12,9 @@
 # a loop, khugepaged without pauses): more page-table changes under the guest; BUILD.
 # The initramfs is $EMUHOST_OUT/probe.cpio (tests/linux/mkinitrd probe).
 : "${VMMS:=rasvm qemu}" "${N:=8}" "${ROUNDS:=2}" "${STRESS:=0}" "${BUILD:=$EMUHOST_SRC/build}"
-T=/sys/kernel/tracing
-[ -d $T/events/kvm ] || mount -t tracefs nodev $T 2>/dev/null
-echo 1024 >$T/buffer_size_kb
-echo "exit_reason == 0x7f" >$T/events/kvm/kvm_exit/filter # SVM_EXIT_SHUTDOWN (APM vol. 2, C)
-echo 1 >$T/events/kvm/kvm_exit/enable
-echo 1 >$T/tracing_on
-shutdowns() { grep -c 'kvm_exit:' $T/trace; }
+. "/host$EMUHOST_SRC/tests/emuhost/kvm-trace.sh"
+kvm_trace_on || { echo "# vmm-compare: no KVM tracepoints in the emulated host"; exit 1; }
+shutdowns() { kvm_trace_lines | grep -c 'kvm_exit:'; }
 if [ "$STRESS" = 1 ]; then
 	echo 0 >/sys/kernel/mm/transparent_hugepage/khugepaged/scan_sleep_millisecs
 	echo 0 >/sys/kernel/mm/transparent_hugepage/khugepaged/alloc_sleep_millisecs
@@ -37,7 +33,7 @@ for r in $(seq "$ROUNDS"); do
 	done
 done
 [ -n "${stressor:-}" ] && kill "$stressor"
-grep 'kvm_exit:' $T/trace | sed 's/^ */# shutdown: /'
+kvm_trace_lines | sed 's/^ */# shutdown: /'
 for v in $VMMS; do eval "echo \"# $v: \$dead_$v guest triple fault(s) in \$boots_$v boots\""; done
 grep -E "^(pgmigrate_success|thp_collapse_alloc) " /proc/vmstat | sed 's/^/# host vmstat: /'
 exit 0
