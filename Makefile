@@ -54,6 +54,11 @@ CFLAGS  += $(SAN_FLAGS) -fno-omit-frame-pointer -Wno-gnu-variable-sized-type-not
 # The sanitizer runtimes cannot be linked statically.
 STATIC  :=
 endif
+# One spelling of the build directory, relative when it is inside the tree: -MMD names each
+# object in its .d file as the rule's target was spelt, and a tree built once as build/arm64
+# and once as /abs/build/arm64 (tests/emu/arm64_host.sh) read no header dependencies in the
+# second, so objects compiled against an old struct vm stayed and crashed.
+override BUILD := $(patsubst $(CURDIR)/%,%,$(abspath $(BUILD)))
 
 WARN    := -Wall -Wextra $(if $(filter 1,$(WERROR)),-Werror)
 CFLAGS  += -std=c11 -D_GNU_SOURCE $(WARN) -Iinclude -Isrc -MMD -MP
